@@ -1,0 +1,61 @@
+// `npm test`: runs every compiled test file with Node's test runner. When integration tests are
+// among them, one real stack (Kafka, Elasticsearch, OpenSearch) is started first and shared by
+// all files through AKI_STACK, then stopped. `--unit` runs only the tests that need no server.
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { endpointsFromEnv, LocalStack, stackEnvVar } from './stack/stack.js';
+
+const testRoot = fileURLToPath(new URL('.', import.meta.url));
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return testFiles(path);
+    return entry.name.endsWith('.test.js') ? [path] : [];
+  });
+}
+
+function runNodeTest(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    ['--test', '--test-reporter=spec', '--test-timeout=300000', ...files],
+    { stdio: 'inherit', env },
+  );
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+}
+
+async function main(): Promise<number> {
+  const unitOnly = process.argv.includes('--unit');
+  const all = testFiles(testRoot).sort();
+  const isIntegration = (f: string): boolean => relative(testRoot, f).startsWith(`integration${sep}`);
+  const files = unitOnly ? all.filter((f) => !isIntegration(f)) : all;
+  if (files.length === 0) {
+    console.error('no test files found under', testRoot);
+    return 1;
+  }
+  if (!files.some(isIntegration) || endpointsFromEnv() !== undefined) return runNodeTest(files, process.env);
+
+  const started = performance.now();
+  const stack = await LocalStack.start({ log: (line) => console.error(`[stack] ${line}`) });
+  console.error(
+    `[stack] all servers ready in ${((performance.now() - started) / 1000).toFixed(1)} s; logs in ${stack.dir}`,
+  );
+  let interrupted = false;
+  process.once('SIGINT', () => (interrupted = true));
+  try {
+    return await runNodeTest(files, { ...process.env, [stackEnvVar]: JSON.stringify(stack.endpoints) });
+  } finally {
+    await stack.stop();
+    if (interrupted) console.error('[stack] stopped after interrupt');
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  },
+);

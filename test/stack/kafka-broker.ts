@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Admin } from '@platformatic/kafka';
+import { buildOnce, cacheDir, mavenCopyWithDependencies, runCommand } from './artifacts.js';
+import { findJdk } from './java.js';
+import { freePort } from './ports.js';
+import { ServerProcess } from './server-process.js';
+
+export type KafkaSecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+
+/** One client listener of the broker; later stacks add SSL and SASL ones beside the plain one. */
+export interface KafkaListener {
+  name: string;
+  protocol: KafkaSecurityProtocol;
+}
+
+export interface KafkaBrokerOptions {
+  version: string;
+  /** The folder this broker's data, configuration and log go to. */
+  dir: string;
+  listeners?: KafkaListener[];
+  /** Extra server.properties (SSL stores, SASL settings, …), written after the defaults. */
+  properties?: Record<string, string>;
+  heapMb?: number;
+}
+
+const slf4jBinding = 'org.apache.logging.log4j:log4j-slf4j-impl:2.25.3';
+
+/** Fetches the broker's classpath from Maven Central once into the cache. */
+export async function installKafka(version: string): Promise<string> {
+  return buildOnce(join(cacheDir(), `kafka-${version}`), async (dir) => {
+    await mavenCopyWithDependencies(
+      [`org.apache.kafka:kafka_2.13:${version}`, slf4jBinding],
+      join(dir, 'libs'),
+    );
+  });
+}
+
+/** A single-node Apache Kafka in KRaft mode (combined broker and controller) on loopback. */
+export class KafkaBroker {
+  private process: ServerProcess | undefined;
+
+  private constructor(
+    readonly options: KafkaBrokerOptions,
+    /** Listener name → port. */
+    readonly ports: ReadonlyMap<string, number>,
+    private readonly controllerPort: number,
+  ) {}
+
+  static async create(options: KafkaBrokerOptions): Promise<KafkaBroker> {
+    const listeners = options.listeners ?? [{ name: 'PLAINTEXT', protocol: 'PLAINTEXT' }];
+    const ports = new Map<string, number>();
+    for (const listener of listeners) ports.set(listener.name, await freePort());
+    return new KafkaBroker({ ...options, listeners }, ports, await freePort());
+  }
+
+  get name(): string {
+    return `kafka ${this.options.version}`;
+  }
+
+  /** host:port of a listener, PLAINTEXT unless another is named. */
+  bootstrap(listener = 'PLAINTEXT'): string {
+    const port = this.ports.get(listener);
+    if (port === undefined) throw new Error(`${this.name} has no listener named ${listener}`);
+    return `127.0.0.1:${port}`;
+  }
+
+  /** Formats the storage on first start, then starts the broker and waits for it to answer metadata requests. */
+  async start(): Promise<void> {
+    if (this.process === undefined) this.process = await this.prepare();
+    await this.process.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.process?.stop();
+  }
+
+  /** Kills the broker at once, as a crash would; `start()` brings it back with its data. */
+  async kill(): Promise<void> {
+    await this.process?.kill();
+  }
+
+  logTail(): string {
+    return this.process?.logTail() ?? '';
+  }
+
+  private serverProperties(): string {
+    const listeners = this.options.listeners ?? [];
+    const properties: Record<string, string> = {
+      'process.roles': 'broker,controller',
+      'node.id': '1',
+      'controller.quorum.voters': `1@127.0.0.1:${this.controllerPort}`,
+      'controller.listener.names': 'CONTROLLER',
+      listeners: [
+        ...listeners.map((l) => `${l.name}://127.0.0.1:${this.ports.get(l.name)}`),
+        `CONTROLLER://127.0.0.1:${this.controllerPort}`,
+      ].join(','),
+      'advertised.listeners': listeners
+        .map((l) => `${l.name}://127.0.0.1:${this.ports.get(l.name)}`)
+        .join(','),
+      'listener.security.protocol.map': [
+        ...listeners.map((l) => `${l.name}:${l.protocol}`),
+        'CONTROLLER:PLAINTEXT',
+      ].join(','),
+      'inter.broker.listener.name': listeners[0]?.name ?? 'PLAINTEXT',
+      'log.dirs': join(this.options.dir, 'data'),
+      'num.partitions': '1',
+      'offsets.topic.replication.factor': '1',
+      'offsets.topic.num.partitions': '10',
+      'transaction.state.log.replication.factor': '1',
+      'transaction.state.log.min.isr': '1',
+      'share.coordinator.state.topic.replication.factor': '1',
+      'share.coordinator.state.topic.min.isr': '1',
+      // Tests join groups constantly; the default 3 s delay would slow every one of them.
+      'group.initial.rebalance.delay.ms': '0',
+      // Arkime's bulk messages approach 1 MB; leave room for larger dbBulkSize settings.
+      'message.max.bytes': String(10 * 1024 * 1024),
+      ...this.options.properties,
+    };
+    return Object.entries(properties)
+      .map(([key, value]) => `${key}=${value}`)
+      .join('\n');
+  }
+
+  private async prepare(): Promise<ServerProcess> {
+    const home = await installKafka(this.options.version);
+    const jdk = findJdk(17);
+    const java = join(jdk.home, 'bin', 'java');
+    const dir = this.options.dir;
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    const config = join(dir, 'server.properties');
+    writeFileSync(config, this.serverProperties());
+    const log4j = join(dir, 'log4j2.properties');
+    writeFileSync(
+      log4j,
+      [
+        'rootLogger.level=INFO',
+        'rootLogger.appenderRef.stdout.ref=STDOUT',
+        'appender.stdout.type=Console',
+        'appender.stdout.name=STDOUT',
+        'appender.stdout.layout.type=PatternLayout',
+        'appender.stdout.layout.pattern=[%d] %p %m (%c)%n',
+        '',
+      ].join('\n'),
+    );
+    const classpath = ['-cp', `${join(home, 'libs')}/*`, `-Dlog4j2.configurationFile=${log4j}`];
+    const clusterId = randomBytes(16).toString('base64url');
+    await runCommand(
+      java,
+      [...classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config],
+      `formatting the storage of ${this.name}`,
+    );
+    const heap = `${this.options.heapMb ?? 512}m`;
+    return new ServerProcess({
+      name: `${this.name} (${this.bootstrap()})`,
+      command: java,
+      args: [
+        `-Xms${heap}`,
+        `-Xmx${heap}`,
+        '-XX:+UseG1GC',
+        '-Djava.awt.headless=true',
+        ...classpath,
+        'kafka.Kafka',
+        config,
+      ],
+      env: { PATH: process.env['PATH'], LANG: 'C.UTF-8' },
+      cwd: dir,
+      logFile: join(dir, 'kafka.log'),
+      isReady: () => this.answersMetadata(),
+    });
+  }
+
+  /** Ready means a real client gets metadata naming this broker, not merely an open port. */
+  private async answersMetadata(): Promise<boolean> {
+    const admin = new Admin({
+      clientId: 'stack-readiness',
+      bootstrapBrokers: [this.bootstrap()],
+      retries: 0,
+      timeout: 2000,
+    });
+    try {
+      const metadata = await admin.metadata({ topics: [] });
+      return metadata.brokers.size > 0;
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+  }
+}

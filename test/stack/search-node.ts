@@ -1,0 +1,160 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findJdk } from './java.js';
+import { freePort } from './ports.js';
+import { installSearch, minimumJava, type Distribution } from './search-install.js';
+import { ServerProcess } from './server-process.js';
+import { serviceUser } from './service-user.js';
+
+export interface SearchNodeOptions {
+  distribution: Distribution;
+  version: string;
+  /** The folder this node's configuration, data and logs go to. */
+  dir: string;
+  nodeName?: string;
+  clusterName?: string;
+  heapMb?: number;
+  /**
+   * Transport addresses of the other nodes of a multi-node cluster, and the names of the nodes
+   * that bootstrap it; a node given none runs as a single-node cluster.
+   */
+  cluster?: { seedHosts: string[]; initialNodes: string[] };
+  /** Extra settings (passed as -E key=value), e.g. security or TLS for later tests. */
+  settings?: Record<string, string>;
+}
+
+// Lines of the stock jvm.options that write to paths relative to the working directory: the
+// node writes its GC log, error files and heap dumps to its own folder instead.
+const relativePathOption = /(-Xlog:gc|-Xloggc|-XX:ErrorFile|-XX:HeapDumpPath|GCLogFile|UseGCLogFileRotation)/;
+
+/** One Elasticsearch or OpenSearch node on loopback, run as an unprivileged user when we are root. */
+export class SearchNode {
+  private process: ServerProcess | undefined;
+
+  private constructor(
+    readonly options: SearchNodeOptions,
+    readonly httpPort: number,
+    readonly transportPort: number,
+  ) {}
+
+  static async create(options: SearchNodeOptions): Promise<SearchNode> {
+    return new SearchNode(options, await freePort(), await freePort());
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  get transportAddress(): string {
+    return `127.0.0.1:${this.transportPort}`;
+  }
+
+  get nodeName(): string {
+    return this.options.nodeName ?? `${this.options.distribution}-1`;
+  }
+
+  get name(): string {
+    return `${this.options.distribution} ${this.options.version} (node ${this.nodeName}, ${this.url})`;
+  }
+
+  async start(): Promise<void> {
+    if (this.process === undefined) this.process = await this.prepare();
+    await this.process.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.process?.stop();
+  }
+
+  /** Kills the node at once, as a crash would; `start()` brings it back with its data. */
+  async kill(): Promise<void> {
+    await this.process?.kill();
+  }
+
+  logTail(): string {
+    return this.process?.logTail() ?? '';
+  }
+
+  private settings(dir: string): Record<string, string> {
+    const { distribution, cluster } = this.options;
+    const clusterSettings: Record<string, string> =
+      cluster === undefined
+        ? { 'discovery.type': 'single-node' }
+        : {
+            'discovery.seed_hosts': cluster.seedHosts.join(','),
+            [distribution === 'elasticsearch'
+              ? 'cluster.initial_master_nodes'
+              : 'cluster.initial_cluster_manager_nodes']: cluster.initialNodes.join(','),
+          };
+    return {
+      'cluster.name': this.options.clusterName ?? `aki-${distribution}`,
+      'node.name': this.nodeName,
+      'network.host': '127.0.0.1',
+      'http.port': String(this.httpPort),
+      'transport.port': String(this.transportPort),
+      'path.data': join(dir, 'data'),
+      'path.logs': join(dir, 'logs'),
+      // Test machines fill their disks; the watermarks would block writes long before it matters here.
+      'cluster.routing.allocation.disk.threshold_enabled': 'false',
+      ...clusterSettings,
+      ...(distribution === 'elasticsearch' ? { 'xpack.security.enabled': 'false' } : {}),
+      ...this.options.settings,
+    };
+  }
+
+  private async prepare(): Promise<ServerProcess> {
+    const { distribution, version, dir } = this.options;
+    const home = await installSearch(distribution, version);
+    const jdk = findJdk(minimumJava(distribution, version));
+    for (const sub of ['data', 'logs', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
+    const config = join(dir, 'config');
+    cpSync(join(home, 'config'), config, { recursive: true });
+    const jvmOptions = join(config, 'jvm.options');
+    const kept = readFileSync(jvmOptions, 'utf8')
+      .split('\n')
+      .filter((line) => !relativePathOption.test(line));
+    writeFileSync(jvmOptions, kept.join('\n'));
+    const heap = `${this.options.heapMb ?? 512}m`;
+    mkdirSync(join(config, 'jvm.options.d'), { recursive: true });
+    writeFileSync(
+      join(config, 'jvm.options.d', 'stack.options'),
+      [
+        `-Xms${heap}`,
+        `-Xmx${heap}`,
+        `-XX:ErrorFile=${join(dir, 'logs', 'hs_err_pid%p.log')}`,
+        `-XX:HeapDumpPath=${join(dir, 'data')}`,
+        '',
+      ].join('\n'),
+    );
+    const user = serviceUser();
+    if (user !== undefined) execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, dir]);
+    const prefix = distribution === 'elasticsearch' ? 'ES' : 'OPENSEARCH';
+    const args = Object.entries(this.settings(dir)).flatMap(([key, value]) => ['-E', `${key}=${value}`]);
+    return new ServerProcess({
+      name: this.name,
+      command: join(home, 'bin', distribution),
+      args,
+      env: {
+        PATH: process.env['PATH'],
+        LANG: 'C.UTF-8',
+        HOME: dir,
+        [`${prefix}_JAVA_HOME`]: jdk.home,
+        [`${prefix}_PATH_CONF`]: config,
+        [`${prefix}_TMPDIR`]: join(dir, 'tmp'),
+      },
+      cwd: dir,
+      logFile: join(dir, 'logs', 'console.log'),
+      user,
+      isReady: () => this.isHealthy(),
+    });
+  }
+
+  private async isHealthy(): Promise<boolean> {
+    const response = await fetch(`${this.url}/_cluster/health?wait_for_status=yellow&timeout=1s`, {
+      signal: AbortSignal.timeout(3000),
+    });
+    await response.body?.cancel();
+    return response.ok;
+  }
+}
