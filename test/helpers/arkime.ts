@@ -24,3 +24,39 @@ export function readSessions(): ArkimeSession[] {
 export function bulkLines(session: ArkimeSession, index = session.index): string {
   return `{"index":{"_index":"${index}", "_id": "${session.id}"}}\n${JSON.stringify(session.doc)}\n`;
 }
+
+export type ArkimeFormat = 'bulk' | 'bulk1' | 'doc';
+
+/** The session's index with its `arkime_sessions3` prefix replaced, so each test writes to indices of its own. */
+export function indexFor(session: ArkimeSession, prefix: string): string {
+  return `${prefix}-${session.index.split('-').at(-1)}`;
+}
+
+/**
+ * Kafka message values as Arkime's kafka plugin writes them for `kafkaMsgFormat`: bulk packs
+ * action/document pairs up to `dbBulkSize` bytes a message, bulk1 one pair a message, doc the
+ * document alone with the target index in an "index" field.
+ */
+export function arkimeMessages(
+  sessions: ArkimeSession[],
+  format: ArkimeFormat,
+  prefix: string,
+  dbBulkSize = 500_000,
+): Buffer[] {
+  if (format === 'doc') {
+    return sessions.map((s) => Buffer.from(JSON.stringify({ ...s.doc, index: indexFor(s, prefix) })));
+  }
+  const pairs = sessions.map((s) => bulkLines(s, indexFor(s, prefix)));
+  if (format === 'bulk1') return pairs.map((p) => Buffer.from(p));
+  const messages: Buffer[] = [];
+  let current = '';
+  for (const pair of pairs) {
+    if (current !== '' && Buffer.byteLength(current) + Buffer.byteLength(pair) > dbBulkSize) {
+      messages.push(Buffer.from(current));
+      current = '';
+    }
+    current += pair;
+  }
+  if (current !== '') messages.push(Buffer.from(current));
+  return messages;
+}

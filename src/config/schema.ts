@@ -1,0 +1,437 @@
+// The one table of settings: every environment variable of the Go Arkime Kafka Indexer with the
+// same name, type, default and meaning, plus the ones this indexer adds. Validation, defaults,
+// --help and the README's table all come from here. Deviations from the Go defaults are marked
+// `goDefault` so that they can be listed.
+import {
+  boolean,
+  duration,
+  increasingNumbers,
+  integer,
+  integerList,
+  oneOf,
+  port,
+  string,
+  stringList,
+  type ValueType,
+} from './types.js';
+
+export type Group =
+  'general' | 'kafka' | 'producer' | 'kafkaTls' | 'bulker' | 'search' | 'transport' | 'buffers' | 'metrics';
+
+export const groupTitles: Record<Group, string> = {
+  general: 'General',
+  kafka: 'Kafka consumer',
+  producer: 'Kafka failure producer',
+  kafkaTls: 'Kafka TLS',
+  bulker: 'Bulker',
+  search: 'Search cluster (Elasticsearch / OpenSearch)',
+  transport: 'Search cluster connections',
+  buffers: 'Internal buffers',
+  metrics: 'Metrics',
+};
+
+export interface Setting<T> {
+  env: string;
+  type: ValueType<T>;
+  group: Group;
+  description: string;
+  /** The default as text, in the variable's own syntax; absent means required. */
+  default?: string;
+  /** Never printed, logged or exposed: shown as *** wherever settings are shown. */
+  secret?: boolean;
+  /** Where our default differs from the Go indexer's, the Go default and why. */
+  goDefault?: { value: string; why: string };
+  /** Added by this indexer; the Go indexer does not read it. */
+  added?: boolean;
+}
+
+function setting<T>(definition: Setting<T>): Setting<T> {
+  return definition;
+}
+
+export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic', 'disabled'] as const;
+
+export const schema = {
+  port: setting({
+    env: 'PORT',
+    type: port,
+    default: '8080',
+    group: 'general',
+    description: 'Port for the HTTP server (metrics)',
+  }),
+  logLevel: setting({
+    env: 'LOG_LEVEL',
+    type: oneOf(logLevels),
+    default: 'info',
+    group: 'general',
+    description: 'The level to log at',
+    goDefault: { value: 'debug', why: 'debug logs a line per message and bulk, too much for production' },
+  }),
+
+  kafkaConsumerBrokers: setting({
+    env: 'KAFKA_CONSUMER_BROKERS',
+    type: stringList,
+    default: 'localhost:9092',
+    group: 'kafka',
+    description: 'Kafka brokers to consume from (comma list of host:port)',
+  }),
+  kafkaConsumerTopic: setting({
+    env: 'KAFKA_CONSUMER_TOPIC',
+    type: string,
+    group: 'kafka',
+    description: 'Kafka topic to consume from',
+  }),
+  kafkaConsumerGroupName: setting({
+    env: 'KAFKA_CONSUMER_GROUP_NAME',
+    type: string,
+    group: 'kafka',
+    description: 'Name of the Kafka consumer group',
+  }),
+  kafkaConsumerIncrementalRebalance: setting({
+    env: 'KAFKA_CONSUMER_INCREMENTAL_REBALANCE',
+    type: boolean,
+    default: 'false',
+    group: 'kafka',
+    description:
+      'Rebalance incrementally: only the partitions that must move stop (Kafka 4 consumer group protocol, KIP-848)',
+  }),
+  kafkaSessionTimeout: setting({
+    env: 'KAFKA_SESSION_TIMEOUT',
+    type: duration(1),
+    default: '6000ms',
+    group: 'kafka',
+    description: 'Kafka session timeout length',
+  }),
+  kafkaPollTimeout: setting({
+    env: 'KAFKA_POLL_TIMEOUT',
+    type: duration(1),
+    default: '100ms',
+    group: 'kafka',
+    description: 'Consumer polling timeout (longest wait of a fetch for new data)',
+  }),
+  kafkaFlushInterval: setting({
+    env: 'KAFKA_FLUSH_INTERVAL',
+    type: duration(),
+    default: '100ms',
+    group: 'kafka',
+    description: 'Timeout length when flushing Kafka messages at shutdown',
+  }),
+
+  kafkaProducerBrokers: setting({
+    env: 'KAFKA_PRODUCER_BROKERS',
+    type: stringList,
+    default: 'localhost:9092',
+    group: 'producer',
+    description: 'Kafka brokers to produce failed documents to',
+  }),
+  kafkaProducerTopic: setting({
+    env: 'KAFKA_PRODUCER_TOPIC',
+    type: string,
+    default: '',
+    group: 'producer',
+    description: 'Kafka topic for documents that failed to index; empty: log and count them only',
+  }),
+  kafkaProducerMsgTimeout: setting({
+    env: 'KAFKA_PRODUCER_MSG_TIMEOUT',
+    type: duration(1),
+    default: '30s',
+    group: 'producer',
+    description: 'Produced message timeout',
+  }),
+  kafkaProducerMsgRetries: setting({
+    env: 'KAFKA_PRODUCER_MSG_RETRIES',
+    type: integer(),
+    default: '100',
+    group: 'producer',
+    description: 'Maximum of retries for a produced message',
+  }),
+  kafkaProducerFullQueueCooldown: setting({
+    env: 'KAFKA_PRODUCER_FULL_QUEUE_COOLDOWN',
+    type: duration(),
+    default: '1s',
+    group: 'producer',
+    description: 'How long to wait after a producer full queue error before retrying',
+  }),
+  kafkaProducerLogDeliveryReports: setting({
+    env: 'KAFKA_PRODUCER_LOG_DELIVERY_REPORTS',
+    type: boolean,
+    default: 'true',
+    group: 'producer',
+    description: 'Should the delivery reports be logged',
+  }),
+
+  kafkaSslCaLocation: setting({
+    env: 'KAFKA_SSL_CA_LOCATION',
+    type: string,
+    default: '',
+    group: 'kafkaTls',
+    description: 'Path to the CA cert used for signing certs',
+  }),
+  kafkaSslCertLocation: setting({
+    env: 'KAFKA_SSL_CERT_LOCATION',
+    type: string,
+    default: '',
+    group: 'kafkaTls',
+    description: 'Path to the client certificate',
+  }),
+  kafkaSslKeyLocation: setting({
+    env: 'KAFKA_SSL_KEY_LOCATION',
+    type: string,
+    default: '',
+    group: 'kafkaTls',
+    description: 'Path to the client key',
+  }),
+  kafkaSslKeyPassword: setting({
+    env: 'KAFKA_SSL_KEY_PASSWORD',
+    type: string,
+    default: '',
+    secret: true,
+    group: 'kafkaTls',
+    description: 'Password of the client key',
+  }),
+
+  bulkerFlushInterval: setting({
+    env: 'BULKER_FLUSH_INTERVAL',
+    type: duration(1),
+    default: '10s',
+    group: 'bulker',
+    description: 'Maximum amount of time to buffer messages before sending them to ES',
+  }),
+  bulkerMaxMessages: setting({
+    env: 'BULKER_MAX_MESSAGES',
+    type: integer(1),
+    default: '100',
+    group: 'bulker',
+    description: 'Maximum number of messages to buffer before sending them to ES',
+  }),
+  bulkerMaxBytes: setting({
+    env: 'BULKER_MAX_BYTES',
+    type: integer(1, 90 * 1024 * 1024),
+    default: '10_485_760',
+    group: 'bulker',
+    description: 'Maximum number of bytes to buffer before sending them to ES (at most 90 MB)',
+  }),
+
+  elasticService: setting({
+    env: 'ELASTIC_SERVICE',
+    type: stringList,
+    group: 'search',
+    description:
+      'The address of an Elasticsearch node, the client will discover the rest of nodes (host, or comma list of hosts)',
+  }),
+  elasticServicePort: setting({
+    env: 'ELASTIC_SERVICE_PORT',
+    type: port,
+    default: '9200',
+    group: 'search',
+    description: 'The ES HTTP port',
+  }),
+  elasticUseHttps: setting({
+    env: 'ELASTIC_USE_HTTPS',
+    type: boolean,
+    default: 'false',
+    group: 'search',
+    description: 'Talk HTTPS to the search cluster',
+    added: true,
+  }),
+  elasticUsername: setting({
+    env: 'ELASTIC_USERNAME',
+    type: string,
+    default: '',
+    group: 'search',
+    description: 'Basic authentication user',
+    added: true,
+  }),
+  elasticPassword: setting({
+    env: 'ELASTIC_PASSWORD',
+    type: string,
+    default: '',
+    secret: true,
+    group: 'search',
+    description: 'Basic authentication password',
+    added: true,
+  }),
+  elasticApiKey: setting({
+    env: 'ELASTIC_API_KEY',
+    type: string,
+    default: '',
+    secret: true,
+    group: 'search',
+    description: 'API key (the base64 "id:key" form), sent as Authorization: ApiKey',
+    added: true,
+  }),
+  elasticServiceToken: setting({
+    env: 'ELASTIC_SERVICE_TOKEN',
+    type: string,
+    default: '',
+    secret: true,
+    group: 'search',
+    description: 'Service account token, sent as Authorization: Bearer',
+    added: true,
+  }),
+  elasticIndexerInstances: setting({
+    env: 'ELASTIC_INDEXER_INSTANCES',
+    type: integer(1, 256),
+    default: '1',
+    group: 'search',
+    description: 'The number of parallel indexers to use (bulk requests in flight)',
+  }),
+  elasticClientMaxRetries: setting({
+    env: 'ELASTIC_CLIENT_MAX_RETRIES',
+    type: integer(),
+    default: '10',
+    group: 'search',
+    description: 'Number of retries when communicating with ES',
+  }),
+  elasticClientRetryStatuses: setting({
+    env: 'ELASTIC_CLIENT_RETRY_STATUSES',
+    type: integerList(100, 599),
+    default: '502,503,504,429',
+    group: 'search',
+    description: 'Which HTTP status codes to retry',
+  }),
+  elasticClientDiscoverNodes: setting({
+    env: 'ELASTIC_CLIENT_DISCOVER_NODES',
+    type: boolean,
+    default: 'true',
+    group: 'search',
+    description: 'Should the client discover the other ES nodes',
+  }),
+  elasticClientDiscoverInterval: setting({
+    env: 'ELASTIC_CLIENT_DISCOVER_INTERVAL',
+    type: duration(),
+    default: '1h',
+    group: 'search',
+    description: 'Interval between updates of the list of ES connections',
+  }),
+  elasticClientBulkTimeout: setting({
+    env: 'ELASTIC_CLIENT_BULK_TIMEOUT',
+    type: duration(1),
+    default: '1m',
+    group: 'search',
+    description:
+      'The timeout duration for the Bulk call: its `timeout` parameter, how long each document may wait for index creation, mapping updates and active shards',
+    goDefault: {
+      value: '500ms',
+      why: "creating a daily index with the sessions3 template can take longer; every document waiting on it then fails (seen here: 503 process_cluster_event_timeout_exception). 1m is the servers' own default",
+    },
+  }),
+  elasticClientMaxDeadPercentage: setting({
+    env: 'ELASTIC_CLIENT_MAX_DEAD_PERCENTAGE',
+    type: integer(0, 100),
+    default: '20',
+    group: 'search',
+    description: 'The maximum percentage of dead ES connections',
+  }),
+
+  elasticTransportDialTimeout: setting({
+    env: 'ELASTIC_TRANSPORT_DIAL_TIMEOUT',
+    type: duration(1),
+    default: '2s',
+    group: 'transport',
+    description: 'Timeout for opening a connection',
+  }),
+  elasticTransportDialKeepAlive: setting({
+    env: 'ELASTIC_TRANSPORT_DIAL_KEEPALIVE',
+    type: duration(),
+    default: '5s',
+    group: 'transport',
+    description: 'TCP keep-alive probe interval of connections',
+  }),
+  elasticTransportMaxIdleConns: setting({
+    env: 'ELASTIC_TRANSPORT_MAX_IDLE_CONNS',
+    type: integer(),
+    default: '100',
+    group: 'transport',
+    description: 'Idle connections kept, all nodes together',
+  }),
+  elasticTransportMaxIdleConnsPerHost: setting({
+    env: 'ELASTIC_TRANSPORT_MAX_IDLE_CONNS_PER_HOST',
+    type: integer(),
+    default: '100',
+    group: 'transport',
+    description: 'Idle connections kept per node',
+  }),
+  elasticTransportMaxConnsPerHost: setting({
+    env: 'ELASTIC_TRANSPORT_MAX_CONNS_PER_HOST',
+    type: integer(1),
+    default: '100',
+    group: 'transport',
+    description: 'Connections per node at most',
+  }),
+  elasticTransportIdleConnTimeout: setting({
+    env: 'ELASTIC_TRANSPORT_IDLE_CONN_TIMEOUT',
+    type: duration(1),
+    default: '10s',
+    group: 'transport',
+    description: 'How long an idle connection is kept open',
+  }),
+  elasticTransportExpectContinueTimeout: setting({
+    env: 'ELASTIC_TRANSPORT_EXPECT_CONTINUE_TIMEOUT',
+    type: duration(),
+    default: '1s',
+    group: 'transport',
+    description: 'Accepted for compatibility; bulk requests are sent without Expect: 100-continue',
+  }),
+
+  consumerChannelBufferSize: setting({
+    env: 'CONSUMER_CHANNEL_BUFFER_SIZE',
+    type: integer(1),
+    default: '10',
+    group: 'buffers',
+    description: 'Kafka messages fetched ahead of the bulker',
+  }),
+  errorChannelBufferSize: setting({
+    env: 'ERROR_CHANNEL_BUFFER_SIZE',
+    type: integer(1),
+    default: '10',
+    group: 'buffers',
+    description: 'Failed bulks waiting for the failure producer, per indexer',
+  }),
+  producerChannelBufferSize: setting({
+    env: 'PRODUCER_CHANNEL_BUFFER_SIZE',
+    type: integer(1),
+    default: '10',
+    group: 'buffers',
+    description: 'Failed documents queued for the failure producer',
+  }),
+
+  metricsNamespace: setting({
+    env: 'METRICS_NAMESPACE',
+    type: string,
+    default: 'arkime',
+    group: 'metrics',
+    description: 'Prefix of every metric name',
+  }),
+  metricsSubsystem: setting({
+    env: 'METRICS_SUBSYSTEM',
+    type: string,
+    default: 'kafkaindexer',
+    group: 'metrics',
+    description: 'Second part of every metric name',
+  }),
+  metricsPath: setting({
+    env: 'METRICS_PATH',
+    type: string,
+    default: '/metrics',
+    group: 'metrics',
+    description: 'HTTP path of the Prometheus metrics',
+  }),
+  metricsFlushedBytesBuckets: setting({
+    env: 'METRICS_FLUSHED_BYTES_BUCKETS',
+    type: increasingNumbers,
+    default: '50_000,100_000,500_000,1_000_000,5_000_000,25_000_000,50_000_000,75_000_000',
+    group: 'metrics',
+    description: 'Histogram buckets of bytes per bulk flush',
+  }),
+  metricsFlushedMsgsBuckets: setting({
+    env: 'METRICS_FLUSHED_MSGS_BUCKETS',
+    type: increasingNumbers,
+    default: '2,4,8,16,32,64,128,256',
+    group: 'metrics',
+    description: 'Histogram buckets of messages per bulk flush',
+  }),
+} as const;
+
+export type Schema = typeof schema;
+export type Config = { readonly [K in keyof Schema]: Schema[K] extends Setting<infer T> ? T : never };

@@ -1,0 +1,66 @@
+import { parseBoolean, parseDuration, parseInteger, parseList, parseNumber, ValueError } from './values.js';
+
+/** How one setting's text becomes a value: the name shown in --help and the parser. */
+export interface ValueType<T> {
+  /** As the Go indexer's table names it: string, int, bool, time.Duration, []int, []float64. */
+  name: string;
+  parse: (text: string) => T;
+}
+
+function bounded(name: string, min: number, max: number, parse: (text: string) => number): ValueType<number> {
+  return {
+    name,
+    parse: (text) => {
+      const value = parse(text);
+      if (value < min || value > max) throw new ValueError(`a value from ${min} to ${max}`);
+      return value;
+    },
+  };
+}
+
+export const string: ValueType<string> = { name: 'string', parse: (text) => text.trim() };
+
+export const boolean: ValueType<boolean> = { name: 'bool', parse: parseBoolean };
+
+export const integer = (min = 0, max = Number.MAX_SAFE_INTEGER): ValueType<number> =>
+  bounded('int', min, max, parseInteger);
+
+/** Milliseconds. */
+export const duration = (min = 0): ValueType<number> =>
+  bounded('time.Duration', min, Infinity, parseDuration);
+
+export const port: ValueType<number> = bounded('string', 0, 65535, parseInteger);
+
+export const integerList = (min: number, max: number): ValueType<number[]> => ({
+  name: '[]int',
+  parse: (text) => parseList(text, (part) => bounded('int', min, max, parseInteger).parse(part)),
+});
+
+export const increasingNumbers: ValueType<number[]> = {
+  name: '[]float64',
+  parse: (text) => {
+    const values = parseList(text, parseNumber);
+    if (values.length === 0 || values.some((v, i) => i > 0 && v <= (values[i - 1] ?? v))) {
+      throw new ValueError('increasing numbers separated by commas, such as 2,4,8');
+    }
+    return values;
+  },
+};
+
+export const stringList: ValueType<string[]> = {
+  name: 'string',
+  parse: (text) => {
+    const values = parseList(text, (part) => part);
+    if (values.length === 0) throw new ValueError('one or more values separated by commas');
+    return values;
+  },
+};
+
+export const oneOf = <T extends string>(values: readonly T[]): ValueType<T> => ({
+  name: 'string',
+  parse: (text) => {
+    const value = text.trim().toLowerCase();
+    if (!(values as readonly string[]).includes(value)) throw new ValueError(`one of ${values.join(', ')}`);
+    return value as T;
+  },
+});

@@ -1,0 +1,119 @@
+// The consumer side of Kafka: joins the group, hands out messages, commits what the pipeline
+// says is done. Offsets are never committed automatically.
+import { Consumer, type MessagesStream } from '@platformatic/kafka';
+import type { Config } from '../config/schema.js';
+import type { CommitPosition } from '../pipeline/offsets.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { kafkaTls } from './connection.js';
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  value: Buffer;
+}
+
+export interface Assignment {
+  topic: string;
+  partition: number;
+}
+
+export interface ConsumerEvents {
+  /** Partitions this member no longer owns after a rebalance. */
+  onRevoked: (partitions: Assignment[]) => void;
+}
+
+export class KafkaConsumer {
+  private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
+  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  private assigned = new Set<string>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    private readonly events: ConsumerEvents,
+  ) {
+    const tls = kafkaTls(config);
+    this.consumer = new Consumer({
+      clientId: 'arkime-kafka-indexer',
+      groupId: config.kafkaConsumerGroupName,
+      bootstrapBrokers: config.kafkaConsumerBrokers,
+      ...(tls && { tls }),
+      ...(config.kafkaConsumerIncrementalRebalance
+        ? { groupProtocol: 'consumer' as const }
+        : {
+            sessionTimeout: config.kafkaSessionTimeout,
+            heartbeatInterval: Math.max(100, Math.floor(config.kafkaSessionTimeout / 3)),
+          }),
+    });
+    this.consumer.on('consumer:group:join', (payload) => this.onJoin(payload.assignments ?? []));
+    this.consumer.on('consumer:group:rebalance', () => this.metrics.rebalances.inc({ reason: 'rebalance' }));
+    this.consumer.on('consumer:heartbeat:error', ({ error }) => {
+      this.metrics.consumeErrors.inc();
+      this.logger.warn({ err: error }, 'consumer heartbeat failed');
+    });
+  }
+
+  /** Joins the group; messages come from the returned iterable, in order within each partition. */
+  async start(): Promise<AsyncIterable<ConsumedMessage>> {
+    const stream = await this.consumer.consume({
+      topics: [this.config.kafkaConsumerTopic],
+      // With nothing committed yet, start from the oldest retained message: no session is skipped.
+      mode: 'committed',
+      fallbackMode: 'earliest',
+      autocommit: false,
+      maxWaitTime: this.config.kafkaPollTimeout,
+      highWaterMark: this.config.consumerChannelBufferSize,
+      ...(this.config.kafkaConsumerIncrementalRebalance
+        ? {}
+        : {
+            sessionTimeout: this.config.kafkaSessionTimeout,
+            heartbeatInterval: Math.max(100, Math.floor(this.config.kafkaSessionTimeout / 3)),
+          }),
+    });
+    stream.on('error', (error) => {
+      this.metrics.consumeErrors.inc();
+      this.logger.error({ err: error }, 'consumer stream error');
+    });
+    this.stream = stream;
+    return stream;
+  }
+
+  async commit(positions: CommitPosition[]): Promise<void> {
+    if (positions.length === 0) return;
+    await this.consumer.commit({ offsets: positions.map((p) => ({ ...p, leaderEpoch: -1 })) });
+    this.metrics.offsetCommits.inc();
+  }
+
+  /** Stops fetching; messages already handed out stay valid. */
+  async stopFetching(): Promise<void> {
+    await this.stream?.close();
+  }
+
+  /** Leaves the group at once, so that partitions move without waiting for the session timeout. */
+  async close(): Promise<void> {
+    await this.stopFetching();
+    // close(true) leaves the group at once; its boolean overload is typed as returning void.
+    await new Promise<void>((resolve, reject) =>
+      this.consumer.close(true, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  private onJoin(assignments: { topic: string; partitions: number[] }[]): void {
+    const now = new Set(assignments.flatMap((a) => a.partitions.map((p) => `${a.topic}\u0000${p}`)));
+    const revoked = [...this.assigned].filter((key) => !now.has(key));
+    this.assigned = now;
+    this.logger.info({ assignments }, 'joined consumer group');
+    if (revoked.length > 0) {
+      this.metrics.lostAssignments.inc(revoked.length);
+      this.events.onRevoked(
+        revoked.map((key) => {
+          const [topic, partition] = key.split('\u0000') as [string, string];
+          return { topic, partition: Number(partition) };
+        }),
+      );
+    }
+  }
+}

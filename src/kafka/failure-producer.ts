@@ -1,0 +1,88 @@
+// Documents the search cluster refused, produced to KAFKA_PRODUCER_TOPIC: the action line and
+// document line exactly as received (so the record can be replayed as it is), and headers that
+// say why and where from. Produced with acks=all: a failure counts as handled only once durable.
+import { Producer } from '@platformatic/kafka';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { kafkaTls } from './connection.js';
+
+export interface FailedDocument {
+  /** Action line and document line, as received. */
+  bytes: Buffer;
+  reason: string;
+  errorType: string;
+  status: number | undefined;
+  index: string | undefined;
+  id: string | undefined;
+  source: { topic: string; partition: number; offset: bigint };
+}
+
+function headers(failure: FailedDocument): Map<Buffer, Buffer> {
+  const values: Record<string, string | undefined> = {
+    'aki.error.type': failure.errorType,
+    'aki.error.reason': failure.reason,
+    'aki.error.status': failure.status?.toString(),
+    'aki.index': failure.index,
+    'aki.id': failure.id,
+    'aki.source.topic': failure.source.topic,
+    'aki.source.partition': String(failure.source.partition),
+    'aki.source.offset': failure.source.offset.toString(),
+    'aki.time': new Date().toISOString(),
+  };
+  return new Map(
+    Object.entries(values)
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([key, value]) => [Buffer.from(key), Buffer.from(value)]),
+  );
+}
+
+export class FailureProducer {
+  private readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>;
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    const tls = kafkaTls(config);
+    this.producer = new Producer({
+      clientId: 'arkime-kafka-indexer-failures',
+      bootstrapBrokers: config.kafkaProducerBrokers,
+      acks: -1,
+      retries: config.kafkaProducerMsgRetries,
+      retryDelay: config.kafkaProducerFullQueueCooldown,
+      timeout: config.kafkaProducerMsgTimeout,
+      ...(tls && { tls }),
+    });
+  }
+
+  /** Resolves once every record is acknowledged by all in-sync replicas; rejects if any is not. */
+  async send(failures: FailedDocument[]): Promise<void> {
+    if (failures.length === 0) return;
+    try {
+      await this.producer.send({
+        messages: failures.map((failure) => ({
+          topic: this.config.kafkaProducerTopic,
+          value: failure.bytes,
+          headers: headers(failure),
+        })),
+      });
+    } catch (error) {
+      this.metrics.produceErrors.inc(failures.length);
+      throw error;
+    }
+    for (const failure of failures) this.metrics.producedMessageBytes.observe(failure.bytes.length);
+    this.metrics.produced.inc(failures.length);
+    if (this.config.kafkaProducerLogDeliveryReports) {
+      this.logger.info(
+        { topic: this.config.kafkaProducerTopic, count: failures.length },
+        'failed documents produced',
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer.close();
+  }
+}

@@ -1,0 +1,137 @@
+// Composition root: configuration → logger → metrics → HTTP server → search client → Kafka
+// clients → pipeline, and the signals that stop it. The only module that knows them all.
+import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from './config/schema.js';
+import { KafkaConsumer } from './kafka/consumer.js';
+import { FailureProducer, type FailedDocument } from './kafka/failure-producer.js';
+import { Pipeline } from './pipeline/pipeline.js';
+import { BulkClient } from './search/bulk-client.js';
+import { createLogger, type Logger } from './telemetry/logger.js';
+import { startHttpServer } from './telemetry/http-server.js';
+import { createMetrics } from './telemetry/metrics.js';
+
+/** How long a stop may take: below Kubernetes' default 30 s grace period. */
+const shutdownDeadlineMs = 25_000;
+/** How often done offsets are committed while running. */
+const commitIntervalMs = 1000;
+/** The Go indexer's smallest retry backoff. */
+const backoff = { baseMs: 50, maxMs: 30_000 };
+
+function failureSink(producer: FailureProducer | undefined, logger: Logger) {
+  return async (failures: FailedDocument[]): Promise<void> => {
+    for (const f of failures) {
+      logger.warn(
+        {
+          index: f.index,
+          id: f.id,
+          errorType: f.errorType,
+          status: f.status,
+          reason: f.reason,
+          source: `${f.source.topic}/${f.source.partition}/${f.source.offset}`,
+        },
+        'document failed to index',
+      );
+    }
+    if (producer === undefined) return;
+    // A failure is handled only once it is on the failure topic: keep trying until it is.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await producer.send(failures);
+        return;
+      } catch (error) {
+        logger.error(
+          { err: error, documents: failures.length, attempt },
+          'producing failed documents failed; retrying',
+        );
+        await sleep(Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)));
+      }
+    }
+  };
+}
+
+export async function runIndexer(config: Config): Promise<number> {
+  const logger = createLogger(config.logLevel);
+  const metrics = createMetrics(config);
+  const server: Server = await startHttpServer(config.port, config.metricsPath, metrics.registry);
+  const client = new BulkClient(config);
+  const producer =
+    config.kafkaProducerTopic === ''
+      ? undefined
+      : new FailureProducer(config, logger.child({ component: 'producer' }), metrics);
+  const consumer = new KafkaConsumer(config, logger.child({ component: 'consumer' }), metrics, {
+    onRevoked: (partitions) => {
+      for (const p of partitions) pipeline.offsets.forget(p.topic, p.partition);
+    },
+  });
+  const pipeline: Pipeline = new Pipeline({
+    messages: () => consumer.start(),
+    stopFetching: () => consumer.stopFetching(),
+    commit: (positions) => consumer.commit(positions),
+    indexer: {
+      send: (body) => client.bulk(body),
+      fail: failureSink(producer, logger.child({ component: 'failures' })),
+      metrics,
+      logger: logger.child({ component: 'indexer' }),
+      retryStatuses: new Set(config.elasticClientRetryStatuses),
+      maxRetries: config.elasticClientMaxRetries,
+      backoff,
+    },
+    limits: {
+      maxMessages: config.bulkerMaxMessages,
+      maxBytes: config.bulkerMaxBytes,
+      flushIntervalMs: config.bulkerFlushInterval,
+    },
+    instances: config.elasticIndexerInstances,
+    commitIntervalMs,
+    metrics,
+    logger: logger.child({ component: 'pipeline' }),
+  });
+
+  let exitCode = 0;
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'signal received');
+    setTimeout(() => {
+      logger.error(
+        { deadlineMs: shutdownDeadlineMs },
+        'shutdown took too long; uncommitted messages will be redelivered',
+      );
+      process.exit(1);
+    }, shutdownDeadlineMs).unref();
+    void pipeline.stop();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    client.get('/_cluster/health').then(
+      (health) => logger.info({ status: health.status, health: health.body }, 'search cluster checked'),
+      (error: unknown) => logger.error({ err: error }, 'search cluster check failed'),
+    );
+  });
+
+  logger.info(
+    {
+      brokers: config.kafkaConsumerBrokers,
+      topic: config.kafkaConsumerTopic,
+      group: config.kafkaConsumerGroupName,
+      search: client.nodes,
+    },
+    'starting',
+  );
+  try {
+    await pipeline.run();
+  } catch (error) {
+    logger.error({ err: error }, 'pipeline stopped on an error');
+    exitCode = 1;
+  }
+  await consumer
+    .close()
+    .catch((error: unknown) => logger.warn({ err: error }, 'closing the consumer failed'));
+  await producer
+    ?.close()
+    .catch((error: unknown) => logger.warn({ err: error }, 'closing the producer failed'));
+  await client.close();
+  await new Promise((resolve) => server.close(resolve));
+  logger.info({ exitCode }, 'stopped');
+  return exitCode;
+}

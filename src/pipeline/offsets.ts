@@ -1,0 +1,100 @@
+// Which offsets may be committed. A message is done when every document in it is acknowledged by
+// the search cluster or durably on the failure topic; batches finish out of order, so per
+// partition only the offset below which *everything* is done may be committed (Kafka's committed
+// offset is the next one to read).
+
+interface Pending {
+  offset: bigint;
+  done: boolean;
+}
+
+class PartitionOffsets {
+  private readonly queue: Pending[] = [];
+  private head = 0;
+  private readonly byOffset = new Map<bigint, Pending>();
+  /** Next offset to read once everything before it is done; undefined until a message completes. */
+  next: bigint | undefined;
+  committed: bigint | undefined;
+
+  received(offset: bigint): void {
+    const pending = { offset, done: false };
+    this.queue.push(pending);
+    this.byOffset.set(offset, pending);
+  }
+
+  completed(offset: bigint): void {
+    const pending = this.byOffset.get(offset);
+    if (pending === undefined) return; // from before a revocation: no longer ours to commit
+    pending.done = true;
+    this.byOffset.delete(offset);
+    while (this.head < this.queue.length && (this.queue[this.head] as Pending).done) {
+      this.next = (this.queue[this.head] as Pending).offset + 1n;
+      this.head += 1;
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  get inFlight(): number {
+    return this.queue.length - this.head;
+  }
+}
+
+export interface CommitPosition {
+  topic: string;
+  partition: number;
+  /** The next offset to read: one past the last message done. */
+  offset: bigint;
+}
+
+export class OffsetTracker {
+  private readonly partitions = new Map<string, PartitionOffsets>();
+
+  private partitionOf(topic: string, partition: number): PartitionOffsets {
+    const key = `${topic}\u0000${partition}`;
+    let offsets = this.partitions.get(key);
+    if (offsets === undefined) {
+      offsets = new PartitionOffsets();
+      this.partitions.set(key, offsets);
+    }
+    return offsets;
+  }
+
+  /** Call in fetch order for every message taken from Kafka. */
+  received(topic: string, partition: number, offset: bigint): void {
+    this.partitionOf(topic, partition).received(offset);
+  }
+
+  completed(topic: string, partition: number, offset: bigint): void {
+    this.partitionOf(topic, partition).completed(offset);
+  }
+
+  /** Messages received but not yet done, all partitions together. */
+  get inFlight(): number {
+    let count = 0;
+    for (const offsets of this.partitions.values()) count += offsets.inFlight;
+    return count;
+  }
+
+  /** Positions that moved since the last `markCommitted`. */
+  committable(): CommitPosition[] {
+    const positions: CommitPosition[] = [];
+    for (const [key, offsets] of this.partitions) {
+      if (offsets.next === undefined || offsets.next === offsets.committed) continue;
+      const [topic, partition] = key.split('\u0000') as [string, string];
+      positions.push({ topic, partition: Number(partition), offset: offsets.next });
+    }
+    return positions;
+  }
+
+  markCommitted(positions: CommitPosition[]): void {
+    for (const p of positions) this.partitionOf(p.topic, p.partition).committed = p.offset;
+  }
+
+  /** Forgets a partition taken away by a rebalance: its new owner resumes from the last commit. */
+  forget(topic: string, partition: number): void {
+    this.partitions.delete(`${topic}\u0000${partition}`);
+  }
+}

@@ -1,0 +1,115 @@
+// The only module that sends HTTP to the search cluster: a keep-alive pool per node, bulk
+// requests spread round-robin over the nodes, one attempt per call. Retrying is the caller's
+// policy (see retry.ts), so that this stays a plain transport.
+import { Pool } from 'undici';
+import type { Config } from '../config/schema.js';
+import { authorization, nodeUrls } from './nodes.js';
+
+export interface BulkReply {
+  status: number;
+  body: string;
+  node: string;
+}
+
+/** The request never got an HTTP answer: refused, reset, timed out. Always worth retrying. */
+export class TransportError extends Error {
+  readonly code = 'AKI_SEARCH_UNREACHABLE';
+  constructor(
+    readonly node: string,
+    cause: unknown,
+  ) {
+    super(`search node ${node} unreachable: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+  }
+}
+
+export type SearchClientConfig = Pick<
+  Config,
+  | 'elasticService'
+  | 'elasticServicePort'
+  | 'elasticUseHttps'
+  | 'elasticUsername'
+  | 'elasticPassword'
+  | 'elasticApiKey'
+  | 'elasticServiceToken'
+  | 'elasticClientBulkTimeout'
+  | 'elasticTransportDialTimeout'
+  | 'elasticTransportDialKeepAlive'
+  | 'elasticTransportMaxConnsPerHost'
+  | 'elasticTransportIdleConnTimeout'
+>;
+
+export class BulkClient {
+  private readonly pools: { origin: string; prefix: string; pool: Pool }[];
+  private readonly headers: Record<string, string>;
+  private readonly query: string;
+  private next = 0;
+
+  constructor(config: SearchClientConfig) {
+    this.pools = nodeUrls(config).map((url) => ({
+      origin: url.origin,
+      prefix: url.pathname,
+      pool: new Pool(url.origin, {
+        connections: config.elasticTransportMaxConnsPerHost,
+        keepAliveTimeout: config.elasticTransportIdleConnTimeout,
+        connect: {
+          timeout: config.elasticTransportDialTimeout,
+          keepAlive: true,
+          keepAliveInitialDelay: config.elasticTransportDialKeepAlive,
+        },
+      }),
+    }));
+    const auth = authorization(config);
+    this.headers = {
+      'content-type': 'application/x-ndjson',
+      ...(auth === undefined ? {} : { authorization: auth }),
+    };
+    // `timeout` is the bulk API's own parameter (as the Go indexer sends it); filter_path keeps
+    // the answer to what classification reads: a few bytes per document instead of a hundred.
+    this.query = `timeout=${config.elasticClientBulkTimeout}ms&filter_path=errors,items.*.status,items.*.error`;
+  }
+
+  get nodes(): string[] {
+    return this.pools.map((p) => p.origin);
+  }
+
+  /** Sends one `_bulk` request to the next node; throws TransportError when no HTTP answer came. */
+  async bulk(body: Buffer | Buffer[]): Promise<BulkReply> {
+    const target = this.pools[this.next++ % this.pools.length];
+    if (target === undefined) throw new Error('no search node configured');
+    try {
+      const response = await target.pool.request({
+        method: 'POST',
+        path: `${target.prefix}/_bulk?${this.query}`,
+        headers: this.headers,
+        body: Array.isArray(body) ? Buffer.concat(body) : body,
+      });
+      return { status: response.statusCode, body: await response.body.text(), node: target.origin };
+    } catch (error) {
+      throw new TransportError(target.origin, error);
+    }
+  }
+
+  /** GET a path on the first node that answers (used for checks, not the hot path). */
+  async get(path: string): Promise<{ status: number; body: string }> {
+    let lastError: Error | undefined;
+    for (const target of this.pools) {
+      try {
+        const response = await target.pool.request({
+          method: 'GET',
+          path: `${target.prefix}${path}`,
+          headers: this.headers,
+        });
+        return { status: response.statusCode, body: await response.body.text() };
+      } catch (error) {
+        lastError = new TransportError(target.origin, error);
+      }
+    }
+    throw lastError ?? new Error('no search node configured');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.pools.map((p) => p.pool.close()));
+  }
+}

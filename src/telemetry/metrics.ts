@@ -1,0 +1,79 @@
+// Every Prometheus metric of the indexer, named as the Go indexer names them
+// (<namespace>_<subsystem>_<name>) so that existing dashboards keep working.
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { Config } from '../config/schema.js';
+
+// The Go indexer's buckets for consumed/produced message sizes.
+const messageSizeBuckets = [256, 384, 512, 768, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 4096];
+
+export type MetricsConfig = Pick<
+  Config,
+  'metricsNamespace' | 'metricsSubsystem' | 'metricsFlushedBytesBuckets' | 'metricsFlushedMsgsBuckets'
+>;
+
+export function createMetrics(config: MetricsConfig) {
+  const registry = new Registry();
+  const prefix = [config.metricsNamespace, config.metricsSubsystem].filter((p) => p !== '').join('_');
+  const name = (n: string): string => (prefix === '' ? n : `${prefix}_${n}`);
+  const counter = <L extends string = never>(n: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name: name(n), help, labelNames, registers: [registry] });
+  const histogram = (n: string, help: string, buckets: number[]) =>
+    new Histogram({ name: name(n), help, buckets, registers: [registry] });
+
+  collectDefaultMetrics({ register: registry });
+
+  return {
+    registry,
+    consumedMessageBytes: histogram(
+      'msgs_consumed_bytes',
+      'The size in bytes of the payload consumed',
+      messageSizeBuckets,
+    ),
+    consumedMessages: counter('msgs_consumed_total', 'Kafka messages consumed'),
+    consumeErrors: counter('consume_errors_total', 'Errors reported by the Kafka consumer'),
+    rejectedLines: counter(
+      'rejected_lines_total',
+      'Message parts that were not valid bulk lines, by reason',
+      ['reason'],
+    ),
+    producedMessageBytes: histogram(
+      'msgs_produced_bytes',
+      'The size in bytes of the payload produced',
+      messageSizeBuckets,
+    ),
+    lostAssignments: counter('partition_assignment_lost_total', 'Total number of lost partition assignments'),
+    rebalances: counter('rebalance_total', 'Total number of rebalances', ['reason']),
+    offsetCommits: counter('offset_commit_total', 'Total number of offset commits'),
+    flushedMessages: histogram(
+      'bulk_flushed_msgs_total',
+      'Number of msgs flushed when bulking',
+      config.metricsFlushedMsgsBuckets,
+    ),
+    flushedBytes: histogram(
+      'bulk_flushed_msgs_bytes',
+      'Amount of bytes flushed when bulking',
+      config.metricsFlushedBytesBuckets,
+    ),
+    flushReasons: counter('bulk_flush_reason_total', 'Reason for a bulk flush', ['reason']),
+    indexedDocuments: counter('indexed_documents_total', 'Number of indexed documents'),
+    indexedBytes: counter('indexed_documents_bytes', 'Indexed documents total bytes'),
+    failedDocuments: counter('session_index_failure_total', 'Session bulk index failure count'),
+    failedDocumentBytes: counter(
+      'session_index_failure_bytes',
+      'Bytes of the documents that failed to index',
+    ),
+    bulkCalls: counter('bulk_index_total', 'Number of Bulk Index calls'),
+    bulkErrors: counter('bulk_index_error_total', 'Number of Bulk Index calls with errors'),
+    bulkRetries: counter('bulk_index_retry_total', 'Number of Bulk Index calls retried'),
+    produced: counter(
+      'msg_produced_success_total',
+      'How many messages were produced successfully according to delivery reports',
+    ),
+    produceErrors: counter(
+      'msg_produced_fail_total',
+      'How many messages were produced unsuccessfully according to delivery reports',
+    ),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,89 @@
+import { after } from 'node:test';
+import { Admin, Consumer, Producer } from '@platformatic/kafka';
+import { uniqueName } from './names.js';
+
+export async function createTopic(bootstrap: string, topic: string, partitions = 1): Promise<void> {
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [bootstrap] });
+  try {
+    await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Produces the values in order, spread round-robin over `partitions`, acknowledged by the broker. */
+export async function produce(
+  bootstrap: string,
+  topic: string,
+  values: Buffer[],
+  partitions = 1,
+): Promise<void> {
+  const producer = new Producer({ clientId: 'test-producer', bootstrapBrokers: [bootstrap], acks: -1 });
+  try {
+    for (let i = 0; i < values.length; i += 500) {
+      await producer.send({
+        messages: values
+          .slice(i, i + 500)
+          .map((value, j) => ({ topic, value, partition: (i + j) % partitions })),
+      });
+    }
+  } finally {
+    await producer.close();
+  }
+}
+
+export interface ReadRecord {
+  value: Buffer;
+  headers: Map<string, string>;
+}
+
+/** Reads `count` records from the start of a topic (in a fresh group), or fails after `timeoutMs`. */
+export async function readRecords(
+  bootstrap: string,
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<ReadRecord[]> {
+  const consumer = new Consumer({
+    clientId: 'test-reader',
+    groupId: uniqueName('reader'),
+    bootstrapBrokers: [bootstrap],
+  });
+  after(() => consumer.close(true));
+  const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
+  const records: ReadRecord[] = [];
+  const timer = setTimeout(() => void stream.close(), timeoutMs);
+  try {
+    for await (const message of stream) {
+      records.push({
+        value: message.value,
+        headers: new Map([...message.headers].map(([k, v]) => [k.toString(), v.toString()])),
+      });
+      if (records.length >= count) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    await stream.close();
+  }
+  return records;
+}
+
+/** The committed offset of each partition of `topic` for `group` (-1 where none). */
+export async function committedOffsets(
+  bootstrap: string,
+  group: string,
+  topic: string,
+  partitions: number,
+): Promise<bigint[]> {
+  const consumer = new Consumer({ clientId: 'test-offsets', groupId: group, bootstrapBrokers: [bootstrap] });
+  try {
+    const offsets = await consumer.listCommittedOffsets({
+      topics: [{ topic, partitions: [...Array(partitions).keys()] }],
+    });
+    return offsets.get(topic) ?? [];
+  } finally {
+    await new Promise<void>((resolve, reject) =>
+      consumer.close(true, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+}

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { arkimeMessages, indexFor, readSessions, type ArkimeFormat } from '../helpers/arkime.js';
+import { IndexerProcess } from '../helpers/indexer.js';
+import { committedOffsets, createTopic, produce } from '../helpers/kafka.js';
+import { uniqueName } from '../helpers/names.js';
+import { allDocuments, installTemplate } from '../helpers/search.js';
+import { required, useStack } from '../helpers/stack.js';
+
+const sessions = readSessions();
+
+/** Canonical JSON (keys sorted) so documents compare whatever their key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const cases: { format: ArkimeFormat; server: 'elasticsearch' | 'opensearch' }[] = [
+  { format: 'bulk', server: 'elasticsearch' },
+  { format: 'bulk1', server: 'elasticsearch' },
+  { format: 'doc', server: 'elasticsearch' },
+  { format: 'bulk', server: 'opensearch' },
+];
+
+describe('the indexer moves the whole real corpus from Kafka into the search cluster', () => {
+  let bootstrap: string;
+  const urls: Record<string, string> = {};
+
+  before(async () => {
+    const stack = await useStack('kafka', 'elasticsearch', 'opensearch');
+    bootstrap = required(stack.kafka, 'kafka').bootstrap;
+    urls['elasticsearch'] = required(stack.elasticsearch, 'elasticsearch').url;
+    urls['opensearch'] = required(stack.opensearch, 'opensearch').url;
+  });
+
+  for (const { format, server } of cases) {
+    test(`kafkaMsgFormat=${format} into ${server}: every session in its index, with its _id, unchanged`, async () => {
+      const url = urls[server] as string;
+      const prefix = uniqueName(`arkime_${format}`).toLowerCase();
+      const topic = uniqueName(`spi-${format}`);
+      const group = uniqueName('indexer');
+      await installTemplate(url, prefix);
+      await createTopic(bootstrap, topic, 3);
+      const messages = arkimeMessages(sessions, format, prefix);
+      await produce(bootstrap, topic, messages, 3);
+
+      const indexer = await IndexerProcess.start({
+        KAFKA_CONSUMER_BROKERS: bootstrap,
+        KAFKA_CONSUMER_TOPIC: topic,
+        KAFKA_CONSUMER_GROUP_NAME: group,
+        ELASTIC_SERVICE: url,
+        ELASTIC_INDEXER_INSTANCES: '2',
+        BULKER_FLUSH_INTERVAL: '500ms',
+      });
+      try {
+        await indexer.waitFor('all documents indexed', async () => {
+          return (await indexer.metric('arkime_kafkaindexer_indexed_documents_total')) >= sessions.length;
+        });
+        assert.equal(
+          await indexer.metric('arkime_kafkaindexer_session_index_failure_total'),
+          0,
+          indexer.output.slice(-3000),
+        );
+        // Offsets are committed once documents are acknowledged: every message is accounted for.
+        const perPartition = [0, 1, 2].map((p) => BigInt(messages.filter((_, i) => i % 3 === p).length));
+        await indexer.waitFor('offsets committed', async () => {
+          const committed = await committedOffsets(bootstrap, group, topic, 3);
+          return committed.every((offset, p) => offset === perPartition[p]);
+        });
+      } finally {
+        assert.equal(await indexer.stop(), 0, indexer.output.slice(-3000));
+      }
+
+      const stored = await allDocuments(url, `${prefix}-*`);
+      assert.equal(stored.length, sessions.length);
+      const expectedIndex = new Map<string, number>();
+      for (const s of sessions)
+        expectedIndex.set(indexFor(s, prefix), (expectedIndex.get(indexFor(s, prefix)) ?? 0) + 1);
+      const actualIndex = new Map<string, number>();
+      for (const d of stored) actualIndex.set(d._index, (actualIndex.get(d._index) ?? 0) + 1);
+      assert.deepEqual(actualIndex, expectedIndex);
+
+      if (format === 'doc') {
+        // No _id travels in doc format: the cluster assigns them. The routing field is not stored.
+        assert.ok(stored.every((d) => !('index' in d._source)));
+        assert.deepEqual(
+          stored.map((d) => canonical(d._source)).sort(),
+          sessions.map((s) => canonical(s.doc)).sort(),
+        );
+      } else {
+        const byId = new Map(stored.map((d) => [d._id, d]));
+        for (const session of sessions) {
+          const doc = byId.get(session.id);
+          assert.ok(doc, `${session.id} indexed`);
+          assert.equal(doc._index, indexFor(session, prefix));
+          assert.deepEqual(doc._source, session.doc);
+        }
+      }
+    });
+  }
+});
