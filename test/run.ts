@@ -42,13 +42,17 @@ async function main(): Promise<number> {
   console.error(
     `[stack] all servers ready in ${((performance.now() - started) / 1000).toFixed(1)} s; logs in ${stack.dir}`,
   );
-  let interrupted = false;
-  process.once('SIGINT', () => (interrupted = true));
+  // Interrupted (Ctrl-C, or CI's time limit): stop the servers before going, or they outlive the run.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`[stack] ${signal}: stopping the servers`);
+      void stack.stop().finally(() => process.exit(130));
+    });
+  }
   try {
     return await runNodeTest(files, { ...process.env, [stackEnvVar]: JSON.stringify(stack.endpoints) });
   } finally {
     await stack.stop();
-    if (interrupted) console.error('[stack] stopped after interrupt');
   }
 }
 

@@ -17,7 +17,7 @@ const durationUnits: Record<string, number> = {
 
 /** A Go duration ("10s", "6000ms", "1h", "1m30s", "1.5h", "0") in milliseconds. */
 export function parseDuration(text: string): number {
-  const value = text.trim();
+  const value = text.trim().replace(/^\+/, '');
   if (value === '0') return 0;
   const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
   let total = 0;
@@ -35,13 +35,22 @@ export function parseDuration(text: string): number {
   return total;
 }
 
-/** An integer, allowing Go's `_` digit separators ("10_485_760"). */
+/**
+ * An integer as Go's strconv.ParseInt(text, 0, 64) reads it, which the Go indexer uses: `_`
+ * separators ("10_485_760"), and 0x, 0o, 0b or a leading 0 (octal) for other bases.
+ */
 export function parseInteger(text: string): number {
   const value = text.trim();
-  if (!/^[+-]?\d+(_\d+)*$/.test(value)) throw new ValueError('a whole number such as 100 or 10_485_760');
-  const number = Number(value.replaceAll('_', ''));
+  const match =
+    /^([+-]?)(0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|0(?:_?[0-7])+|\d+(?:_\d+)*)$/.exec(
+      value,
+    );
+  if (match === null) throw new ValueError('a whole number such as 100 or 10_485_760');
+  const [, sign, digits = ''] = match;
+  const plain = digits.replaceAll('_', '');
+  const number = /^0[0-7]/.test(plain) ? Number.parseInt(plain.slice(1), 8) : Number(plain);
   if (!Number.isSafeInteger(number)) throw new ValueError('a whole number below 2^53');
-  return number;
+  return sign === '-' ? -number : number;
 }
 
 /** A number (integer or decimal, `_` separators allowed). */

@@ -36,10 +36,6 @@ class PartitionOffsets {
       this.head = 0;
     }
   }
-
-  get inFlight(): number {
-    return this.queue.length - this.head;
-  }
 }
 
 export interface CommitPosition {
@@ -69,13 +65,6 @@ export class OffsetTracker {
 
   completed(topic: string, partition: number, offset: bigint): void {
     this.partitionOf(topic, partition).completed(offset);
-  }
-
-  /** Messages received but not yet done, all partitions together. */
-  get inFlight(): number {
-    let count = 0;
-    for (const offsets of this.partitions.values()) count += offsets.inFlight;
-    return count;
   }
 
   /** Positions that moved since the last `markCommitted`. */

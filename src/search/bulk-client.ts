@@ -40,16 +40,28 @@ export type SearchClientConfig = Pick<
   | 'elasticTransportIdleConnTimeout'
 >;
 
+function basicFromUrl(url: URL): string | undefined {
+  if (url.username === '') return undefined;
+  const user = decodeURIComponent(url.username);
+  return `Basic ${Buffer.from(`${user}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+}
+
+function headers(auth: string | undefined): Record<string, string> {
+  return { 'content-type': 'application/x-ndjson', ...(auth === undefined ? {} : { authorization: auth }) };
+}
+
 export class BulkClient {
-  private readonly pools: { origin: string; prefix: string; pool: Pool }[];
-  private readonly headers: Record<string, string>;
+  private readonly pools: { origin: string; prefix: string; pool: Pool; headers: Record<string, string> }[];
   private readonly query: string;
   private next = 0;
 
   constructor(config: SearchClientConfig) {
+    const configured = authorization(config);
     this.pools = nodeUrls(config).map((url) => ({
+      // url.origin drops any user:password@ the address carried; it is used as credentials instead.
       origin: url.origin,
       prefix: url.pathname,
+      headers: headers(configured ?? basicFromUrl(url)),
       pool: new Pool(url.origin, {
         connections: config.elasticTransportMaxConnsPerHost,
         keepAliveTimeout: config.elasticTransportIdleConnTimeout,
@@ -60,11 +72,6 @@ export class BulkClient {
         },
       }),
     }));
-    const auth = authorization(config);
-    this.headers = {
-      'content-type': 'application/x-ndjson',
-      ...(auth === undefined ? {} : { authorization: auth }),
-    };
     // `timeout` is the bulk API's own parameter (as the Go indexer sends it); filter_path keeps
     // the answer to what classification reads: a few bytes per document instead of a hundred.
     this.query = `timeout=${config.elasticClientBulkTimeout}ms&filter_path=errors,items.*.status,items.*.error`;
@@ -82,7 +89,7 @@ export class BulkClient {
       const response = await target.pool.request({
         method: 'POST',
         path: `${target.prefix}/_bulk?${this.query}`,
-        headers: this.headers,
+        headers: target.headers,
         body: Array.isArray(body) ? Buffer.concat(body) : body,
       });
       return { status: response.statusCode, body: await response.body.text(), node: target.origin };
@@ -99,7 +106,7 @@ export class BulkClient {
         const response = await target.pool.request({
           method: 'GET',
           path: `${target.prefix}${path}`,
-          headers: this.headers,
+          headers: target.headers,
         });
         return { status: response.statusCode, body: await response.body.text() };
       } catch (error) {

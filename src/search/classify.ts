@@ -76,8 +76,8 @@ export function classifyBulkResponse(
       const [action, item] = Object.entries(entry)[0] ?? ['', {}];
       const itemStatus = item.status ?? 0;
       if (itemStatus >= 200 && itemStatus < 300) return { kind: 'ok' };
-      // Deleting what is not there leaves the index as asked.
-      if (action === 'delete' && itemStatus === 404 && item.error === undefined) return { kind: 'ok' };
+      // Deleting what is not there (no document, or no index at all) leaves things as asked.
+      if (action === 'delete' && itemStatus === 404) return { kind: 'ok' };
       const error = describeError(itemStatus, item.error);
       return retryStatuses.has(itemStatus) ? { kind: 'retry', ...error } : { kind: 'failed', ...error };
     }),

@@ -11,11 +11,17 @@ export function nodeUrls(
   return config.elasticService.map((service) => {
     const withScheme = /^https?:\/\//i.test(service) ? service : `${scheme}://${service}`;
     const url = new URL(withScheme);
-    if (url.port === '' && !/^https?:\/\/[^/]*:\d+/i.test(withScheme))
-      url.port = String(config.elasticServicePort);
+    if (!hasExplicitPort(withScheme)) url.port = String(config.elasticServicePort);
     url.pathname = url.pathname.replace(/\/+$/, '');
     return url;
   });
+}
+
+/** Whether the authority names a port; URL cannot tell "no port" from "the scheme's default port". */
+function hasExplicitPort(url: string): boolean {
+  const authority = url.replace(/^https?:\/\//i, '').split(/[/?#]/)[0] ?? '';
+  const host = authority.slice(authority.lastIndexOf('@') + 1);
+  return /:\d+$/.test(host) && !host.endsWith(']');
 }
 
 /** The Authorization header, from whichever credential is set (API key, then service token, then basic). */

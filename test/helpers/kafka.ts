@@ -87,3 +87,13 @@ export async function committedOffsets(
     );
   }
 }
+
+/** The group's protocol type as the broker lists it: 'classic' or 'consumer' (KIP-848). */
+export async function groupType(bootstrap: string, group: string): Promise<string | undefined> {
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [bootstrap] });
+  try {
+    return (await admin.listGroups({ types: ['classic', 'consumer'] })).get(group)?.groupType;
+  } finally {
+    await admin.close();
+  }
+}

@@ -22,11 +22,22 @@ export async function call(
   return JSON.parse(text) as unknown;
 }
 
-/** Installs Arkime's sessions3 template, narrowed to `<prefix>-*` so tests sharing a server never meet. */
-export async function installTemplate(url: string, prefix: string): Promise<void> {
+/**
+ * Installs Arkime's sessions3 template, narrowed to `<prefix>-*` so tests sharing a server never
+ * meet. Returns the clean-up that removes it and its indices, for the caller's `after` hook: a
+ * run creates hundreds of daily indices, more than one small node holds.
+ */
+export async function installTemplate(url: string, prefix: string): Promise<() => Promise<void>> {
   const template = JSON.parse(readFileSync(sessions3TemplatePath, 'utf8')) as { index_patterns: string[] };
   template.index_patterns = [`${prefix}-*`];
   await call('PUT', `${url}/_index_template/${prefix}`, template);
+  return async () => {
+    await call(
+      'DELETE',
+      `${url}/${prefix}-*?ignore_unavailable=true&allow_no_indices=true&expand_wildcards=all`,
+    );
+    await call('DELETE', `${url}/_index_template/${prefix}`);
+  };
 }
 
 export interface StoredDocument {

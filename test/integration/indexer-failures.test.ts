@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { bulkLines, indexFor, readSessions, type ArkimeSession } from '../helpers/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
 import { createTopic, produce, readRecords } from '../helpers/kafka.js';
@@ -24,7 +24,7 @@ for (const server of ['elasticsearch', 'opensearch'] as const) {
       const prefix = uniqueName('arkime_fail').toLowerCase();
       const topic = uniqueName('spi');
       const failures = uniqueName('spi-failed');
-      await installTemplate(url, prefix);
+      after(await installTemplate(url, prefix));
       await createTopic(bootstrap, topic);
       await createTopic(bootstrap, failures);
 

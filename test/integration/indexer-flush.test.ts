@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { arkimeMessages, readSessions } from '../helpers/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
 import { committedOffsets, createTopic, produce } from '../helpers/kafka.js';
@@ -31,7 +31,7 @@ describe('the bulker flushes on each of its limits, and on shutdown', () => {
     const prefix = uniqueName('arkime_flush').toLowerCase();
     const topic = uniqueName('spi');
     const group = uniqueName('indexer');
-    await installTemplate(url, prefix);
+    after(await installTemplate(url, prefix));
     await createTopic(bootstrap, topic);
     await produce(bootstrap, topic, arkimeMessages(sessions.slice(0, messages), 'bulk1', prefix));
     const indexer = await IndexerProcess.start({

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { arkimeMessages, indexFor, readSessions, type ArkimeFormat } from '../helpers/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
-import { committedOffsets, createTopic, produce } from '../helpers/kafka.js';
+import { committedOffsets, createTopic, groupType, produce } from '../helpers/kafka.js';
 import { uniqueName } from '../helpers/names.js';
 import { allDocuments, installTemplate } from '../helpers/search.js';
 import { required, useStack } from '../helpers/stack.js';
@@ -21,11 +21,12 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const cases: { format: ArkimeFormat; server: 'elasticsearch' | 'opensearch' }[] = [
+const cases: { format: ArkimeFormat; server: 'elasticsearch' | 'opensearch'; incremental?: boolean }[] = [
   { format: 'bulk', server: 'elasticsearch' },
   { format: 'bulk1', server: 'elasticsearch' },
   { format: 'doc', server: 'elasticsearch' },
-  { format: 'bulk', server: 'opensearch' },
+  // The incremental group protocol (KAFKA_CONSUMER_INCREMENTAL_REBALANCE=true) on the way too.
+  { format: 'bulk', server: 'opensearch', incremental: true },
 ];
 
 describe('the indexer moves the whole real corpus from Kafka into the search cluster', () => {
@@ -39,13 +40,13 @@ describe('the indexer moves the whole real corpus from Kafka into the search clu
     urls['opensearch'] = required(stack.opensearch, 'opensearch').url;
   });
 
-  for (const { format, server } of cases) {
-    test(`kafkaMsgFormat=${format} into ${server}: every session in its index, with its _id, unchanged`, async () => {
+  for (const { format, server, incremental = false } of cases) {
+    test(`kafkaMsgFormat=${format} into ${server}${incremental ? ', incremental rebalancing' : ''}: every session in its index, with its _id, unchanged`, async () => {
       const url = urls[server] as string;
       const prefix = uniqueName(`arkime_${format}`).toLowerCase();
       const topic = uniqueName(`spi-${format}`);
       const group = uniqueName('indexer');
-      await installTemplate(url, prefix);
+      after(await installTemplate(url, prefix));
       await createTopic(bootstrap, topic, 3);
       const messages = arkimeMessages(sessions, format, prefix);
       await produce(bootstrap, topic, messages, 3);
@@ -57,6 +58,7 @@ describe('the indexer moves the whole real corpus from Kafka into the search clu
         ELASTIC_SERVICE: url,
         ELASTIC_INDEXER_INSTANCES: '2',
         BULKER_FLUSH_INTERVAL: '500ms',
+        KAFKA_CONSUMER_INCREMENTAL_REBALANCE: String(incremental),
       });
       try {
         await indexer.waitFor('all documents indexed', async () => {
@@ -67,6 +69,7 @@ describe('the indexer moves the whole real corpus from Kafka into the search clu
           0,
           indexer.output.slice(-3000),
         );
+        assert.equal(await groupType(bootstrap, group), incremental ? 'consumer' : 'classic');
         // Offsets are committed once documents are acknowledged: every message is accounted for.
         const perPartition = [0, 1, 2].map((p) => BigInt(messages.filter((_, i) => i % 3 === p).length));
         await indexer.waitFor('offsets committed', async () => {

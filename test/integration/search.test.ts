@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
-import { bulkLines, readSessions, sessions3TemplatePath } from '../helpers/arkime.js';
+import { bulkLines, readSessions } from '../helpers/arkime.js';
 import { uniqueName } from '../helpers/names.js';
+import { installTemplate } from '../helpers/search.js';
 import { required, useStack } from '../helpers/stack.js';
 import type { Distribution } from '../stack/search-install.js';
 
@@ -36,14 +36,13 @@ for (const distribution of ['opensearch', 'elasticsearch'] as const satisfies Di
     // Each run writes to its own index pattern: the template is Arkime's, with only its pattern narrowed.
     const prefix = uniqueName('arkime_sessions3').toLowerCase();
 
+    let removeTemplate = (): Promise<void> => Promise.resolve();
+
     before(async () => {
       url = required((await useStack(distribution))[distribution], distribution).url;
-      const template = JSON.parse(readFileSync(sessions3TemplatePath, 'utf8')) as {
-        index_patterns: string[];
-      };
-      template.index_patterns = [`${prefix}-*`];
-      await call('PUT', `${url}/_index_template/${prefix}`, JSON.stringify(template));
+      removeTemplate = await installTemplate(url, prefix);
     });
+    after(() => removeTemplate());
 
     test('real sessions bulk-indexed through undici read back unchanged, mapped as Arkime maps them', async () => {
       const sessions = readSessions().slice(0, 40);

@@ -97,6 +97,8 @@ export class SearchNode {
       'path.logs': join(dir, 'logs'),
       // Test machines fill their disks; the watermarks would block writes long before it matters here.
       'cluster.routing.allocation.disk.threshold_enabled': 'false',
+      // Tests clean up their indices by pattern (prefix-*), which both servers refuse by default.
+      'action.destructive_requires_name': 'false',
       ...clusterSettings,
       ...(distribution === 'elasticsearch' ? { 'xpack.security.enabled': 'false' } : {}),
       ...this.options.settings,
@@ -115,7 +117,7 @@ export class SearchNode {
       .split('\n')
       .filter((line) => !relativePathOption.test(line));
     writeFileSync(jvmOptions, kept.join('\n'));
-    const heap = `${this.options.heapMb ?? 512}m`;
+    const heap = `${this.options.heapMb ?? 1024}m`;
     mkdirSync(join(config, 'jvm.options.d'), { recursive: true });
     writeFileSync(
       join(config, 'jvm.options.d', 'stack.options'),

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { OffsetTracker, type CommitPosition } from '../../src/pipeline/offsets.js';
+
+const topic = 'arkime-sessions';
+
+function receivedRange(tracker: OffsetTracker, partition: number, from: number, to: number, t = topic): void {
+  for (let offset = from; offset <= to; offset += 1) tracker.received(t, partition, BigInt(offset));
+}
+
+const position = (partition: number, offset: number, t = topic): CommitPosition => ({
+  topic: t,
+  partition,
+  offset: BigInt(offset),
+});
+
+const sorted = (positions: CommitPosition[]): CommitPosition[] =>
+  [...positions].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+
+describe('one partition', () => {
+  test('nothing is committable before a message completes', () => {
+    const tracker = new OffsetTracker();
+    receivedRange(tracker, 0, 0, 4);
+    assert.deepEqual(tracker.committable(), []);
+  });
+
+  test('out-of-order completions commit only up to the first gap, one past the last done', () => {
+    const tracker = new OffsetTracker();
+    receivedRange(tracker, 0, 0, 4);
+    tracker.completed(topic, 0, 2n);
+    assert.deepEqual(tracker.committable(), [], 'offset 0 is not done yet');
+    tracker.completed(topic, 0, 0n);
+    assert.deepEqual(tracker.committable(), [position(0, 1)]);
+    tracker.completed(topic, 0, 4n);
+    assert.deepEqual(tracker.committable(), [position(0, 1)], 'offsets 1 and 3 hold it back');
+    tracker.completed(topic, 0, 1n);
+    assert.deepEqual(tracker.committable(), [position(0, 3)]);
+    tracker.completed(topic, 0, 3n);
+    assert.deepEqual(tracker.committable(), [position(0, 5)]);
+  });
+
+  test('offsets need not be contiguous (compacted topics, transaction markers)', () => {
+    const tracker = new OffsetTracker();
+    for (const offset of [100n, 103n, 110n]) tracker.received(topic, 0, offset);
+    tracker.completed(topic, 0, 103n);
+    tracker.completed(topic, 0, 100n);
+    assert.deepEqual(tracker.committable(), [position(0, 104)]);
+    tracker.completed(topic, 0, 110n);
+    assert.deepEqual(tracker.committable(), [position(0, 111)]);
+  });
+
+  test('committable() only returns a position again once it has moved past what was committed', () => {
+    const tracker = new OffsetTracker();
+    receivedRange(tracker, 0, 0, 3);
+    tracker.completed(topic, 0, 0n);
+    const first = tracker.committable();
+    assert.deepEqual(tracker.committable(), first, 'nothing committed yet: still reported');
+    tracker.markCommitted(first);
+    assert.deepEqual(tracker.committable(), []);
+    tracker.completed(topic, 0, 2n);
+    assert.deepEqual(tracker.committable(), [], 'offset 1 still holds it at 1');
+    tracker.completed(topic, 0, 1n);
+    assert.deepEqual(tracker.committable(), [position(0, 3)]);
+  });
+
+  test('completing an offset that was never received, or twice, changes nothing', () => {
+    const tracker = new OffsetTracker();
+    receivedRange(tracker, 0, 5, 6);
+    tracker.completed(topic, 0, 3n);
+    tracker.completed(topic, 0, 7n);
+    assert.deepEqual(tracker.committable(), []);
+    tracker.completed(topic, 0, 5n);
+    tracker.completed(topic, 0, 5n);
+    assert.deepEqual(tracker.committable(), [position(0, 6)]);
+  });
+
+  test('thousands of messages completed in shuffled order always commit the lowest gap', () => {
+    const tracker = new OffsetTracker();
+    const total = 5000;
+    receivedRange(tracker, 0, 0, total - 1);
+    // Completions arrive shuffled within windows of 64, as batches of concurrent indexers would.
+    let seed = 3;
+    const order: number[] = [];
+    for (let window = 0; window < total; window += 64) {
+      const chunk = Array.from({ length: Math.min(64, total - window) }, (_, i) => window + i);
+      for (let i = chunk.length - 1; i > 0; i -= 1) {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+        const j = seed % (i + 1);
+        [chunk[i], chunk[j]] = [chunk[j] as number, chunk[i] as number];
+      }
+      order.push(...chunk);
+    }
+    const done = new Set<number>();
+    let lowestOpen = 0;
+    for (const offset of order) {
+      tracker.completed(topic, 0, BigInt(offset));
+      done.add(offset);
+      while (done.has(lowestOpen)) lowestOpen += 1;
+      const expected = lowestOpen === 0 ? [] : [position(0, lowestOpen)];
+      assert.deepEqual(tracker.committable(), expected, `after completing ${offset}`);
+    }
+  });
+});
+
+describe('several partitions and topics', () => {
+  test('each partition of each topic commits on its own', () => {
+    const tracker = new OffsetTracker();
+    receivedRange(tracker, 0, 0, 2);
+    receivedRange(tracker, 1, 10, 12);
+    receivedRange(tracker, 0, 0, 2, 'other');
+    tracker.completed(topic, 0, 0n);
+    tracker.completed(topic, 1, 11n);
+    tracker.completed('other', 0, 0n);
+    tracker.completed('other', 0, 1n);
+    assert.deepEqual(sorted(tracker.committable()), [position(0, 1), position(0, 2, 'other')]);
+  });
+
+  test('only the partitions that moved are returned after a commit', () => {
+    const tracker = new OffsetTracker();
+    receivedRange(tracker, 0, 0, 2);
+    receivedRange(tracker, 1, 0, 2);
+    tracker.completed(topic, 0, 0n);
+    tracker.completed(topic, 1, 0n);
+    tracker.markCommitted(tracker.committable());
+    tracker.completed(topic, 1, 1n);
+    assert.deepEqual(tracker.committable(), [position(1, 2)]);
+  });
+});
+
+describe('forget (partition revoked)', () => {
+  test('a forgotten partition is no longer committed, and late completions for it are ignored', () => {
+    const tracker = new OffsetTracker();
+    receivedRange(tracker, 0, 0, 2);
+    receivedRange(tracker, 1, 0, 2);
+    tracker.completed(topic, 0, 0n);
+    tracker.completed(topic, 1, 0n);
+    tracker.forget(topic, 0);
+    assert.deepEqual(tracker.committable(), [position(1, 1)]);
+    tracker.completed(topic, 0, 1n);
+    assert.deepEqual(tracker.committable(), [position(1, 1)]);
+  });
+
+  test('a partition assigned again starts afresh from what it receives', () => {
+    const tracker = new OffsetTracker();
+    receivedRange(tracker, 0, 0, 5);
+    tracker.completed(topic, 0, 0n);
+    tracker.markCommitted(tracker.committable());
+    tracker.forget(topic, 0);
+    receivedRange(tracker, 0, 1, 2);
+    tracker.completed(topic, 0, 1n);
+    assert.deepEqual(tracker.committable(), [position(0, 2)]);
+  });
+});

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { classifyBulkResponse, type BulkOutcome, type ItemOutcome } from '../../src/search/classify.js';
+
+// Real answers of the servers; see test/fixtures/responses/README.md for how they were captured.
+interface Captured {
+  server: string;
+  request: { items: number };
+  status: number;
+  body: string;
+}
+
+const servers = ['elasticsearch', 'opensearch'] as const;
+const mappingError = { elasticsearch: 'document_parsing_exception', opensearch: 'mapper_parsing_exception' };
+const retryStatuses = new Set([502, 503, 504, 429]);
+
+function captured(server: string, name: string): Captured {
+  const url = new URL(`../../../test/fixtures/responses/${server}-${name}.json`, import.meta.url);
+  return JSON.parse(readFileSync(url, 'utf8')) as Captured;
+}
+
+function classify(response: Captured, statuses: ReadonlySet<number> = retryStatuses): BulkOutcome {
+  return classifyBulkResponse(response.status, response.body, response.request.items, statuses);
+}
+
+function items(outcome: BulkOutcome): ItemOutcome[] {
+  assert.equal(outcome.kind, 'items', JSON.stringify(outcome));
+  return outcome.kind === 'items' ? outcome.items : [];
+}
+
+for (const server of servers) {
+  describe(`${server}: captured answers`, () => {
+    test('all documents indexed → all_ok', () => {
+      assert.deepEqual(classify(captured(server, 'all-ok')), { kind: 'all_ok' });
+    });
+
+    const outcomes = items(classify(captured(server, 'item-errors')));
+
+    test('one outcome per document sent, in order', () => {
+      assert.deepEqual(
+        outcomes.map((o) => o.kind),
+        ['ok', 'failed', 'failed', 'ok', 'failed', 'ok'],
+      );
+    });
+
+    test(`mapping errors fail for good with status 400 and type ${mappingError[server]}`, () => {
+      for (const [i, field] of [
+        [1, 'firstPacket'],
+        [2, 'source.ip'],
+      ] as const) {
+        const outcome = outcomes[i];
+        assert.ok(outcome?.kind === 'failed');
+        assert.equal(outcome.status, 400);
+        assert.equal(outcome.type, mappingError[server]);
+        assert.match(outcome.reason, new RegExp(`failed to parse field \\[${field.replace('.', '\\.')}\\]`));
+        assert.match(outcome.reason, /caused by illegal_argument_exception/);
+      }
+    });
+
+    test('a delete of a missing document is ok: the index is as asked', () => {
+      assert.deepEqual(outcomes[3], { kind: 'ok' });
+    });
+
+    test('a version conflict (409) fails for good', () => {
+      const outcome = outcomes[4];
+      assert.ok(outcome?.kind === 'failed');
+      assert.equal(outcome.status, 409);
+      assert.equal(outcome.type, 'version_conflict_engine_exception');
+    });
+
+    test('a version conflict is retried when 409 is configured as a status to retry', () => {
+      const outcome = items(classify(captured(server, 'item-errors'), new Set([409])))[4];
+      assert.equal(outcome?.kind, 'retry');
+    });
+
+    test('a delete in an index that does not exist is done: the document is not there (404 index_not_found_exception)', () => {
+      const [outcome] = items(classify(captured(server, 'delete-missing-index')));
+      assert.deepEqual(outcome, { kind: 'ok' });
+    });
+
+    test('a request refused as a whole (400) is request_failed and not retryable', () => {
+      const response = captured(server, 'malformed-request');
+      const outcome = classify(response);
+      assert.ok(outcome.kind === 'request_failed');
+      assert.equal(outcome.retryable, false);
+      assert.equal(outcome.status, 400);
+      assert.match(outcome.detail, /parse_exception/);
+    });
+  });
+}
+
+describe('synthetic answers', () => {
+  const rejected429 =
+    '{"errors":true,"items":[{"index":{"status":201}},{"index":{"status":429,"error":' +
+    '{"type":"es_rejected_execution_exception","reason":"rejected execution of coordinating operation"}}}]}';
+
+  test('an item refused with 429 is retried when 429 is a status to retry', () => {
+    const outcome = items(classifyBulkResponse(200, rejected429, 2, retryStatuses));
+    assert.deepEqual(outcome, [
+      { kind: 'ok' },
+      {
+        kind: 'retry',
+        status: 429,
+        type: 'es_rejected_execution_exception',
+        reason: 'rejected execution of coordinating operation',
+      },
+    ]);
+  });
+
+  test('an item refused with 429 fails when 429 is not a status to retry', () => {
+    const [, outcome] = items(classifyBulkResponse(200, rejected429, 2, new Set([503])));
+    assert.equal(outcome?.kind, 'failed');
+  });
+
+  test('an item error without type or reason is still described', () => {
+    const [outcome] = items(
+      classifyBulkResponse(200, '{"errors":true,"items":[{"index":{"status":500}}]}', 1, retryStatuses),
+    );
+    assert.deepEqual(outcome, { kind: 'failed', status: 500, type: 'http_500', reason: 'status 500' });
+  });
+
+  for (const status of [503, 429, 502, 504]) {
+    test(`a whole request answered ${status} is request_failed and retryable`, () => {
+      const outcome = classifyBulkResponse(status, '{"error":"busy"}', 3, retryStatuses);
+      assert.deepEqual(outcome, {
+        kind: 'request_failed',
+        retryable: true,
+        status,
+        detail: '{"error":"busy"}',
+      });
+    });
+  }
+
+  for (const status of [400, 401, 403, 413]) {
+    test(`a whole request answered ${status} is request_failed and not retryable`, () => {
+      const outcome = classifyBulkResponse(status, '{"error":"no"}', 3, retryStatuses);
+      assert.ok(outcome.kind === 'request_failed');
+      assert.equal(outcome.retryable, false);
+      assert.equal(outcome.status, status);
+    });
+  }
+
+  test('a response with fewer items than documents sent is request_failed, not misattributed', () => {
+    const body = captured('opensearch', 'item-errors').body;
+    const outcome = classifyBulkResponse(200, body, 7, retryStatuses);
+    assert.ok(outcome.kind === 'request_failed');
+    assert.equal(outcome.retryable, false);
+    assert.match(outcome.detail, /6 items for 7 sent/);
+  });
+
+  test('a 200 whose body is not JSON is request_failed', () => {
+    const outcome = classifyBulkResponse(200, '<html>proxy error</html>', 1, retryStatuses);
+    assert.ok(outcome.kind === 'request_failed');
+    assert.match(outcome.detail, /proxy error/);
+  });
+
+  test('"errors": false is recognised even when not written in the compact form', () => {
+    const outcome = classifyBulkResponse(
+      200,
+      '{ "errors" : false, "items": [{"index":{"status":201}}] }',
+      1,
+      retryStatuses,
+    );
+    assert.deepEqual(outcome, { kind: 'all_ok' });
+  });
+
+  test('a long error body is cut, so one bad answer cannot flood the logs', () => {
+    const outcome = classifyBulkResponse(503, 'x'.repeat(100_000), 1, retryStatuses);
+    assert.ok(outcome.kind === 'request_failed');
+    assert.ok(outcome.detail.length <= 1000);
+  });
+});
