@@ -9,17 +9,19 @@ import { Pipeline } from './pipeline/pipeline.js';
 import { BulkClient } from './search/bulk-client.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { startHttpServer } from './telemetry/http-server.js';
-import { createMetrics } from './telemetry/metrics.js';
+import { createMetrics, type Metrics } from './telemetry/metrics.js';
 
 /** How long a stop may take: below Kubernetes' default 30 s grace period. */
 const shutdownDeadlineMs = 25_000;
 /** How often done offsets are committed while running. */
 const commitIntervalMs = 1000;
+/** Batches in flight get this long to finish on shutdown; then they are abandoned, uncommitted. */
+const drainGraceMs = 20_000;
 /** The Go indexer's smallest retry backoff. */
-const backoff = { baseMs: 50, maxMs: 30_000 };
+const backoffBaseMs = 50;
 
 function failureSink(producer: FailureProducer | undefined, logger: Logger) {
-  return async (failures: FailedDocument[]): Promise<void> => {
+  return async (failures: FailedDocument[], signal: AbortSignal): Promise<void> => {
     for (const f of failures) {
       logger.warn(
         {
@@ -34,8 +36,9 @@ function failureSink(producer: FailureProducer | undefined, logger: Logger) {
       );
     }
     if (producer === undefined) return;
-    // A failure is handled only once it is on the failure topic: keep trying until it is.
-    for (let attempt = 0; ; attempt += 1) {
+    // A failure is handled only once it is on the failure topic: keep trying until it is (or until
+    // shutdown abandons the batch, which then stays uncommitted).
+    for (let attempt = 0; !signal.aborted; attempt += 1) {
       try {
         await producer.send(failures);
         return;
@@ -44,9 +47,26 @@ function failureSink(producer: FailureProducer | undefined, logger: Logger) {
           { err: error, documents: failures.length, attempt },
           'producing failed documents failed; retrying',
         );
-        await sleep(Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)));
+        await sleep(Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)), undefined, { signal }).catch(
+          () => undefined,
+        );
       }
     }
+  };
+}
+
+/** Reports the search cluster unavailable while any batch has failed ELASTIC_CLIENT_MAX_RETRIES tries in a row. */
+function availabilityReporter(metrics: Metrics, logger: Logger) {
+  let failing = 0;
+  return (unavailable: boolean, why: string): void => {
+    failing += unavailable ? 1 : -1;
+    metrics.searchUnavailable.set(failing > 0 ? 1 : 0);
+    if (unavailable && failing === 1) {
+      logger.error(
+        { error: why },
+        'search cluster unavailable: retrying without end, fetching pauses when buffers fill',
+      );
+    } else if (!unavailable && failing === 0) logger.info('search cluster available again');
   };
 }
 
@@ -60,6 +80,8 @@ export async function runIndexer(config: Config): Promise<number> {
       ? undefined
       : new FailureProducer(config, logger.child({ component: 'producer' }), metrics);
   const consumer = new KafkaConsumer(config, logger.child({ component: 'consumer' }), metrics, {
+    // Commit what is done while the old assignment still holds: fewer duplicates after the move.
+    onRebalance: () => void pipeline.commit(),
     onRevoked: (partitions) => {
       for (const p of partitions) pipeline.offsets.forget(p.topic, p.partition);
     },
@@ -69,13 +91,15 @@ export async function runIndexer(config: Config): Promise<number> {
     stopFetching: () => consumer.stopFetching(),
     commit: (positions) => consumer.commit(positions),
     indexer: {
-      send: (body) => client.bulk(body),
+      send: (body, signal) => client.bulk(body, signal),
       fail: failureSink(producer, logger.child({ component: 'failures' })),
+      giveUpAfterMs: config.elasticClientRetryGiveUpAfter,
+      onUnavailable: availabilityReporter(metrics, logger.child({ component: 'search' })),
       metrics,
       logger: logger.child({ component: 'indexer' }),
       retryStatuses: new Set(config.elasticClientRetryStatuses),
       maxRetries: config.elasticClientMaxRetries,
-      backoff,
+      backoff: { baseMs: backoffBaseMs, maxMs: config.elasticClientRetryMaxInterval },
     },
     limits: {
       maxMessages: config.bulkerMaxMessages,
@@ -83,7 +107,10 @@ export async function runIndexer(config: Config): Promise<number> {
       flushIntervalMs: config.bulkerFlushInterval,
     },
     instances: config.elasticIndexerInstances,
+    maxBufferedBytes: config.maxBufferedBytes,
+    deterministicIds: config.elasticDeterministicIds,
     commitIntervalMs,
+    drainGraceMs,
     metrics,
     logger: logger.child({ component: 'pipeline' }),
   });

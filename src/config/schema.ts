@@ -323,6 +323,33 @@ export const schema = {
     group: 'search',
     description: 'The maximum percentage of dead ES connections',
   }),
+  elasticClientRetryMaxInterval: setting({
+    env: 'ELASTIC_CLIENT_RETRY_MAX_INTERVAL',
+    type: duration(1),
+    default: '30s',
+    group: 'search',
+    description:
+      'Longest wait between two tries of a bulk request (the backoff doubles from 50ms up to this)',
+    added: true,
+  }),
+  elasticClientRetryGiveUpAfter: setting({
+    env: 'ELASTIC_CLIENT_RETRY_GIVE_UP_AFTER',
+    type: duration(),
+    default: '0',
+    group: 'search',
+    description:
+      'How long to keep retrying documents the cluster cannot take before sending them to the failure topic; 0: never give up (an outage costs delay, not data)',
+    added: true,
+  }),
+  elasticDeterministicIds: setting({
+    env: 'ELASTIC_DETERMINISTIC_IDS',
+    type: boolean,
+    default: 'false',
+    group: 'search',
+    description:
+      'Give documents that arrive without an _id one derived from topic, partition, offset and position, so that a replay overwrites instead of duplicating',
+    added: true,
+  }),
 
   elasticTransportDialTimeout: setting({
     env: 'ELASTIC_TRANSPORT_DIAL_TIMEOUT',
@@ -374,6 +401,15 @@ export const schema = {
     description: 'Accepted for compatibility; bulk requests are sent without Expect: 100-continue',
   }),
 
+  maxBufferedBytes: setting({
+    env: 'MAX_BUFFERED_BYTES',
+    type: integer(1024 * 1024),
+    default: '67_108_864',
+    group: 'buffers',
+    description:
+      'Bytes of messages taken from Kafka and not yet done (waiting in the bulker or in flight) at most; fetching pauses above it',
+    added: true,
+  }),
   consumerChannelBufferSize: setting({
     env: 'CONSUMER_CHANNEL_BUFFER_SIZE',
     type: integer(1),

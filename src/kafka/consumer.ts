@@ -20,6 +20,8 @@ export interface Assignment {
 }
 
 export interface ConsumerEvents {
+  /** The group is rebalancing: the current assignment is about to change. */
+  onRebalance: () => void;
   /** Partitions this member no longer owns after a rebalance. */
   onRevoked: (partitions: Assignment[]) => void;
 }
@@ -49,7 +51,10 @@ export class KafkaConsumer {
           }),
     });
     this.consumer.on('consumer:group:join', (payload) => this.onJoin(payload.assignments ?? []));
-    this.consumer.on('consumer:group:rebalance', () => this.metrics.rebalances.inc({ reason: 'rebalance' }));
+    this.consumer.on('consumer:group:rebalance', () => {
+      this.metrics.rebalances.inc({ reason: 'rebalance' });
+      this.events.onRebalance();
+    });
     this.consumer.on('consumer:heartbeat:error', ({ error }) => {
       this.metrics.consumeErrors.inc();
       this.logger.warn({ err: error }, 'consumer heartbeat failed');

@@ -1,10 +1,11 @@
 // One batch, from bulk request to done: send, classify the answer, resend what is worth
-// resending (only those documents), hand failures to the failure sink, then report the batch's
-// messages done so their offsets can be committed.
+// resending (only those documents) until the cluster takes them, split a request the cluster
+// refuses for its content to find the document at fault, hand failures to the failure sink,
+// and only then report the batch done so its offsets can be committed.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FailedDocument } from '../kafka/failure-producer.js';
-import { classifyBulkResponse, type BulkOutcome } from '../search/classify.js';
 import type { BulkReply } from '../search/bulk-client.js';
+import { classifyBulkResponse, type BulkOutcome } from '../search/classify.js';
 import { backoffDelay, type BackoffPolicy } from '../search/retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -22,19 +23,34 @@ export interface BatchEntry {
 }
 
 export interface IndexerDeps {
-  send: (body: Buffer[]) => Promise<BulkReply>;
+  send: (body: Buffer[], signal: AbortSignal) => Promise<BulkReply>;
   /** Resolves once the failures are durable (failure topic) or recorded (log and count). */
-  fail: (failures: FailedDocument[]) => Promise<void>;
+  fail: (failures: FailedDocument[], signal: AbortSignal) => Promise<void>;
   metrics: Metrics;
   logger: Logger;
   retryStatuses: ReadonlySet<number>;
+  /** Failed tries in a row after which the cluster is reported unavailable (retrying goes on). */
   maxRetries: number;
+  /** Give documents up to the failure topic after retrying this long; 0: never. */
+  giveUpAfterMs: number;
   backoff: BackoffPolicy;
+  /** Called with true when a batch has failed `maxRetries` tries in a row, false when one succeeds again. */
+  onUnavailable: (unavailable: boolean, why: string) => void;
 }
+
+export type BatchResult = 'done' | 'abandoned';
 
 interface PendingItem {
   entry: BatchEntry;
   item: BulkItem;
+}
+
+interface GroupResult {
+  failures: FailedDocument[];
+  /** Halves to send apart, when the cluster refused the group for its content. */
+  splits: PendingItem[][];
+  indexed: number;
+  indexedBytes: number;
 }
 
 function bytesOf(p: PendingItem): Buffer {
@@ -58,21 +74,101 @@ function failure(
   };
 }
 
-async function attempt(deps: IndexerDeps, body: Buffer[], count: number): Promise<BulkOutcome> {
+async function attempt(
+  deps: IndexerDeps,
+  body: Buffer[],
+  count: number,
+  signal: AbortSignal,
+): Promise<BulkOutcome> {
   deps.metrics.bulkCalls.inc();
   try {
-    const reply = await deps.send(body);
+    const reply = await deps.send(body, signal);
     const outcome = classifyBulkResponse(reply.status, reply.body, count, deps.retryStatuses);
     if (outcome.kind !== 'all_ok') deps.metrics.bulkErrors.inc();
     return outcome;
   } catch (error) {
     deps.metrics.bulkErrors.inc();
-    return { kind: 'request_failed', retryable: true, status: 0, detail: (error as Error).message };
+    const detail = error instanceof Error ? error.message : String(error);
+    return { kind: 'request_failed', action: 'retry', status: 0, type: 'unreachable', detail };
   }
 }
 
-/** Indexes one batch; never rejects. */
-export async function indexBatch(deps: IndexerDeps, entries: BatchEntry[]): Promise<void> {
+/** Sends one group of documents until each is indexed, failed for good, or the group must be split. */
+async function sendGroup(
+  deps: IndexerDeps,
+  group: PendingItem[],
+  firstBody: Buffer[] | undefined,
+  signal: AbortSignal,
+): Promise<GroupResult | 'abandoned'> {
+  const result: GroupResult = { failures: [], splits: [], indexed: 0, indexedBytes: 0 };
+  let pending = group;
+  let body = firstBody ?? group.map(bytesOf);
+  const started = Date.now();
+  let unavailable = false;
+  for (let tries = 1; pending.length > 0; tries += 1) {
+    if (signal.aborted) return 'abandoned';
+    const outcome = await attempt(deps, body, pending.length, signal);
+    let again: PendingItem[] = [];
+    let why = '';
+    if (outcome.kind === 'all_ok') {
+      result.indexed += pending.length;
+      result.indexedBytes += pending.reduce((sum, p) => sum + p.item.end - p.item.start, 0);
+    } else if (outcome.kind === 'request_failed') {
+      why = `${outcome.type} (${outcome.status}): ${outcome.detail.slice(0, 300)}`;
+      if (outcome.action === 'retry') again = pending;
+      else if (pending.length > 1) {
+        const half = Math.ceil(pending.length / 2);
+        result.splits.push(pending.slice(0, half), pending.slice(half));
+      } else
+        result.failures.push(
+          failure(pending[0] as PendingItem, outcome.detail, outcome.type, outcome.status),
+        );
+    } else {
+      outcome.items.forEach((item, i) => {
+        const p = pending[i] as PendingItem;
+        if (item.kind === 'ok') {
+          result.indexed += 1;
+          result.indexedBytes += p.item.end - p.item.start;
+        } else if (item.kind === 'retry') {
+          again.push(p);
+          why = `${item.type} (${item.status}): ${item.reason}`;
+        } else result.failures.push(failure(p, item.reason, item.type, item.status));
+      });
+    }
+    if (again.length === 0) break;
+    if (deps.giveUpAfterMs > 0 && Date.now() - started >= deps.giveUpAfterMs) {
+      deps.logger.error(
+        { documents: again.length, tries, error: why },
+        'giving documents up to the failure topic',
+      );
+      result.failures.push(...again.map((p) => failure(p, why, 'retries_exhausted', undefined)));
+      break;
+    }
+    if (tries === deps.maxRetries) {
+      unavailable = true;
+      deps.onUnavailable(true, why);
+    }
+    deps.metrics.bulkRetries.inc();
+    const delay = backoffDelay(deps.backoff, tries - 1);
+    deps.logger.warn({ documents: again.length, try: tries, delayMs: delay, error: why }, 'retrying bulk');
+    try {
+      await sleep(delay, undefined, { signal });
+    } catch {
+      return 'abandoned';
+    }
+    pending = again;
+    body = again.map(bytesOf);
+  }
+  if (unavailable) deps.onUnavailable(false, '');
+  return result;
+}
+
+/** Indexes one batch; never rejects. 'abandoned' (on `signal`) leaves its messages uncommitted. */
+export async function indexBatch(
+  deps: IndexerDeps,
+  entries: BatchEntry[],
+  signal: AbortSignal,
+): Promise<BatchResult> {
   const failures: FailedDocument[] = entries.flatMap(({ message, parsed }) =>
     parsed.rejected.map((r) => ({
       bytes: r.bytes,
@@ -84,65 +180,30 @@ export async function indexBatch(deps: IndexerDeps, entries: BatchEntry[]): Prom
       source: message,
     })),
   );
-  let pending: PendingItem[] = entries.flatMap((entry) =>
-    entry.parsed.items.map((item) => ({ entry, item })),
-  );
-  let body = entries.map((e) => e.parsed.body).filter((b) => b.length > 0);
+  const all = entries.flatMap((entry) => entry.parsed.items.map((item) => ({ entry, item })));
+  // The first request is the messages' own bytes, joined; later ones are cut from them.
+  const groups: { items: PendingItem[]; body?: Buffer[] }[] = [
+    { items: all, body: entries.map((e) => e.parsed.body).filter((b) => b.length > 0) },
+  ];
   let indexed = 0;
   let indexedBytes = 0;
-
-  for (let retry = 0; pending.length > 0; retry += 1) {
-    const outcome = await attempt(deps, body, pending.length);
-    let again: PendingItem[] = [];
-    let lastError = '';
-    if (outcome.kind === 'all_ok') {
-      indexed += pending.length;
-      indexedBytes += pending.reduce((sum, p) => sum + p.item.end - p.item.start, 0);
-    } else if (outcome.kind === 'request_failed') {
-      lastError = outcome.detail;
-      if (outcome.retryable) again = pending;
-      else
-        failures.push(
-          ...pending.map((p) => failure(p, outcome.detail, 'bulk_request_failed', outcome.status)),
-        );
-    } else {
-      outcome.items.forEach((result, i) => {
-        const p = pending[i] as PendingItem;
-        if (result.kind === 'ok') {
-          indexed += 1;
-          indexedBytes += p.item.end - p.item.start;
-        } else if (result.kind === 'retry') {
-          again.push(p);
-          lastError = `${result.type}: ${result.reason}`;
-        } else failures.push(failure(p, result.reason, result.type, result.status));
-      });
-    }
-    if (again.length > 0 && retry >= deps.maxRetries) {
-      deps.logger.error(
-        { documents: again.length, retries: retry, error: lastError },
-        'giving up on documents after retries',
-      );
-      failures.push(...again.map((p) => failure(p, lastError, 'retries_exhausted', undefined)));
-      again = [];
-    }
-    if (again.length > 0) {
-      deps.metrics.bulkRetries.inc();
-      const delay = backoffDelay(deps.backoff, retry);
-      deps.logger.warn(
-        { documents: again.length, retry: retry + 1, delayMs: delay, error: lastError },
-        'retrying bulk',
-      );
-      await sleep(delay);
-    }
-    pending = again;
-    body = again.map(bytesOf);
+  for (let group = groups.shift(); group !== undefined; group = groups.shift()) {
+    if (group.items.length === 0) continue;
+    const result = await sendGroup(deps, group.items, group.body, signal);
+    if (result === 'abandoned') return 'abandoned';
+    failures.push(...result.failures);
+    groups.push(...result.splits.map((items) => ({ items })));
+    indexed += result.indexed;
+    indexedBytes += result.indexedBytes;
   }
-
   deps.metrics.indexedDocuments.inc(indexed);
   deps.metrics.indexedBytes.inc(indexedBytes);
   if (failures.length > 0) {
     deps.metrics.failedDocuments.inc(failures.length);
     deps.metrics.failedDocumentBytes.inc(failures.reduce((sum, f) => sum + f.bytes.length, 0));
-    await deps.fail(failures);
+    for (const f of failures) deps.metrics.failedByReason.inc({ reason: f.errorType });
+    await deps.fail(failures, signal);
+    if (signal.aborted) return 'abandoned';
   }
+  return 'done';
 }

@@ -6,6 +6,10 @@
 // each) are parsed, because the line after an action belongs to it unless the action is a
 // delete. A `doc` message is the one case that is parsed and written anew, to move its routing
 // field into a generated action line.
+//
+// A message whose structure is wrong anywhere is refused whole, before it joins a bulk request:
+// half a message in a shared request would pair its dangling action with a neighbour's lines.
+import { isUtf8 } from 'node:buffer';
 
 export type BulkAction = 'index' | 'create' | 'update' | 'delete';
 
@@ -19,14 +23,23 @@ export interface BulkItem {
   id: string | undefined;
 }
 
-/** Lines that cannot go into a bulk request, kept as received so they can go to the failure topic. */
+/** A message that cannot go into a bulk request, kept as received so it can go to the failure topic. */
 export interface RejectedLines {
   bytes: Buffer;
   reason: RejectReason;
   detail: string;
 }
 
-export type RejectReason = 'malformed_action' | 'missing_document' | 'malformed_document';
+export type RejectReason =
+  | 'malformed_action'
+  | 'missing_document'
+  | 'malformed_document'
+  | 'empty_message'
+  | 'invalid_utf8'
+  | 'too_large';
+
+/** Elasticsearch refuses requests above 100 MB; a message this large could never be sent. */
+export const maxRequestBytes = 90 * 1024 * 1024;
 
 export interface ParsedMessage {
   format: 'bulk' | 'doc';
@@ -113,36 +126,43 @@ function parseDocMessage(value: Buffer): ParsedMessage {
   };
 }
 
+function rejectWhole(value: Buffer, reason: RejectReason, detail: string): ParsedMessage {
+  return { format: 'bulk', body: Buffer.alloc(0), items: [], rejected: [{ bytes: value, reason, detail }] };
+}
+
 /** Splits a Kafka message into bulk items; never throws on bad input, which ends up in `rejected`. */
-export function parseMessage(value: Buffer): ParsedMessage {
+export function parseMessage(input: Buffer | null | undefined): ParsedMessage {
+  const value = input ?? Buffer.alloc(0);
+  if (value.length > maxRequestBytes) {
+    return rejectWhole(
+      value,
+      'too_large',
+      `${value.length} bytes, above the ${maxRequestBytes}-byte request limit`,
+    );
+  }
+  if (!isUtf8(value)) return rejectWhole(value, 'invalid_utf8', 'the message is not valid UTF-8');
   const lines = lineBounds(value);
   const first = lines[0];
-  if (first === undefined) return { format: 'bulk', body: Buffer.alloc(0), items: [], rejected: [] };
+  if (first === undefined) {
+    return rejectWhole(
+      value,
+      'empty_message',
+      value.length === 0 ? 'an empty message (or tombstone)' : 'only blank lines',
+    );
+  }
   const firstAction = parseAction(value.toString('utf8', first[0], first[1]));
   if (firstAction === undefined && lines.length === 1) return parseDocMessage(value);
 
   const items: BulkItem[] = [];
-  const rejected: RejectedLines[] = [];
-  // Whether `value` can be sent as it is: true until a line is dropped or a newline is missing.
-  let intact = value[value.length - 1] === newline;
-  let at = 0;
-  while (at < lines.length) {
+  for (let at = 0; at < lines.length;) {
     const [start, end] = lines[at] as [number, number];
     const parsed = at === 0 ? firstAction : parseAction(value.toString('utf8', start, end));
     if (parsed === undefined) {
-      // The next line is taken as this line's document unless it is an action itself.
-      const next = lines[at + 1];
-      const nextIsAction =
-        next !== undefined && parseAction(value.toString('utf8', next[0], next[1])) !== undefined;
-      const stop = next === undefined || nextIsAction ? end : next[1];
-      rejected.push({
-        bytes: value.subarray(start, stop),
-        reason: 'malformed_action',
-        detail: 'not a bulk action line ({"index"|"create"|"update"|"delete":{…}})',
-      });
-      intact = false;
-      at += next === undefined || nextIsAction ? 1 : 2;
-      continue;
+      return rejectWhole(
+        value,
+        'malformed_action',
+        `line ${at + 1} is not a bulk action line ({"index"|"create"|"update"|"delete":{…}})`,
+      );
     }
     if (parsed.action === 'delete') {
       items.push({ ...parsed, start, end: end + 1 });
@@ -151,23 +171,22 @@ export function parseMessage(value: Buffer): ParsedMessage {
     }
     const document = lines[at + 1];
     if (document === undefined) {
-      rejected.push({
-        bytes: value.subarray(start, end),
-        reason: 'missing_document',
-        detail: `${parsed.action} action without a document line`,
-      });
-      intact = false;
-      at += 1;
-      continue;
+      return rejectWhole(
+        value,
+        'missing_document',
+        `line ${at + 1}: ${parsed.action} action without a document line`,
+      );
     }
     items.push({ ...parsed, start, end: document[1] + 1 });
     at += 2;
   }
-  // Items' lines must follow each other exactly for `value` to be the body as it is.
-  intact &&= items.every((item, i) => item.start === (i === 0 ? 0 : (items[i - 1] as BulkItem).end));
-  intact &&= items.length > 0 && (items[items.length - 1] as BulkItem).end === value.length;
-  if (intact) return { format: 'bulk', body: value, items, rejected };
-  return { format: 'bulk', ...rebuild(value, items), rejected };
+  // The message is sent as it is when its items follow each other exactly, each line ending in '\n'.
+  const intact =
+    value[value.length - 1] === newline &&
+    items.every((item, i) => item.start === (i === 0 ? 0 : (items[i - 1] as BulkItem).end)) &&
+    (items[items.length - 1] as BulkItem).end === value.length;
+  if (intact) return { format: 'bulk', body: value, items, rejected: [] };
+  return { format: 'bulk', ...rebuild(value, items), rejected: [] };
 }
 
 /** The slow path: copies the items' lines into a fresh body, each line ending in a single '\n'. */
@@ -185,4 +204,38 @@ function rebuild(value: Buffer, items: BulkItem[]): { body: Buffer; items: BulkI
     rebuilt.push({ ...item, start, end: offset });
   }
   return { body: Buffer.concat(parts, offset), items: rebuilt };
+}
+
+/**
+ * Gives every index/create item without an `_id` one derived from where it came from
+ * (`<prefix>:<position>`, the prefix naming topic, partition and offset), so that a replay after
+ * a crash overwrites instead of adding a copy. Only those action lines are written anew.
+ */
+export function withDerivedIds(parsed: ParsedMessage, prefix: string): ParsedMessage {
+  if (
+    !parsed.items.some(
+      (item) => item.id === undefined && (item.action === 'index' || item.action === 'create'),
+    )
+  ) {
+    return parsed;
+  }
+  const parts: Buffer[] = [];
+  const items: BulkItem[] = [];
+  let offset = 0;
+  parsed.items.forEach((item, position) => {
+    const lineEnd = parsed.body.indexOf(newline, item.start) + 1;
+    let action = parsed.body.subarray(item.start, lineEnd);
+    let id = item.id;
+    if (id === undefined && (item.action === 'index' || item.action === 'create')) {
+      id = `${prefix}:${position}`;
+      const line = JSON.parse(action.toString('utf8')) as Record<string, Record<string, unknown>>;
+      line[item.action] = { ...line[item.action], _id: id };
+      action = Buffer.from(`${JSON.stringify(line)}\n`);
+    }
+    const rest = parsed.body.subarray(lineEnd, item.end);
+    parts.push(action, rest);
+    items.push({ ...item, id, start: offset, end: offset + action.length + rest.length });
+    offset += action.length + rest.length;
+  });
+  return { ...parsed, body: Buffer.concat(parts, offset), items };
 }

@@ -1,12 +1,13 @@
 // The loop: Kafka messages → parsed items → bulker → up to N bulk requests in flight → offsets
-// committed once their messages are done. Reading stops while all N indexers are busy, so memory
-// is bounded by N batches plus the consumer's small read-ahead.
+// committed once their messages are done. Reading from Kafka stops while all N indexers are busy
+// or while MAX_BUFFERED_BYTES of messages are taken and not done, so memory stays flat however
+// long the search cluster is away; it resumes by itself.
 import type { ConsumedMessage } from '../kafka/consumer.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { Bulker, type Batch, type BulkerLimits } from './bulker.js';
-import { indexBatch, type BatchEntry, type IndexerDeps } from './indexer.js';
-import { parseMessage } from './message-format.js';
+import { indexBatch, type BatchEntry, type BatchResult, type IndexerDeps } from './indexer.js';
+import { parseMessage, withDerivedIds, type ParsedMessage } from './message-format.js';
 import { OffsetTracker, type CommitPosition } from './offsets.js';
 
 export interface PipelineDeps {
@@ -16,7 +17,11 @@ export interface PipelineDeps {
   indexer: IndexerDeps;
   limits: BulkerLimits;
   instances: number;
+  maxBufferedBytes: number;
+  deterministicIds: boolean;
   commitIntervalMs: number;
+  /** On stop, how long batches in flight may still finish before they are abandoned (left uncommitted). */
+  drainGraceMs: number;
   metrics: Metrics;
   logger: Logger;
 }
@@ -25,28 +30,22 @@ export class Pipeline {
   readonly offsets = new OffsetTracker();
   private readonly bulker: Bulker<BatchEntry>;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly abandon = new AbortController();
   private flushTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private bufferedBytes = 0;
 
   constructor(private readonly deps: PipelineDeps) {
     this.bulker = new Bulker(deps.limits);
   }
 
-  /** Runs until `stop()`; then sends what is pending, waits for every bulk, and commits. */
+  /** Runs until `stop()`; then sends what is pending, waits for every bulk (or abandons it), and commits. */
   async run(): Promise<void> {
     const messages = await this.deps.messages();
     const commitTimer = setInterval(() => void this.commit(), this.deps.commitIntervalMs);
     try {
       for await (const message of messages) {
-        this.accept(message);
-        for (const batch of this.bulker.add(
-          { message, parsed: parseMessage(message.value) },
-          message.value.length,
-          Date.now(),
-        )) {
-          await this.dispatch(batch);
-        }
-        this.scheduleFlush();
+        await this.accept(message);
         if (this.stopping) break;
       }
     } finally {
@@ -54,7 +53,7 @@ export class Pipeline {
       clearTimeout(this.flushTimer);
       const last = this.bulker.drain();
       if (last !== undefined) await this.dispatch(last);
-      await Promise.all(this.inFlight);
+      await this.drain();
       await this.commit();
     }
   }
@@ -80,10 +79,55 @@ export class Pipeline {
     }
   }
 
-  private accept(message: ConsumedMessage): void {
+  private prepare(message: ConsumedMessage): ParsedMessage {
+    const parsed = parseMessage(message.value);
+    for (const rejected of parsed.rejected)
+      this.deps.metrics.rejectedMessages.inc({ reason: rejected.reason });
+    return this.deps.deterministicIds
+      ? withDerivedIds(parsed, `${message.topic}:${message.partition}:${message.offset}`)
+      : parsed;
+  }
+
+  private async accept(message: ConsumedMessage): Promise<void> {
+    const size = message.value?.length ?? 0;
+    await this.makeRoom();
     this.offsets.received(message.topic, message.partition, message.offset);
+    this.bufferedBytes += size;
+    this.deps.metrics.bufferedBytes.set(this.bufferedBytes);
     this.deps.metrics.consumedMessages.inc();
-    this.deps.metrics.consumedMessageBytes.observe(message.value.length);
+    this.deps.metrics.consumedMessageBytes.observe(size);
+    for (const batch of this.bulker.add({ message, parsed: this.prepare(message) }, size, Date.now())) {
+      await this.dispatch(batch);
+    }
+    this.scheduleFlush();
+  }
+
+  /** Holds the next message back while MAX_BUFFERED_BYTES are taken and not done. */
+  private async makeRoom(): Promise<void> {
+    if (this.bufferedBytes < this.deps.maxBufferedBytes) return;
+    const paused = performance.now();
+    this.deps.logger.debug({ bufferedBytes: this.bufferedBytes }, 'fetching paused: buffer full');
+    while (this.bufferedBytes >= this.deps.maxBufferedBytes) {
+      // Nothing in flight means the bulker holds it all: send it, or nothing would ever free room.
+      const pending = this.inFlight.size === 0 ? this.bulker.drain() : undefined;
+      if (pending !== undefined) await this.dispatch({ ...pending, reason: 'bytes_limit' });
+      if (this.inFlight.size === 0) break;
+      await Promise.race(this.inFlight);
+    }
+    this.deps.metrics.fetchPausedSeconds.inc((performance.now() - paused) / 1000);
+  }
+
+  private async drain(): Promise<void> {
+    const timer = setTimeout(() => {
+      if (this.inFlight.size === 0) return;
+      this.deps.logger.warn(
+        { batches: this.inFlight.size },
+        'abandoning batches still in flight; they will be redelivered',
+      );
+      this.abandon.abort();
+    }, this.deps.drainGraceMs);
+    await Promise.all(this.inFlight);
+    clearTimeout(timer);
   }
 
   private scheduleFlush(): void {
@@ -111,19 +155,25 @@ export class Pipeline {
       'flushing',
     );
     while (this.inFlight.size >= this.deps.instances) await Promise.race(this.inFlight);
-    const work = indexBatch(this.deps.indexer, batch.entries)
-      .catch((error: unknown) => {
-        // indexBatch handles every failure itself; reaching here is a bug, and the batch stays uncommitted.
+    const work = indexBatch(this.deps.indexer, batch.entries, this.abandon.signal)
+      .catch((error: unknown): BatchResult => {
+        // indexBatch handles every failure itself; reaching here is a bug. The batch stays uncommitted.
         this.deps.logger.error({ err: error }, 'batch failed unexpectedly; its messages will be redelivered');
-        return 'failed' as const;
+        return 'abandoned';
       })
       .then((result) => {
-        if (result === 'failed') return;
+        this.bufferedBytes -= batch.bytes;
+        metrics.bufferedBytes.set(this.bufferedBytes);
+        if (result === 'abandoned') return;
         for (const { message } of batch.entries) {
           this.offsets.completed(message.topic, message.partition, message.offset);
         }
       })
-      .finally(() => this.inFlight.delete(work));
+      .finally(() => {
+        this.inFlight.delete(work);
+        metrics.inFlightRequests.set(this.inFlight.size);
+      });
     this.inFlight.add(work);
+    metrics.inFlightRequests.set(this.inFlight.size);
   }
 }

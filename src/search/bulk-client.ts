@@ -82,7 +82,7 @@ export class BulkClient {
   }
 
   /** Sends one `_bulk` request to the next node; throws TransportError when no HTTP answer came. */
-  async bulk(body: Buffer | Buffer[]): Promise<BulkReply> {
+  async bulk(body: Buffer | Buffer[], signal?: AbortSignal): Promise<BulkReply> {
     const target = this.pools[this.next++ % this.pools.length];
     if (target === undefined) throw new Error('no search node configured');
     try {
@@ -91,6 +91,7 @@ export class BulkClient {
         path: `${target.prefix}/_bulk?${this.query}`,
         headers: target.headers,
         body: Array.isArray(body) ? Buffer.concat(body) : body,
+        ...(signal && { signal }),
       });
       return { status: response.statusCode, body: await response.body.text(), node: target.origin };
     } catch (error) {

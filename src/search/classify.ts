@@ -1,5 +1,9 @@
 // What a `_bulk` response means for each document sent: indexed, worth sending again, or failed
 // for good. One pure function, tested on responses captured from Elasticsearch and OpenSearch.
+//
+// The rule: only a refusal that is about the document itself (a mapping error, a bad id, a
+// version conflict) is a failure. Anything about the cluster's state (overload, a write block,
+// a shard not yet allocated, a timeout, a server error) is waited out, never dead-lettered.
 
 export interface ItemError {
   status: number;
@@ -12,8 +16,11 @@ export type ItemOutcome = { kind: 'ok' } | ({ kind: 'retry' } & ItemError) | ({ 
 export type BulkOutcome =
   | { kind: 'all_ok' }
   | { kind: 'items'; items: ItemOutcome[] }
-  /** The request as a whole was refused; `retryable` when its status is one to retry. */
-  | { kind: 'request_failed'; retryable: boolean; status: number; detail: string };
+  /**
+   * The request as a whole was refused. `retry`: the cluster's state, wait and send again.
+   * `split`: the content (400, 413), send the halves apart to find the document at fault.
+   */
+  | { kind: 'request_failed'; action: 'retry' | 'split'; status: number; type: string; detail: string };
 
 interface ResponseItem {
   status?: number;
@@ -22,12 +29,37 @@ interface ResponseItem {
 
 const allOk = '{"errors":false';
 
+/** Error types that say the cluster is busy or blocked, whatever status carries them. */
+const transientTypes = new Set([
+  'es_rejected_execution_exception',
+  'rejected_execution_exception',
+  'cluster_block_exception',
+  'circuit_breaking_exception',
+  'unavailable_shards_exception',
+  'process_cluster_event_timeout_exception',
+  'no_shard_available_action_exception',
+  'timeout_exception',
+]);
+
+export function isTransient(status: number, type: string, retryStatuses: ReadonlySet<number>): boolean {
+  return retryStatuses.has(status) || status === 429 || status >= 500 || transientTypes.has(type);
+}
+
 function describeError(status: number, error: ResponseItem['error']): ItemError {
   const cause = error?.caused_by;
   const reason = [error?.reason, cause?.reason && `(caused by ${cause.type ?? 'error'}: ${cause.reason})`]
     .filter(Boolean)
     .join(' ');
   return { status, type: error?.type ?? `http_${status}`, reason: reason || `status ${status}` };
+}
+
+function errorType(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: { type?: string } | string };
+    return typeof parsed.error === 'object' ? (parsed.error.type ?? '') : '';
+  } catch {
+    return '';
+  }
 }
 
 /**
@@ -41,10 +73,15 @@ export function classifyBulkResponse(
   retryStatuses: ReadonlySet<number>,
 ): BulkOutcome {
   if (status < 200 || status >= 300) {
+    const type = errorType(body) || `http_${status}`;
+    // 400 and 413 are about what was sent; every other refusal (401/403 included: credentials
+    // or a block are fixed on the cluster's side) is waited out.
+    const split = (status === 400 || status === 413) && !transientTypes.has(type);
     return {
       kind: 'request_failed',
-      retryable: retryStatuses.has(status),
+      action: split ? 'split' : 'retry',
       status,
+      type,
       detail: body.slice(0, 1000),
     };
   }
@@ -55,9 +92,10 @@ export function classifyBulkResponse(
   } catch {
     return {
       kind: 'request_failed',
-      retryable: false,
+      action: 'retry',
       status,
-      detail: `unreadable response: ${body.slice(0, 200)}`,
+      type: 'unreadable_response',
+      detail: body.slice(0, 200),
     };
   }
   if (parsed.errors === false) return { kind: 'all_ok' };
@@ -65,8 +103,9 @@ export function classifyBulkResponse(
   if (items.length !== itemCount) {
     return {
       kind: 'request_failed',
-      retryable: false,
+      action: 'retry',
       status,
+      type: 'item_count_mismatch',
       detail: `the response has ${items.length} items for ${itemCount} sent`,
     };
   }
@@ -79,7 +118,9 @@ export function classifyBulkResponse(
       // Deleting what is not there (no document, or no index at all) leaves things as asked.
       if (action === 'delete' && itemStatus === 404) return { kind: 'ok' };
       const error = describeError(itemStatus, item.error);
-      return retryStatuses.has(itemStatus) ? { kind: 'retry', ...error } : { kind: 'failed', ...error };
+      return isTransient(itemStatus, error.type, retryStatuses)
+        ? { kind: 'retry', ...error }
+        : { kind: 'failed', ...error };
     }),
   };
 }

@@ -1,6 +1,6 @@
 // Every Prometheus metric of the indexer, named as the Go indexer names them
 // (<namespace>_<subsystem>_<name>) so that existing dashboards keep working.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 
 // The Go indexer's buckets for consumed/produced message sizes.
@@ -17,6 +17,7 @@ export function createMetrics(config: MetricsConfig) {
   const name = (n: string): string => (prefix === '' ? n : `${prefix}_${n}`);
   const counter = <L extends string = never>(n: string, help: string, labelNames: readonly L[] = []) =>
     new Counter<L>({ name: name(n), help, labelNames, registers: [registry] });
+  const gauge = (n: string, help: string) => new Gauge({ name: name(n), help, registers: [registry] });
   const histogram = (n: string, help: string, buckets: number[]) =>
     new Histogram({ name: name(n), help, buckets, registers: [registry] });
 
@@ -31,9 +32,9 @@ export function createMetrics(config: MetricsConfig) {
     ),
     consumedMessages: counter('msgs_consumed_total', 'Kafka messages consumed'),
     consumeErrors: counter('consume_errors_total', 'Errors reported by the Kafka consumer'),
-    rejectedLines: counter(
-      'rejected_lines_total',
-      'Message parts that were not valid bulk lines, by reason',
+    rejectedMessages: counter(
+      'rejected_messages_total',
+      'Messages refused whole before indexing, by reason',
       ['reason'],
     ),
     producedMessageBytes: histogram(
@@ -61,6 +62,21 @@ export function createMetrics(config: MetricsConfig) {
     failedDocumentBytes: counter(
       'session_index_failure_bytes',
       'Bytes of the documents that failed to index',
+    ),
+    failedByReason: counter(
+      'documents_failed_total',
+      'Documents (or refused messages) that failed, by error type',
+      ['reason'],
+    ),
+    bufferedBytes: gauge('buffered_bytes', 'Bytes of messages taken from Kafka and not yet done'),
+    inFlightRequests: gauge('in_flight_bulk_requests', 'Bulk requests being sent or retried'),
+    fetchPausedSeconds: counter(
+      'fetch_paused_seconds_total',
+      'Time spent not fetching because MAX_BUFFERED_BYTES was reached',
+    ),
+    searchUnavailable: gauge(
+      'search_cluster_unavailable',
+      '1 while bulk requests keep failing (ELASTIC_CLIENT_MAX_RETRIES tries in a row)',
     ),
     bulkCalls: counter('bulk_index_total', 'Number of Bulk Index calls'),
     bulkErrors: counter('bulk_index_error_total', 'Number of Bulk Index calls with errors'),

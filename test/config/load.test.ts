@@ -65,13 +65,18 @@ const deliberateDeviations: Record<string, unknown> = {
   ELASTIC_CLIENT_BULK_TIMEOUT: 60_000,
 };
 
-// Settings the Go indexer does not have: unset, they must leave its behaviour unchanged.
+// Settings the Go indexer does not have.
 const addedDefaults: Record<string, unknown> = {
   ELASTIC_USE_HTTPS: false,
   ELASTIC_USERNAME: '',
   ELASTIC_PASSWORD: '',
   ELASTIC_API_KEY: '',
   ELASTIC_SERVICE_TOKEN: '',
+  ELASTIC_CLIENT_RETRY_MAX_INTERVAL: 30_000,
+  // Never give up: where the Go indexer drops a batch after its retries, this one waits.
+  ELASTIC_CLIENT_RETRY_GIVE_UP_AFTER: 0,
+  ELASTIC_DETERMINISTIC_IDS: false,
+  MAX_BUFFERED_BYTES: 64 * 1024 * 1024,
 };
 
 const settings = Object.entries(schema) as [keyof Config, Setting<unknown>][];

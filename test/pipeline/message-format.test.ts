@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseMessage, type ParsedMessage } from '../../src/pipeline/message-format.js';
+import { parseMessage, withDerivedIds, type ParsedMessage } from '../../src/pipeline/message-format.js';
 import { arkimeMessages, bulkLines, indexFor, readSessions } from '../helpers/arkime.js';
 
 const sessions = readSessions();
@@ -151,48 +151,63 @@ describe('actions', () => {
   });
 });
 
-describe('bad lines among good ones', () => {
-  test('a malformed action line is rejected with its document; the good neighbours are kept', () => {
-    const broken = `{"index":{"_index":"x" BROKEN\n${JSON.stringify(two.doc)}\n`;
-    const value = Buffer.from(pair(one) + broken + pair(three));
+describe('a message with a bad line is refused whole, before it joins a bulk request', () => {
+  function assertRefusedWhole(value: Buffer, reason: string, detail: RegExp): void {
     const parsed = parseMessage(value);
-    assert.deepEqual(itemTexts(parsed), [pair(one), pair(three)]);
-    assert.equal(text(parsed.body), pair(one) + pair(three));
-    assertItemsTileBody(parsed);
+    assert.deepEqual([parsed.items, parsed.body.length], [[], 0], 'nothing of it is sent');
     assert.equal(parsed.rejected.length, 1);
-    assert.equal(parsed.rejected[0]?.reason, 'malformed_action');
-    assert.equal(text(parsed.rejected[0]?.bytes ?? Buffer.alloc(0)), broken.slice(0, -1));
+    assert.equal(parsed.rejected[0]?.reason, reason);
+    assert.equal(parsed.rejected[0]?.bytes, value, 'the whole message, as received');
+    assert.match(parsed.rejected[0]?.detail ?? '', detail);
+  }
+
+  test('a malformed action line among good pairs', () => {
+    const broken = `{"index":{"_index":"x" BROKEN\n${JSON.stringify(two.doc)}\n`;
+    assertRefusedWhole(Buffer.from(pair(one) + broken + pair(three)), 'malformed_action', /^line 3 /);
   });
 
-  test('an action line with more than the action in it is malformed', () => {
-    const value = Buffer.from(`${pair(one)}{"index":{},"extra":1}\n{}\n${pair(two)}`);
-    const parsed = parseMessage(value);
-    assert.deepEqual(itemTexts(parsed), [pair(one), pair(two)]);
-    assert.deepEqual(
-      parsed.rejected.map((r) => r.reason),
-      ['malformed_action'],
+  test('an action line with more than the action in it', () => {
+    assertRefusedWhole(
+      Buffer.from(`${pair(one)}{"index":{},"extra":1}\n{}\n${pair(two)}`),
+      'malformed_action',
+      /line 3/,
     );
   });
 
-  test('an action at the end without its document is rejected as missing_document', () => {
+  test('an unknown action', () => {
+    assertRefusedWhole(
+      Buffer.from(`{"upsert":{"_index":"x"}}\n{}\n${pair(two)}`),
+      'malformed_action',
+      /line 1/,
+    );
+  });
+
+  test('a truncated bulk: the last action without its document', () => {
     const lastAction = `{"index":{"_index":"x","_id":"last"}}`;
-    const value = Buffer.from(`${pair(one)}${pair(two)}${lastAction}\n`);
-    const parsed = parseMessage(value);
-    assert.deepEqual(itemTexts(parsed), [pair(one), pair(two)]);
-    assertItemsTileBody(parsed);
-    assert.deepEqual(
-      parsed.rejected.map((r) => [r.reason, text(r.bytes)]),
-      [['missing_document', lastAction]],
+    assertRefusedWhole(
+      Buffer.from(`${pair(one)}${pair(two)}${lastAction}\n`),
+      'missing_document',
+      /line 5: index action/,
     );
   });
 
   test('a single action line alone is missing its document, not a doc-format message', () => {
-    const parsed = parseMessage(Buffer.from('{"index":{"_index":"x"}}'));
-    assert.deepEqual(parsed.items, []);
-    assert.deepEqual(
-      parsed.rejected.map((r) => r.reason),
-      ['missing_document'],
-    );
+    assertRefusedWhole(Buffer.from('{"index":{"_index":"x"}}'), 'missing_document', /line 1/);
+  });
+
+  test('invalid UTF-8 anywhere', () => {
+    const value = Buffer.concat([
+      Buffer.from(pair(one)),
+      Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x0a]),
+    ]);
+    assertRefusedWhole(value, 'invalid_utf8', /UTF-8/);
+  });
+
+  test('an empty message, a tombstone, or only blank lines', () => {
+    assertRefusedWhole(Buffer.alloc(0), 'empty_message', /empty/);
+    assertRefusedWhole(Buffer.from('\n\n  \n'), 'empty_message', /blank/);
+    const tombstone = parseMessage(undefined);
+    assert.deepEqual([tombstone.items, tombstone.rejected[0]?.reason], [[], 'empty_message']);
   });
 });
 
@@ -221,13 +236,6 @@ describe('line endings', () => {
 });
 
 describe('garbage', () => {
-  test('an empty or blank message gives nothing to send and nothing rejected', () => {
-    for (const value of [Buffer.alloc(0), Buffer.from('\n\n  \n')]) {
-      const parsed = parseMessage(value);
-      assert.deepEqual([parsed.items, parsed.rejected, parsed.body.length], [[], [], 0]);
-    }
-  });
-
   // Deterministic, so a failure can be replayed.
   function random(seed: number): () => number {
     let state = seed;
@@ -244,7 +252,7 @@ describe('garbage', () => {
       .filter((line) => /[^ \t]/.test(line.replace(/\r$/, ''))).length;
   }
 
-  test('random bytes never throw, and every non-blank line is either sent or rejected', () => {
+  test('random bytes never throw: a message is either sent line for line or refused whole', () => {
     const next = random(7);
     const pieces = [
       '{"index":{"_index":"x","_id":"a"}}',
@@ -272,9 +280,55 @@ describe('garbage', () => {
       const value = Buffer.concat(parts);
       const parsed = parseMessage(value);
       if (parsed.format === 'doc') continue;
+      if (parsed.rejected.length > 0) {
+        assert.deepEqual([parsed.items.length, parsed.rejected.length], [0, 1], `round ${round}`);
+        assert.equal(parsed.rejected[0]?.bytes, value);
+        continue;
+      }
       assertItemsTileBody(parsed);
-      const kept = lines(parsed.body) + parsed.rejected.reduce((sum, r) => sum + lines(r.bytes), 0);
-      assert.equal(kept, lines(value), `round ${round}: ${JSON.stringify(text(value))}`);
+      assert.equal(lines(parsed.body), lines(value), `round ${round}: ${JSON.stringify(text(value))}`);
     }
+  });
+});
+
+describe('deterministic ids for documents that arrive without one', () => {
+  const noId = (session: typeof one): string => `{"index":{"_index":"x"}}\n${JSON.stringify(session.doc)}\n`;
+
+  test('index items without _id get <prefix>:<position>; the rest stays byte for byte', () => {
+    const value = Buffer.from(
+      noId(one) + pair(two) + '{"delete":{"_index":"x","_id":"gone"}}\n' + noId(three),
+    );
+    const parsed = withDerivedIds(parseMessage(value), 'spi:2:41');
+    assert.deepEqual(
+      parsed.items.map((i) => i.id),
+      ['spi:2:41:0', two.id, 'gone', 'spi:2:41:3'],
+    );
+    const texts = itemTexts(parsed);
+    assert.equal(texts[0], `{"index":{"_index":"x","_id":"spi:2:41:0"}}\n${JSON.stringify(one.doc)}\n`);
+    assert.equal(texts[1], pair(two));
+    assert.equal(texts[2], '{"delete":{"_index":"x","_id":"gone"}}\n');
+    assertItemsTileBody(parsed);
+  });
+
+  test('the same message at the same place gets the same ids: a replay overwrites', () => {
+    const value = Buffer.from(noId(one) + noId(two));
+    const first = withDerivedIds(parseMessage(value), 't:0:7');
+    const again = withDerivedIds(parseMessage(Buffer.from(value)), 't:0:7');
+    assert.deepEqual(again.body, first.body);
+  });
+
+  test('a message whose items all have ids is left as it is', () => {
+    const parsed = parseMessage(Buffer.from(pair(one)));
+    assert.equal(withDerivedIds(parsed, 'p'), parsed);
+  });
+
+  test('doc format documents get one too', () => {
+    const [value] = arkimeMessages([one], 'doc', prefix);
+    const parsed = withDerivedIds(parseMessage(value), 'spi:0:5');
+    assert.deepEqual(
+      parsed.items.map((i) => i.id),
+      ['spi:0:5:0'],
+    );
+    assert.match(text(parsed.body), /^\{"index":\{"_index":"mf_test-\d+","_id":"spi:0:5:0"\}\}\n/);
   });
 });

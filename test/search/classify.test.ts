@@ -79,11 +79,11 @@ for (const server of servers) {
       assert.deepEqual(outcome, { kind: 'ok' });
     });
 
-    test('a request refused as a whole (400) is request_failed and not retryable', () => {
+    test('a request refused as a whole for its content (400) is split to find the document at fault', () => {
       const response = captured(server, 'malformed-request');
       const outcome = classify(response);
       assert.ok(outcome.kind === 'request_failed');
-      assert.equal(outcome.retryable, false);
+      assert.equal(outcome.action, 'split');
       assert.equal(outcome.status, 400);
       assert.match(outcome.detail, /parse_exception/);
     });
@@ -108,16 +108,29 @@ describe('synthetic answers', () => {
     ]);
   });
 
-  test('an item refused with 429 fails when 429 is not a status to retry', () => {
+  test('an item refused with 429 is retried even when 429 is not among the statuses to retry: overload is never the document', () => {
     const [, outcome] = items(classifyBulkResponse(200, rejected429, 2, new Set([503])));
-    assert.equal(outcome?.kind, 'failed');
+    assert.equal(outcome?.kind, 'retry');
   });
 
-  test('an item error without type or reason is still described', () => {
+  test('an item error without type or reason is still described; a 5xx is the server, retried', () => {
     const [outcome] = items(
       classifyBulkResponse(200, '{"errors":true,"items":[{"index":{"status":500}}]}', 1, retryStatuses),
     );
-    assert.deepEqual(outcome, { kind: 'failed', status: 500, type: 'http_500', reason: 'status 500' });
+    assert.deepEqual(outcome, { kind: 'retry', status: 500, type: 'http_500', reason: 'status 500' });
+  });
+
+  test('a write block (disk flood stage) on an item is waited out, not dead-lettered', () => {
+    const blocked =
+      '{"errors":true,"items":[{"index":{"status":429,"error":{"type":"cluster_block_exception","reason":"index [x] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];"}}}]}';
+    const [outcome] = items(classifyBulkResponse(200, blocked, 1, new Set()));
+    assert.equal(outcome?.kind, 'retry');
+  });
+
+  test('a 400 item (the document itself) fails even when 400 looks like nothing else', () => {
+    const body =
+      '{"errors":true,"items":[{"index":{"status":400,"error":{"type":"illegal_argument_exception","reason":"x"}}}]}';
+    assert.equal(items(classifyBulkResponse(200, body, 1, retryStatuses))[0]?.kind, 'failed');
   });
 
   for (const status of [503, 429, 502, 504]) {
@@ -125,27 +138,50 @@ describe('synthetic answers', () => {
       const outcome = classifyBulkResponse(status, '{"error":"busy"}', 3, retryStatuses);
       assert.deepEqual(outcome, {
         kind: 'request_failed',
-        retryable: true,
+        action: 'retry',
         status,
+        type: `http_${status}`,
         detail: '{"error":"busy"}',
       });
     });
   }
 
-  for (const status of [400, 401, 403, 413]) {
-    test(`a whole request answered ${status} is request_failed and not retryable`, () => {
+  for (const status of [400, 413]) {
+    test(`a whole request answered ${status} is about its content: split`, () => {
       const outcome = classifyBulkResponse(status, '{"error":"no"}', 3, retryStatuses);
       assert.ok(outcome.kind === 'request_failed');
-      assert.equal(outcome.retryable, false);
+      assert.equal(outcome.action, 'split');
       assert.equal(outcome.status, status);
     });
   }
+
+  for (const status of [401, 403, 404]) {
+    test(`a whole request answered ${status} is the cluster's side (credentials, a block, a path): waited out`, () => {
+      const outcome = classifyBulkResponse(
+        status,
+        '{"error":{"type":"security_exception"}}',
+        3,
+        retryStatuses,
+      );
+      assert.ok(outcome.kind === 'request_failed');
+      assert.equal(outcome.action, 'retry');
+      assert.equal(outcome.type, 'security_exception');
+    });
+  }
+
+  test('a whole request blocked by the cluster (403 cluster_block_exception) is waited out', () => {
+    const body =
+      '{"error":{"type":"cluster_block_exception","reason":"blocked by: [FORBIDDEN/8/index write (api)];"},"status":403}';
+    const outcome = classifyBulkResponse(403, body, 3, retryStatuses);
+    assert.ok(outcome.kind === 'request_failed');
+    assert.deepEqual([outcome.action, outcome.type], ['retry', 'cluster_block_exception']);
+  });
 
   test('a response with fewer items than documents sent is request_failed, not misattributed', () => {
     const body = captured('opensearch', 'item-errors').body;
     const outcome = classifyBulkResponse(200, body, 7, retryStatuses);
     assert.ok(outcome.kind === 'request_failed');
-    assert.equal(outcome.retryable, false);
+    assert.equal(outcome.action, 'retry');
     assert.match(outcome.detail, /6 items for 7 sent/);
   });
 
