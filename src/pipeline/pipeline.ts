@@ -58,11 +58,22 @@ export class Pipeline {
     }
   }
 
-  /** Stops fetching; `run()` then drains and returns. */
+  /**
+   * Stops fetching; `run()` then drains and returns. Batches still in flight after the grace
+   * time (the cluster is away, say) are abandoned: left uncommitted, to be redelivered.
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     this.deps.logger.info('stopping: no more fetching, flushing what is pending');
+    setTimeout(() => {
+      if (this.inFlight.size === 0) return;
+      this.deps.logger.warn(
+        { batches: this.inFlight.size },
+        'abandoning batches still in flight; they will be redelivered',
+      );
+      this.abandon.abort();
+    }, this.deps.drainGraceMs).unref();
     await this.deps.stopFetching();
   }
 
@@ -91,6 +102,8 @@ export class Pipeline {
   private async accept(message: ConsumedMessage): Promise<void> {
     const size = message.value?.length ?? 0;
     await this.makeRoom();
+    // Stopped while waiting for room: leave the message untouched (uncommitted), it is read again.
+    if (this.stopping) return;
     this.offsets.received(message.topic, message.partition, message.offset);
     this.bufferedBytes += size;
     this.deps.metrics.bufferedBytes.set(this.bufferedBytes);
@@ -106,14 +119,16 @@ export class Pipeline {
   private async makeRoom(): Promise<void> {
     if (this.bufferedBytes < this.deps.maxBufferedBytes) return;
     const paused = performance.now();
+    this.deps.metrics.fetchPaused.set(1);
     this.deps.logger.debug({ bufferedBytes: this.bufferedBytes }, 'fetching paused: buffer full');
-    while (this.bufferedBytes >= this.deps.maxBufferedBytes) {
+    while (this.bufferedBytes >= this.deps.maxBufferedBytes && !this.stopping) {
       // Nothing in flight means the bulker holds it all: send it, or nothing would ever free room.
       const pending = this.inFlight.size === 0 ? this.bulker.drain() : undefined;
       if (pending !== undefined) await this.dispatch({ ...pending, reason: 'bytes_limit' });
       if (this.inFlight.size === 0) break;
       await Promise.race(this.inFlight);
     }
+    this.deps.metrics.fetchPaused.set(0);
     this.deps.metrics.fetchPausedSeconds.inc((performance.now() - paused) / 1000);
   }
 
@@ -154,7 +169,12 @@ export class Pipeline {
       { reason: batch.reason, messages: batch.entries.length, bytes: batch.bytes },
       'flushing',
     );
-    while (this.inFlight.size >= this.deps.instances) await Promise.race(this.inFlight);
+    if (this.inFlight.size >= this.deps.instances) {
+      // Every indexer busy: the loop, and so fetching, waits here.
+      metrics.fetchPaused.set(1);
+      while (this.inFlight.size >= this.deps.instances) await Promise.race(this.inFlight);
+      metrics.fetchPaused.set(0);
+    }
     const work = indexBatch(this.deps.indexer, batch.entries, this.abandon.signal)
       .catch((error: unknown): BatchResult => {
         // indexBatch handles every failure itself; reaching here is a bug. The batch stays uncommitted.

@@ -70,6 +70,10 @@ export function createMetrics(config: MetricsConfig) {
     ),
     bufferedBytes: gauge('buffered_bytes', 'Bytes of messages taken from Kafka and not yet done'),
     inFlightRequests: gauge('in_flight_bulk_requests', 'Bulk requests being sent or retried'),
+    fetchPaused: gauge(
+      'fetch_paused',
+      '1 while fetching waits for a free indexer or for MAX_BUFFERED_BYTES to free up',
+    ),
     fetchPausedSeconds: counter(
       'fetch_paused_seconds_total',
       'Time spent not fetching because MAX_BUFFERED_BYTES was reached',

@@ -60,3 +60,10 @@ export function arkimeMessages(
   if (current !== '') messages.push(Buffer.from(current));
   return messages;
 }
+
+/** `copies` copies of the sessions, each with its own `_id`, so that counts tell duplicates from losses. */
+export function copiesOf(sessions: ArkimeSession[], copies: number, tag: string): ArkimeSession[] {
+  return Array.from({ length: copies }, (_, k) =>
+    sessions.map((s) => ({ ...s, id: `${s.id}-${tag}${k}` })),
+  ).flat();
+}

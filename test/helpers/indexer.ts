@@ -41,6 +41,10 @@ export class IndexerProcess {
     return new IndexerProcess(child, port);
   }
 
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
   get output(): string {
     return `${this.lines.map((l) => JSON.stringify(l)).join('\n')}\n${this.stderr}`;
   }

@@ -97,3 +97,19 @@ export async function groupType(bootstrap: string, group: string): Promise<strin
     await admin.close();
   }
 }
+
+/** How many records each partition of a topic holds (its end offsets; topics here are never compacted). */
+export async function endOffsets(bootstrap: string, topic: string): Promise<bigint[]> {
+  const consumer = new Consumer({
+    clientId: 'test-offsets',
+    groupId: uniqueName('offsets'),
+    bootstrapBrokers: [bootstrap],
+  });
+  try {
+    return (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
+  } finally {
+    await new Promise<void>((resolve, reject) =>
+      consumer.close(true, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+}
