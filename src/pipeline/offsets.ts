@@ -16,7 +16,14 @@ class PartitionOffsets {
   next: bigint | undefined;
   committed: bigint | undefined;
 
+  private highestReceived: bigint | undefined;
+
   received(offset: bigint): void {
+    // After a rebalance the client fetches again from the last commit, handing out messages that
+    // are already here (in flight or done). The first copy is the one tracked; tracking the
+    // second too would leave a pending entry that never completes and stall the partition.
+    if (this.highestReceived !== undefined && offset <= this.highestReceived) return;
+    this.highestReceived = offset;
     const pending = { offset, done: false };
     this.queue.push(pending);
     this.byOffset.set(offset, pending);

@@ -151,3 +151,32 @@ describe('forget (partition revoked)', () => {
     assert.deepEqual(tracker.committable(), [position(0, 2)]);
   });
 });
+
+describe('messages delivered again after a rebalance', () => {
+  const topic = 'spi';
+  const at = (offset: number) => ({ topic, partition: 0, offset: BigInt(offset) });
+
+  test('a second copy of a message in flight or done never stalls the partition', () => {
+    const tracker = new OffsetTracker();
+    for (const offset of [0, 1, 2, 3]) tracker.received(topic, 0, BigInt(offset));
+    tracker.completed(topic, 0, 0n);
+    tracker.completed(topic, 0, 2n);
+    // The client rewinds to the last commit (nothing committed yet: offset 0) and hands out 0–3 again.
+    for (const offset of [0, 1, 2, 3, 4]) tracker.received(topic, 0, BigInt(offset));
+    tracker.completed(topic, 0, 1n);
+    assert.deepEqual(tracker.committable(), [at(3)]);
+    tracker.completed(topic, 0, 3n);
+    tracker.completed(topic, 0, 4n);
+    assert.deepEqual(tracker.committable(), [at(5)]);
+  });
+
+  test('the commit position never moves backwards when copies complete', () => {
+    const tracker = new OffsetTracker();
+    for (const offset of [5, 6, 7]) tracker.received(topic, 0, BigInt(offset));
+    for (const offset of [5, 6, 7]) tracker.completed(topic, 0, BigInt(offset));
+    assert.deepEqual(tracker.committable(), [at(8)]);
+    tracker.received(topic, 0, 6n);
+    tracker.completed(topic, 0, 6n);
+    assert.deepEqual(tracker.committable(), [at(8)]);
+  });
+});
