@@ -81,19 +81,78 @@ function parseAction(line: string): ActionLine | undefined {
   };
 }
 
-/** [start, end) of each non-blank line, `end` excluding the '\n'. */
-function lineBounds(value: Buffer): [number, number][] {
-  const lines: [number, number][] = [];
+function isBlank(value: Buffer, start: number, end: number): boolean {
+  for (let at = start; at < end; at += 1) if (value[at] !== 0x20 && value[at] !== 0x09) return false;
+  return true;
+}
+
+/** Start and end of each non-blank line, flat: [start0, end0, start1, end1, …], `end` before the '\n'. */
+function lineBounds(value: Buffer): number[] {
+  const lines: number[] = [];
   let start = 0;
   while (start < value.length) {
     let end = value.indexOf(newline, start);
     if (end === -1) end = value.length;
     let last = end;
     if (last > start && value[last - 1] === 0x0d) last -= 1; // tolerate CRLF
-    if (value.subarray(start, last).some((b) => b !== 0x20 && b !== 0x09)) lines.push([start, last]);
+    if (!isBlank(value, start, last)) lines.push(start, last);
     start = end + 1;
   }
   return lines;
+}
+
+const arkimeIndexAction = Buffer.from('{"index":{"_index":"');
+const idKey = Buffer.from('"_id":');
+const quote = 0x22;
+const closeBrace = 0x7d;
+
+/** The end of a JSON string's content that starts at `at` (its closing quote), or -1 if it has escapes or ends early. */
+function plainStringEnd(value: Buffer, at: number, end: number): number {
+  for (let i = at; i < end; i += 1) {
+    const b = value[i] as number;
+    if (b === quote) return i;
+    if (b === 0x5c || b < 0x20) return -1;
+  }
+  return -1;
+}
+
+/**
+ * The action line Arkime writes, `{"index":{"_index":"…", "_id": "…"}}` (the id optional),
+ * recognised byte by byte without decoding or JSON.parse: this runs for every document. Any
+ * other shape returns undefined and goes the general way.
+ */
+function arkimeAction(value: Buffer, start: number, end: number): ActionLine | undefined {
+  const prefix = arkimeIndexAction.length;
+  if (end - start < prefix + 3 || value.compare(arkimeIndexAction, 0, prefix, start, start + prefix) !== 0) {
+    return undefined;
+  }
+  const indexEnd = plainStringEnd(value, start + prefix, end);
+  if (indexEnd === -1) return undefined;
+  const index = value.toString('utf8', start + prefix, indexEnd);
+  let at = indexEnd + 1;
+  if (value[at] === closeBrace && value[at + 1] === closeBrace && at + 2 === end)
+    return { action: 'index', index, id: undefined };
+  if (value[at] !== 0x2c) return undefined;
+  at += value[at + 1] === 0x20 ? 2 : 1;
+  if (value.compare(idKey, 0, idKey.length, at, at + idKey.length) !== 0) return undefined;
+  at += idKey.length;
+  if (value[at] === 0x20) at += 1;
+  if (value[at] !== quote) return undefined;
+  const idEnd = plainStringEnd(value, at + 1, end);
+  if (
+    idEnd === -1 ||
+    value[idEnd + 1] !== closeBrace ||
+    value[idEnd + 2] !== closeBrace ||
+    idEnd + 3 !== end
+  ) {
+    return undefined;
+  }
+  return { action: 'index', index, id: value.toString('utf8', at + 1, idEnd) };
+}
+
+/** Any action line: Arkime's own shape quickly, everything else through JSON.parse. */
+function actionAt(value: Buffer, start: number, end: number): ActionLine | undefined {
+  return arkimeAction(value, start, end) ?? parseAction(value.toString('utf8', start, end));
 }
 
 function parseDocMessage(value: Buffer): ParsedMessage {
@@ -142,49 +201,53 @@ export function parseMessage(input: Buffer | null | undefined): ParsedMessage {
   }
   if (!isUtf8(value)) return rejectWhole(value, 'invalid_utf8', 'the message is not valid UTF-8');
   const lines = lineBounds(value);
-  const first = lines[0];
-  if (first === undefined) {
+  if (lines.length === 0) {
     return rejectWhole(
       value,
       'empty_message',
       value.length === 0 ? 'an empty message (or tombstone)' : 'only blank lines',
     );
   }
-  const firstAction = parseAction(value.toString('utf8', first[0], first[1]));
-  if (firstAction === undefined && lines.length === 1) return parseDocMessage(value);
+  const firstAction = actionAt(value, lines[0] as number, lines[1] as number);
+  if (firstAction === undefined && lines.length === 2) return parseDocMessage(value);
 
   const items: BulkItem[] = [];
+  // Whether the items follow each other exactly, each line ending in one '\n': then the message
+  // is sent as it is, not copied.
+  let intact = value[value.length - 1] === newline;
   for (let at = 0; at < lines.length;) {
-    const [start, end] = lines[at] as [number, number];
-    const parsed = at === 0 ? firstAction : parseAction(value.toString('utf8', start, end));
+    const start = lines[at] as number;
+    const end = lines[at + 1] as number;
+    const line = at / 2 + 1;
+    const parsed = at === 0 ? firstAction : actionAt(value, start, end);
     if (parsed === undefined) {
       return rejectWhole(
         value,
         'malformed_action',
-        `line ${at + 1} is not a bulk action line ({"index"|"create"|"update"|"delete":{…}})`,
+        `line ${line} is not a bulk action line ({"index"|"create"|"update"|"delete":{…}})`,
       );
     }
+    const previousEnd = items.length === 0 ? 0 : (items[items.length - 1] as BulkItem).end;
     if (parsed.action === 'delete') {
       items.push({ ...parsed, start, end: end + 1 });
-      at += 1;
+      intact &&= start === previousEnd;
+      at += 2;
       continue;
     }
-    const document = lines[at + 1];
-    if (document === undefined) {
+    if (at + 2 >= lines.length) {
       return rejectWhole(
         value,
         'missing_document',
-        `line ${at + 1}: ${parsed.action} action without a document line`,
+        `line ${line}: ${parsed.action} action without a document line`,
       );
     }
-    items.push({ ...parsed, start, end: document[1] + 1 });
-    at += 2;
+    const documentStart = lines[at + 2] as number;
+    const documentEnd = lines[at + 3] as number;
+    items.push({ ...parsed, start, end: documentEnd + 1 });
+    intact &&= start === previousEnd && documentStart === end + 1;
+    at += 4;
   }
-  // The message is sent as it is when its items follow each other exactly, each line ending in '\n'.
-  const intact =
-    value[value.length - 1] === newline &&
-    items.every((item, i) => item.start === (i === 0 ? 0 : (items[i - 1] as BulkItem).end)) &&
-    (items[items.length - 1] as BulkItem).end === value.length;
+  intact &&= (items[items.length - 1] as BulkItem).end === value.length;
   if (intact) return { format: 'bulk', body: value, items, rejected: [] };
   return { format: 'bulk', ...rebuild(value, items), rejected: [] };
 }
@@ -197,7 +260,8 @@ function rebuild(value: Buffer, items: BulkItem[]): { body: Buffer; items: BulkI
   for (const item of items) {
     const lines = lineBounds(value.subarray(item.start, Math.min(item.end, value.length)));
     const start = offset;
-    for (const [s, e] of lines) {
+    for (let i = 0; i < lines.length; i += 2) {
+      const [s, e] = [lines[i] as number, lines[i + 1] as number];
       parts.push(value.subarray(item.start + s, item.start + e), Buffer.from('\n'));
       offset += e - s + 1;
     }

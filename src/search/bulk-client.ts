@@ -1,6 +1,7 @@
 // The only module that sends HTTP to the search cluster: a keep-alive pool per node, bulk
 // requests spread round-robin over the nodes, one attempt per call. Retrying is the caller's
 // policy (see retry.ts), so that this stays a plain transport.
+import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import type { Config } from '../config/schema.js';
 import { authorization, nodeUrls } from './nodes.js';
@@ -86,11 +87,14 @@ export class BulkClient {
     const target = this.pools[this.next++ % this.pools.length];
     if (target === undefined) throw new Error('no search node configured');
     try {
+      // The messages' buffers are written one after the other, not joined into a copy first.
+      const parts = Array.isArray(body) ? body : [body];
+      const length = parts.reduce((sum, part) => sum + part.length, 0);
       const response = await target.pool.request({
         method: 'POST',
         path: `${target.prefix}/_bulk?${this.query}`,
-        headers: target.headers,
-        body: Array.isArray(body) ? Buffer.concat(body) : body,
+        headers: { ...target.headers, 'content-length': String(length) },
+        body: parts.length === 1 ? (parts[0] as Buffer) : Readable.from(parts, { objectMode: false }),
         ...(signal && { signal }),
       });
       return { status: response.statusCode, body: await response.body.text(), node: target.origin };

@@ -332,3 +332,26 @@ describe('deterministic ids for documents that arrive without one', () => {
     assert.match(text(parsed.body), /^\{"index":\{"_index":"mf_test-\d+","_id":"spi:0:5:0"\}\}\n/);
   });
 });
+
+describe("Arkime's action line, read without JSON.parse", () => {
+  const doc = '{"a":1}';
+  for (const action of [
+    '{"index":{"_index":"arkime_sessions3-250124", "_id": "250124-abc"}}',
+    '{"index":{"_index":"arkime_sessions3-250124","_id":"250124-abc"}}',
+    '{"index":{"_index":"arkime_sessions3-250124"}}',
+    '{"index": {"_index": "arkime_sessions3-250124", "_id": "250124-abc"}}',
+    '{"index":{"_index":"a\\u0062c", "_id": "x\\"y"}}',
+    '{"index":{"_index":"ünïcödé", "_id": "ïd"}}',
+  ]) {
+    test(`${action} gives what JSON.parse gives`, () => {
+      const [item] = parseMessage(Buffer.from(`${action}\n${doc}\n`)).items;
+      const meta = (JSON.parse(action) as { index: { _index: string; _id?: string } }).index;
+      assert.deepEqual([item?.action, item?.index, item?.id], ['index', meta._index, meta._id]);
+    });
+  }
+
+  test('an action line with something after the closing braces is not taken for one', () => {
+    const parsed = parseMessage(Buffer.from(`{"index":{"_index":"x", "_id": "y"}}garbage\n${doc}\n`));
+    assert.equal(parsed.rejected[0]?.reason, 'malformed_action');
+  });
+});

@@ -1,0 +1,227 @@
+// `npm run bench`: the four measurements of issue 5 in one run on one machine — the Kafka limit,
+// the search limit, the indexer into a null sink, the indexer end to end — for the bulk and bulk1
+// formats, each repeated and reported as the median; then the produce→searchable latency.
+// Options: --documents N (default 1,000,000) --repeats N (default 3) --formats bulk,bulk1
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { request } from 'undici';
+import { sessions3TemplatePath } from '../test/helpers/arkime.js';
+import { createTopic } from '../test/helpers/kafka.js';
+import { LocalStack } from '../test/stack/stack.js';
+import { measureLatency } from './latency.js';
+import { chart, markdown, median, type BenchRun } from './report.js';
+import { measurement, runIndexer, runScript, startNullSink, type Measurement } from './scenarios.js';
+import { produceWorkload, Workload, type Format } from './workload.js';
+
+const { values } = parseArgs({
+  options: {
+    documents: { type: 'string', default: '1000000' },
+    repeats: { type: 'string', default: '3' },
+    formats: { type: 'string', default: 'bulk,bulk1' },
+  },
+});
+const documents = Number(values.documents);
+const repeats = Number(values.repeats);
+const formats = values.formats.split(',') as Format[];
+const partitions = 4;
+const requestBytes = 10 * 1024 * 1024;
+const log = (line: string): void => console.error(`[bench] ${line}`);
+
+// The indexer's settings per format: the defaults, but for bulk1 enough messages per request
+// that requests reach the same ~10 MB as with bulk (100 one-document messages would make tiny
+// ones), and a 100 ms flush interval so that the run's last partial batch does not wait 10 s.
+const bulkerSettings: Record<Format, Record<string, string>> = {
+  bulk: { BULKER_FLUSH_INTERVAL: '100ms' },
+  bulk1: { BULKER_MAX_MESSAGES: '10000', BULKER_FLUSH_INTERVAL: '100ms' },
+};
+
+async function http(method: 'PUT' | 'DELETE', url: string, body?: string): Promise<void> {
+  const response = await request(url, {
+    method,
+    ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
+  });
+  await response.body.text();
+}
+
+const stack = await LocalStack.start({ components: ['kafka', 'elasticsearch'], log: (l) => log(l) });
+try {
+  const kafka = stack.endpoints.kafka?.bootstrap ?? '';
+  const search = stack.endpoints.elasticsearch?.url ?? '';
+  await http(
+    'PUT',
+    `${search}/_index_template/arkime_sessions3`,
+    readFileSync(sessions3TemplatePath, 'utf8'),
+  );
+  const clean = (): Promise<void> => http('DELETE', `${search}/arkime_sessions3-*`);
+  const results: Measurement[] = [];
+  const settings: BenchRun['settings'] = {};
+
+  for (const format of formats) {
+    const workload = new Workload(documents, `b${Date.now().toString(36)}`);
+    const bytes = workload.totalBytes();
+    const topic = `bench-${format}-${Date.now()}`;
+    await createTopic(kafka, topic, partitions);
+    const produced = performance.now();
+    const messages = await produceWorkload(kafka, topic, partitions, workload.messages(format));
+    log(
+      `${format}: ${documents} documents in ${messages} messages produced in ${((performance.now() - produced) / 1000).toFixed(0)} s`,
+    );
+    const base = { format, documents, bytes };
+    const runs: Record<string, Measurement[]> = {};
+    const add = (m: Measurement): void => {
+      (runs[m.scenario] ??= []).push(m);
+      log(
+        `${format} ${m.scenario}: ${m.docsPerSecond} docs/s, ${m.cpuSecondsPer100k} CPU s/100k, ${m.peakRssMiB} MiB`,
+      );
+    };
+
+    // The search limit first: its best parallelism is then the indexer's ELASTIC_INDEXER_INSTANCES.
+    let best = { parallel: 1, docsPerSecond: 0 };
+    for (const parallel of [1, 2, 4]) {
+      await clean();
+      const r = await runScript('./direct-bulk.js', [
+        search,
+        String(documents),
+        String(requestBytes),
+        String(parallel),
+        `p${parallel}`,
+      ]);
+      const m = measurement(
+        {
+          ...base,
+          scenario: 'search-limit',
+          seconds: r['seconds'] ?? 1,
+          notes: `${parallel} requests in flight`,
+        },
+        r['cpuSeconds'] ?? 0,
+        r['peakRssBytes'] ?? 0,
+      );
+      log(
+        `search limit with ${parallel} in flight: ${m.docsPerSecond} docs/s (${r['failures']} failed requests)`,
+      );
+      if (m.docsPerSecond > best.docsPerSecond) best = { parallel, docsPerSecond: m.docsPerSecond };
+      if (parallel === 1) add(m);
+      else if (m.docsPerSecond > (runs['search-limit']?.[0]?.docsPerSecond ?? 0)) runs['search-limit'] = [m];
+    }
+    const indexerEnv = {
+      KAFKA_CONSUMER_BROKERS: kafka,
+      KAFKA_CONSUMER_TOPIC: topic,
+      ELASTIC_INDEXER_INSTANCES: String(best.parallel),
+      ...bulkerSettings[format],
+    };
+    settings[format] = { ELASTIC_INDEXER_INSTANCES: String(best.parallel), ...bulkerSettings[format] };
+
+    for (let repeat = 0; repeat < repeats; repeat += 1) {
+      const consumed = await runScript('./consume-only.js', [kafka, topic, String(messages)]);
+      add(
+        measurement(
+          { ...base, scenario: 'kafka-limit', seconds: consumed['seconds'] ?? 1 },
+          consumed['cpuSeconds'] ?? 0,
+          consumed['peakRssBytes'] ?? 0,
+        ),
+      );
+
+      const sink = await startNullSink();
+      try {
+        const run = await runIndexer(
+          { ...indexerEnv, KAFKA_CONSUMER_GROUP_NAME: `bench-null-${Date.now()}`, ELASTIC_SERVICE: sink.url },
+          documents,
+          1_800_000,
+        );
+        add(
+          measurement(
+            { ...base, scenario: 'indexer-null', seconds: run.seconds, timeline: run.timeline },
+            run.cpu,
+            run.rss,
+          ),
+        );
+      } finally {
+        sink.stop();
+      }
+
+      await clean();
+      const run = await runIndexer(
+        { ...indexerEnv, KAFKA_CONSUMER_GROUP_NAME: `bench-e2e-${Date.now()}`, ELASTIC_SERVICE: search },
+        documents,
+        3_600_000,
+      );
+      add(
+        measurement(
+          { ...base, scenario: 'end-to-end', seconds: run.seconds, timeline: run.timeline },
+          run.cpu,
+          run.rss,
+        ),
+      );
+
+      if (repeat > 0) {
+        await clean();
+        const r = await runScript('./direct-bulk.js', [
+          search,
+          String(documents),
+          String(requestBytes),
+          String(best.parallel),
+          `r${repeat}`,
+        ]);
+        add(
+          measurement(
+            {
+              ...base,
+              scenario: 'search-limit',
+              seconds: r['seconds'] ?? 1,
+              notes: `${best.parallel} requests in flight`,
+            },
+            r['cpuSeconds'] ?? 0,
+            r['peakRssBytes'] ?? 0,
+          ),
+        );
+      }
+    }
+    await clean();
+    for (const scenario of ['kafka-limit', 'search-limit', 'indexer-null', 'end-to-end']) {
+      const measured = runs[scenario];
+      if (measured && measured.length > 0) results.push(median(measured, (m) => m.docsPerSecond));
+    }
+  }
+
+  const e2eBulk1 = results.find((r) => r.format === 'bulk1' && r.scenario === 'end-to-end');
+  const latency = e2eBulk1
+    ? await measureLatency(kafka, search, Math.round(e2eBulk1.docsPerSecond / 2), log)
+    : undefined;
+  await clean();
+
+  const run: BenchRun = {
+    date: new Date().toISOString(),
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      search: `Elasticsearch ${stack.versions.elasticsearch} (1 GiB heap)`,
+      kafka: stack.versions.kafka,
+    },
+    documents,
+    repeats,
+    settings,
+    results,
+    ...(latency && { latency }),
+  };
+  const resultsDir = new URL('../../bench/results/', import.meta.url);
+  const docsDir = new URL('../../docs/', import.meta.url);
+  mkdirSync(resultsDir, { recursive: true });
+  mkdirSync(docsDir, { recursive: true });
+  const stamp = run.date.replaceAll(':', '-').slice(0, 19);
+  const table = markdown(run);
+  writeFileSync(new URL(`${stamp}.json`, resultsDir), `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(new URL(`${stamp}.md`, resultsDir), `${table}\n`);
+  writeFileSync(new URL('throughput.svg', docsDir), chart(run));
+  const page = readFileSync(new URL('benchmarks.md', docsDir), 'utf8');
+  const [start, end] = ['<!-- bench:start -->', '<!-- bench:end -->'];
+  writeFileSync(
+    new URL('benchmarks.md', docsDir),
+    `${page.slice(0, page.indexOf(start) + start.length)}\n${table}\n\n![Documents per second over time](throughput.svg)\n${page.slice(page.indexOf(end))}`,
+  );
+  console.log(table);
+} finally {
+  await stack.stop();
+}

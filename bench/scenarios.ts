@@ -1,0 +1,108 @@
+// Each measured scenario as a function: it runs the process under test, waits until the work is
+// done, and returns what it cost. The processes run apart from this one, so that their CPU and
+// memory are theirs alone.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../test/stack/ports.js';
+import { cpuSeconds, peakRssBytes } from './proc.js';
+
+export interface Measurement {
+  scenario: string;
+  format: string;
+  documents: number;
+  bytes: number;
+  seconds: number;
+  docsPerSecond: number;
+  mbPerSecond: number;
+  cpuSecondsPer100k: number;
+  peakRssMiB: number;
+  /** [seconds since start, documents done] every quarter second, for the chart. */
+  timeline?: [number, number][];
+  notes?: string;
+}
+
+const dist = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+export function measurement(
+  base: Omit<Measurement, 'docsPerSecond' | 'mbPerSecond' | 'cpuSecondsPer100k' | 'peakRssMiB'>,
+  cpu: number,
+  rssBytes: number,
+): Measurement {
+  return {
+    ...base,
+    docsPerSecond: Math.round(base.documents / base.seconds),
+    mbPerSecond: Number((base.bytes / 1e6 / base.seconds).toFixed(1)),
+    cpuSecondsPer100k: Number(((cpu / base.documents) * 100_000).toFixed(2)),
+    peakRssMiB: Math.round(rssBytes / 2 ** 20),
+  };
+}
+
+/** Runs a bench script that prints one JSON line and exits. */
+export async function runScript(script: string, args: string[]): Promise<Record<string, number>> {
+  const child = spawn(process.execPath, [dist(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`${script} exited with ${code}: ${output}`);
+  return JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
+}
+
+export async function startNullSink(): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [dist('./null-sink.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  const { port } = JSON.parse(chunk.toString()) as { port: number };
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+async function metric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? 0 : Number(line.split(' ')[1]);
+}
+
+/**
+ * Runs the real indexer (dist/src/cli.js) until it has indexed `documents`, timing from its first
+ * consumed message; its CPU and peak RSS are read from /proc before it is stopped.
+ */
+export async function runIndexer(
+  env: Record<string, string>,
+  documents: number,
+  timeoutMs: number,
+): Promise<{ seconds: number; cpu: number; rss: number; timeline: [number, number][] }> {
+  const port = await freePort();
+  // BENCH_PROFILE_DIR: write a V8 CPU profile of the indexer there (node --cpu-prof).
+  const profile = process.env['BENCH_PROFILE_DIR'];
+  const flags = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
+  const child: ChildProcess = spawn(process.execPath, [...flags, dist('../src/cli.js')], {
+    env: { PATH: process.env['PATH'], PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const pid = child.pid ?? -1;
+  const prefix = 'arkime_kafkaindexer_';
+  const deadline = Date.now() + timeoutMs;
+  let first = 0;
+  const timeline: [number, number][] = [];
+  try {
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`the indexer did not finish ${documents} documents in time`);
+      await sleep(250);
+      const consumed = await metric(port, `${prefix}msgs_consumed_total`).catch(() => 0);
+      if (consumed > 0 && first === 0) first = performance.now();
+      if (first === 0) continue;
+      const indexed = await metric(port, `${prefix}indexed_documents_total`);
+      timeline.push([Number(((performance.now() - first) / 1000).toFixed(2)), indexed]);
+      if (indexed >= documents) break;
+    }
+    return {
+      seconds: (performance.now() - first) / 1000,
+      cpu: cpuSeconds(pid),
+      rss: peakRssBytes(pid),
+      timeline,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+}
