@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { loadConfig } from './config/load.js';
 import { groupTitles, schema, type Setting } from './config/schema.js';
+import { validateKafkaSecurity } from './kafka/connection.js';
 import { runIndexer } from './main.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -36,8 +37,10 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const loaded = loadConfig(process.env);
-  if (!loaded.ok) {
-    for (const error of loaded.errors) console.error(`arkime-kafka-indexer: ${error}`);
+  // Settings that only work together, and the certificate and key files they name.
+  const errors = loaded.ok ? validateKafkaSecurity(loaded.config) : loaded.errors;
+  if (!loaded.ok || errors.length > 0) {
+    for (const error of errors) console.error(`arkime-kafka-indexer: ${error}`);
     return 2;
   }
   return runIndexer(loaded.config);

@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from './config/schema.js';
+import { KafkaConnectionError } from './kafka/connection.js';
 import { KafkaConsumer } from './kafka/consumer.js';
 import { FailureProducer, type FailedDocument } from './kafka/failure-producer.js';
 import { Pipeline } from './pipeline/pipeline.js';
@@ -20,7 +21,7 @@ const drainGraceMs = 20_000;
 /** The Go indexer's smallest retry backoff. */
 const backoffBaseMs = 50;
 
-function failureSink(producer: FailureProducer | undefined, logger: Logger) {
+function failureSink(producer: FailureProducer | undefined, logger: Logger, fatal: (error: Error) => void) {
   return async (failures: FailedDocument[], signal: AbortSignal): Promise<void> => {
     for (const f of failures) {
       logger.warn(
@@ -43,6 +44,11 @@ function failureSink(producer: FailureProducer | undefined, logger: Logger) {
         await producer.send(failures);
         return;
       } catch (error) {
+        // Certificates, passwords, mechanisms: no retry fixes those. The batch stays uncommitted.
+        if (error instanceof KafkaConnectionError) {
+          fatal(error);
+          throw error;
+        }
         logger.error(
           { err: error, documents: failures.length, attempt },
           'producing failed documents failed; retrying',
@@ -92,7 +98,11 @@ export async function runIndexer(config: Config): Promise<number> {
     commit: (positions) => consumer.commit(positions),
     indexer: {
       send: (body, signal) => client.bulk(body, signal),
-      fail: failureSink(producer, logger.child({ component: 'failures' })),
+      fail: failureSink(producer, logger.child({ component: 'failures' }), (error) => {
+        logger.error({ err: error }, error.message);
+        exitCode = 1;
+        void pipeline.stop();
+      }),
       giveUpAfterMs: config.elasticClientRetryGiveUpAfter,
       onUnavailable: availabilityReporter(metrics, logger.child({ component: 'search' })),
       metrics,
@@ -148,7 +158,8 @@ export async function runIndexer(config: Config): Promise<number> {
   try {
     await pipeline.run();
   } catch (error) {
-    logger.error({ err: error }, 'pipeline stopped on an error');
+    // The message says what failed (a certificate, a password, a broker): it leads the log line.
+    logger.error({ err: error }, error instanceof Error ? error.message : 'pipeline stopped on an error');
     exitCode = 1;
   }
   await consumer

@@ -22,7 +22,7 @@ export const groupTitles: Record<Group, string> = {
   general: 'General',
   kafka: 'Kafka consumer',
   producer: 'Kafka failure producer',
-  kafkaTls: 'Kafka TLS',
+  kafkaTls: 'Kafka TLS and SASL',
   bulker: 'Bulker',
   search: 'Search cluster (Elasticsearch / OpenSearch)',
   transport: 'Search cluster connections',
@@ -48,6 +48,8 @@ export interface Setting<T> {
 function setting<T>(definition: Setting<T>): Setting<T> {
   return definition;
 }
+
+export const kafkaSaslMechanisms = ['', 'plain', 'scram-sha-256', 'scram-sha-512'] as const;
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic', 'disabled'] as const;
 
@@ -188,6 +190,32 @@ export const schema = {
     secret: true,
     group: 'kafkaTls',
     description: 'Password of the client key',
+  }),
+  kafkaSaslMechanism: setting({
+    env: 'KAFKA_SASL_MECHANISM',
+    type: oneOf(kafkaSaslMechanisms),
+    default: '',
+    group: 'kafkaTls',
+    description:
+      'SASL mechanism for the consumer and the failure producer (over TLS when a CA is set); empty: no SASL',
+    added: true,
+  }),
+  kafkaSaslUsername: setting({
+    env: 'KAFKA_SASL_USERNAME',
+    type: string,
+    default: '',
+    group: 'kafkaTls',
+    description: 'SASL user name',
+    added: true,
+  }),
+  kafkaSaslPassword: setting({
+    env: 'KAFKA_SASL_PASSWORD',
+    type: string,
+    default: '',
+    secret: true,
+    group: 'kafkaTls',
+    description: 'SASL password',
+    added: true,
   }),
 
   bulkerFlushInterval: setting({

@@ -60,7 +60,10 @@ export const oneOf = <T extends string>(values: readonly T[]): ValueType<T> => (
   name: 'string',
   parse: (text) => {
     const value = text.trim().toLowerCase();
-    if (!(values as readonly string[]).includes(value)) throw new ValueError(`one of ${values.join(', ')}`);
+    if (!(values as readonly string[]).includes(value)) {
+      const named = values.map((v) => (v === '' ? '(empty)' : v));
+      throw new ValueError(`one of ${named.join(', ')}`);
+    }
     return value as T;
   },
 });

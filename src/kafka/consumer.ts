@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { CommitPosition } from '../pipeline/offsets.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { kafkaTls } from './connection.js';
+import { KafkaConnectionError, kafkaSasl, kafkaTls, securityFailure } from './connection.js';
 
 export interface ConsumedMessage {
   topic: string;
@@ -38,11 +38,13 @@ export class KafkaConsumer {
     private readonly events: ConsumerEvents,
   ) {
     const tls = kafkaTls(config);
+    const sasl = kafkaSasl(config);
     this.consumer = new Consumer({
       clientId: 'arkime-kafka-indexer',
       groupId: config.kafkaConsumerGroupName,
       bootstrapBrokers: config.kafkaConsumerBrokers,
       ...(tls && { tls }),
+      ...(sasl && { sasl }),
       ...(config.kafkaConsumerIncrementalRebalance
         ? { groupProtocol: 'consumer' as const }
         : {
@@ -63,7 +65,7 @@ export class KafkaConsumer {
 
   /** Joins the group; messages come from the returned iterable, in order within each partition. */
   async start(): Promise<AsyncIterable<ConsumedMessage>> {
-    const stream = await this.consumer.consume({
+    const consuming = this.consumer.consume({
       topics: [this.config.kafkaConsumerTopic],
       // With nothing committed yet, start from the oldest retained message: no session is skipped.
       mode: 'committed',
@@ -78,12 +80,23 @@ export class KafkaConsumer {
             heartbeatInterval: Math.max(100, Math.floor(this.config.kafkaSessionTimeout / 3)),
           }),
     });
+    const stream = await consuming.catch((error: unknown) => this.failedToConnect(error));
     stream.on('error', (error) => {
       this.metrics.consumeErrors.inc();
       this.logger.error({ err: error }, 'consumer stream error');
     });
     this.stream = stream;
     return stream;
+  }
+
+  /** A certificate, password or mechanism the broker refuses: say which and stop; a retry would not help. */
+  private failedToConnect(error: unknown): never {
+    const why = securityFailure(error, this.config);
+    if (why === undefined) throw error;
+    this.logger.debug({ err: error }, 'consumer could not connect');
+    throw new KafkaConnectionError(
+      `Kafka consumer cannot connect to ${this.config.kafkaConsumerBrokers.join(',')}: ${why}`,
+    );
   }
 
   async commit(positions: CommitPosition[]): Promise<void> {

@@ -5,7 +5,7 @@ import { Producer } from '@platformatic/kafka';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { kafkaTls } from './connection.js';
+import { KafkaConnectionError, kafkaSasl, kafkaTls, securityFailure } from './connection.js';
 
 export interface FailedDocument {
   /** Action line and document line, as received. */
@@ -46,6 +46,7 @@ export class FailureProducer {
     private readonly metrics: Metrics,
   ) {
     const tls = kafkaTls(config);
+    const sasl = kafkaSasl(config);
     this.producer = new Producer({
       clientId: 'arkime-kafka-indexer-failures',
       bootstrapBrokers: config.kafkaProducerBrokers,
@@ -54,6 +55,7 @@ export class FailureProducer {
       retryDelay: config.kafkaProducerFullQueueCooldown,
       timeout: config.kafkaProducerMsgTimeout,
       ...(tls && { tls }),
+      ...(sasl && { sasl }),
     });
   }
 
@@ -70,7 +72,11 @@ export class FailureProducer {
       });
     } catch (error) {
       this.metrics.produceErrors.inc(failures.length);
-      throw error;
+      const why = securityFailure(error, this.config);
+      if (why === undefined) throw error;
+      throw new KafkaConnectionError(
+        `Kafka failure producer cannot connect to ${this.config.kafkaProducerBrokers.join(',')}: ${why}`,
+      );
     }
     for (const failure of failures) this.metrics.producedMessageBytes.observe(failure.bytes.length);
     this.metrics.produced.inc(failures.length);

@@ -77,10 +77,19 @@ const addedDefaults: Record<string, unknown> = {
   ELASTIC_CLIENT_RETRY_GIVE_UP_AFTER: 0,
   ELASTIC_DETERMINISTIC_IDS: false,
   MAX_BUFFERED_BYTES: 64 * 1024 * 1024,
+  KAFKA_SASL_MECHANISM: '',
+  KAFKA_SASL_USERNAME: '',
+  KAFKA_SASL_PASSWORD: '',
 };
 
 const settings = Object.entries(schema) as [keyof Config, Setting<unknown>][];
-const secrets = ['ELASTIC_PASSWORD', 'ELASTIC_API_KEY', 'ELASTIC_SERVICE_TOKEN', 'KAFKA_SSL_KEY_PASSWORD'];
+const secrets = [
+  'ELASTIC_PASSWORD',
+  'ELASTIC_API_KEY',
+  'ELASTIC_SERVICE_TOKEN',
+  'KAFKA_SSL_KEY_PASSWORD',
+  'KAFKA_SASL_PASSWORD',
+];
 
 function byEnvName(config: Config): Record<string, unknown> {
   return Object.fromEntries(settings.map(([key, setting]) => [setting.env, config[key]]));
@@ -194,6 +203,7 @@ describe('secrets', () => {
     ELASTIC_API_KEY: 'apikey-Vb72Lm',
     ELASTIC_SERVICE_TOKEN: 'token-Rt55Hy',
     KAFKA_SSL_KEY_PASSWORD: 'sslpw-Pw03Jd',
+    KAFKA_SASL_PASSWORD: 'saslpw-Kd39Qa',
   };
   const leaks = (text: string): string[] =>
     secrets.filter((name) => text.includes(secretValues[name as keyof typeof secretValues]));

@@ -9,7 +9,11 @@ import { ServerProcess } from './server-process.js';
 
 export type KafkaSecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 
-/** One client listener of the broker; later stacks add SSL and SASL ones beside the plain one. */
+/**
+ * One client listener of the broker. The first one is the inter-broker listener and the one the
+ * readiness check uses, so it should be PLAINTEXT; SSL and SASL ones go beside it (see
+ * `saslListenerProperties` and test/stack/certificates.ts).
+ */
 export interface KafkaListener {
   name: string;
   protocol: KafkaSecurityProtocol;
@@ -22,7 +26,46 @@ export interface KafkaBrokerOptions {
   listeners?: KafkaListener[];
   /** Extra server.properties (SSL stores, SASL settings, …), written after the defaults. */
   properties?: Record<string, string>;
+  /** Extra arguments to the storage format (e.g. `scramUser(...)` to create SCRAM users). */
+  formatArguments?: string[];
   heapMb?: number;
+}
+
+export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+
+/**
+ * The storage format arguments that create a SCRAM user before the broker first starts (KRaft
+ * stores SCRAM credentials in the metadata log; this is kafka-storage's `--add-scram`).
+ */
+export function scramUser(
+  mechanism: Exclude<SaslMechanism, 'PLAIN'>,
+  name: string,
+  password: string,
+): string[] {
+  return ['--add-scram', `${mechanism}=[name=${name},password=${password}]`];
+}
+
+/**
+ * server.properties enabling `mechanisms` on the SASL listener `listener`; `plainUsers` are the
+ * PLAIN users and their passwords (SCRAM users come from `scramUser`).
+ */
+export function saslListenerProperties(
+  listener: string,
+  mechanisms: SaslMechanism[],
+  plainUsers: Record<string, string> = {},
+): Record<string, string> {
+  const prefix = `listener.name.${listener.toLowerCase()}`;
+  const properties: Record<string, string> = {
+    [`${prefix}.sasl.enabled.mechanisms`]: mechanisms.join(','),
+  };
+  for (const mechanism of mechanisms) {
+    const users = Object.entries(plainUsers).map(([user, password]) => ` user_${user}="${password}"`);
+    properties[`${prefix}.${mechanism.toLowerCase()}.sasl.jaas.config`] =
+      mechanism === 'PLAIN'
+        ? `org.apache.kafka.common.security.plain.PlainLoginModule required${users.join('')};`
+        : 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+  }
+  return properties;
 }
 
 const slf4jBinding = 'org.apache.logging.log4j:log4j-slf4j-impl:2.25.3';
@@ -148,7 +191,16 @@ export class KafkaBroker {
     const clusterId = randomBytes(16).toString('base64url');
     await runCommand(
       java,
-      [...classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config],
+      [
+        ...classpath,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        config,
+        ...(this.options.formatArguments ?? []),
+      ],
       `formatting the storage of ${this.name}`,
     );
     const heap = `${this.options.heapMb ?? 512}m`;

@@ -1,0 +1,223 @@
+// The Kafka TLS and SASL rule, on real certificate files made by openssl; no server.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig, redacted } from '../../src/config/load.js';
+import {
+  kafkaSasl,
+  kafkaTls,
+  KafkaSecurityError,
+  validateKafkaSecurity,
+  type KafkaSecurityConfig,
+} from '../../src/kafka/connection.js';
+import { makeCertificates, type Certificates } from '../stack/certificates.js';
+
+const none: KafkaSecurityConfig = {
+  kafkaSslCaLocation: '',
+  kafkaSslCertLocation: '',
+  kafkaSslKeyLocation: '',
+  kafkaSslKeyPassword: '',
+  kafkaSaslMechanism: '',
+  kafkaSaslUsername: '',
+  kafkaSaslPassword: '',
+};
+
+describe('Kafka TLS and SASL settings', () => {
+  let dir: string;
+  let certs: Certificates;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aki-connection-'));
+    certs = await makeCertificates(dir);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const clientAuth = (): KafkaSecurityConfig => ({
+    ...none,
+    kafkaSslCaLocation: certs.ca,
+    kafkaSslCertLocation: certs.clientCert,
+    kafkaSslKeyLocation: certs.clientKey,
+    kafkaSslKeyPassword: certs.clientKeyPassphrase,
+  });
+
+  test('nothing set: plaintext, no SASL', () => {
+    assert.deepEqual(validateKafkaSecurity(none), []);
+    assert.equal(kafkaTls(none), undefined);
+    assert.equal(kafkaSasl(none), undefined);
+  });
+
+  test('a CA alone: TLS verifying the server, no client certificate', () => {
+    const config = { ...none, kafkaSslCaLocation: certs.ca };
+    assert.deepEqual(validateKafkaSecurity(config), []);
+    const tls = kafkaTls(config);
+    assert.deepEqual(Object.keys(tls ?? {}), ['ca']);
+  });
+
+  test('certificate and encrypted key with its password: client authentication', () => {
+    assert.deepEqual(validateKafkaSecurity(clientAuth()), []);
+    const tls = kafkaTls(clientAuth());
+    assert.deepEqual(Object.keys(tls ?? {}).sort(), ['ca', 'cert', 'key', 'passphrase']);
+    assert.equal(tls?.passphrase, certs.clientKeyPassphrase);
+  });
+
+  test('certificate and unencrypted key need no password, nor a CA (the system CAs are used)', () => {
+    const config = {
+      ...none,
+      kafkaSslCertLocation: certs.clientCert,
+      kafkaSslKeyLocation: certs.clientKeyPlain,
+    };
+    assert.deepEqual(validateKafkaSecurity(config), []);
+    assert.deepEqual(Object.keys(kafkaTls(config) ?? {}).sort(), ['cert', 'key']);
+  });
+
+  test('a certificate without a key, or a key without a certificate, is one line naming both variables', () => {
+    const certOnly = validateKafkaSecurity({ ...none, kafkaSslCertLocation: certs.clientCert });
+    assert.equal(certOnly.length, 1);
+    assert.match(certOnly[0]!, /^KAFKA_SSL_CERT_LOCATION is set but KAFKA_SSL_KEY_LOCATION is not/);
+    const keyOnly = validateKafkaSecurity({
+      ...none,
+      kafkaSslCaLocation: certs.ca,
+      kafkaSslKeyLocation: certs.clientKeyPlain,
+    });
+    assert.equal(keyOnly.length, 1);
+    assert.match(keyOnly[0]!, /^KAFKA_SSL_KEY_LOCATION is set but KAFKA_SSL_CERT_LOCATION is not/);
+  });
+
+  test('a key password without a key is an error', () => {
+    const errors = validateKafkaSecurity({
+      ...none,
+      kafkaSslCaLocation: certs.ca,
+      kafkaSslKeyPassword: 'secret-1',
+    });
+    assert.deepEqual(errors, [
+      'KAFKA_SSL_KEY_PASSWORD is set but KAFKA_SSL_KEY_LOCATION is not: the password opens an encrypted key',
+    ]);
+  });
+
+  test('unreadable files: each named by its variable and path', () => {
+    const missing = join(dir, 'missing.pem');
+    const errors = validateKafkaSecurity({
+      ...clientAuth(),
+      kafkaSslCaLocation: missing,
+      kafkaSslCertLocation: dir,
+    });
+    assert.deepEqual(errors, [
+      `KAFKA_SSL_CA_LOCATION=${JSON.stringify(missing)} cannot be read: no such file`,
+      `KAFKA_SSL_CERT_LOCATION=${JSON.stringify(dir)} cannot be read: it is a directory`,
+    ]);
+    assert.throws(
+      () => kafkaTls({ ...clientAuth(), kafkaSslCaLocation: missing }),
+      (error: unknown) =>
+        error instanceof KafkaSecurityError &&
+        error.message === `KAFKA_SSL_CA_LOCATION=${JSON.stringify(missing)} cannot be read: no such file`,
+    );
+  });
+
+  test('files that hold no certificate or no key', () => {
+    const junk = join(dir, 'junk.pem');
+    writeFileSync(junk, 'not a certificate\n');
+    const errors = validateKafkaSecurity({
+      ...none,
+      kafkaSslCaLocation: junk,
+      kafkaSslCertLocation: junk,
+      kafkaSslKeyLocation: junk,
+    });
+    assert.deepEqual(errors, [
+      `KAFKA_SSL_CA_LOCATION=${JSON.stringify(junk)} does not hold a PEM certificate`,
+      `KAFKA_SSL_CERT_LOCATION=${JSON.stringify(junk)} does not hold a PEM certificate`,
+      `KAFKA_SSL_KEY_LOCATION=${JSON.stringify(junk)} does not hold a PEM private key`,
+    ]);
+  });
+
+  test('an encrypted key without its password, or with a wrong one; the password is never shown', () => {
+    const where = `KAFKA_SSL_KEY_LOCATION=${JSON.stringify(certs.clientKey)}`;
+    assert.deepEqual(validateKafkaSecurity({ ...clientAuth(), kafkaSslKeyPassword: '' }), [
+      `${where} is an encrypted key: set KAFKA_SSL_KEY_PASSWORD`,
+    ]);
+    const wrong = validateKafkaSecurity({ ...clientAuth(), kafkaSslKeyPassword: 'wrong-passphrase-42' });
+    assert.deepEqual(wrong, [`KAFKA_SSL_KEY_PASSWORD does not open the key in ${where}`]);
+    assert.ok(!wrong.join('\n').includes('wrong-passphrase-42'));
+  });
+
+  test('a key that is not the certificate’s', () => {
+    const otherKey = join(dir, 'other-ca.key');
+    const errors = validateKafkaSecurity({
+      ...clientAuth(),
+      kafkaSslKeyLocation: otherKey,
+      kafkaSslKeyPassword: '',
+    });
+    assert.deepEqual(errors, [
+      `KAFKA_SSL_KEY_LOCATION=${JSON.stringify(otherKey)} is not the key of the certificate in KAFKA_SSL_CERT_LOCATION=${JSON.stringify(certs.clientCert)}`,
+    ]);
+  });
+
+  test('SASL: each mechanism with user and password, over TLS or not', () => {
+    for (const [setting, mechanism] of [
+      ['plain', 'PLAIN'],
+      ['scram-sha-256', 'SCRAM-SHA-256'],
+      ['scram-sha-512', 'SCRAM-SHA-512'],
+    ] as const) {
+      const config = {
+        ...none,
+        kafkaSaslMechanism: setting,
+        kafkaSaslUsername: 'alice',
+        kafkaSaslPassword: 'pw',
+      };
+      assert.deepEqual(validateKafkaSecurity(config), []);
+      assert.deepEqual(kafkaSasl(config), { mechanism, username: 'alice', password: 'pw' });
+      assert.deepEqual(
+        validateKafkaSecurity({
+          ...clientAuth(),
+          kafkaSaslMechanism: setting,
+          kafkaSaslUsername: 'alice',
+          kafkaSaslPassword: 'pw',
+        }),
+        [],
+      );
+    }
+  });
+
+  test('SASL: a mechanism without user or password, or credentials without a mechanism', () => {
+    assert.deepEqual(validateKafkaSecurity({ ...none, kafkaSaslMechanism: 'scram-sha-512' }), [
+      'KAFKA_SASL_MECHANISM=scram-sha-512 needs KAFKA_SASL_USERNAME',
+      'KAFKA_SASL_MECHANISM=scram-sha-512 needs KAFKA_SASL_PASSWORD',
+    ]);
+    const errors = validateKafkaSecurity({
+      ...none,
+      kafkaSaslUsername: 'alice',
+      kafkaSaslPassword: 'secret-2',
+    });
+    assert.deepEqual(errors, [
+      'KAFKA_SASL_USERNAME is set but KAFKA_SASL_MECHANISM is not: set it to plain, scram-sha-256, scram-sha-512',
+      'KAFKA_SASL_PASSWORD is set but KAFKA_SASL_MECHANISM is not: set it to plain, scram-sha-256, scram-sha-512',
+    ]);
+    assert.ok(!errors.join('\n').includes('secret-2'));
+  });
+
+  test('the settings load from the environment: mechanism in any case, password redacted', () => {
+    const env = {
+      KAFKA_CONSUMER_TOPIC: 't',
+      KAFKA_CONSUMER_GROUP_NAME: 'g',
+      ELASTIC_SERVICE: 'es',
+      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      KAFKA_SASL_USERNAME: 'alice',
+      KAFKA_SASL_PASSWORD: 'secret-3',
+    };
+    const loaded = loadConfig(env);
+    assert.ok(loaded.ok);
+    assert.equal(loaded.config.kafkaSaslMechanism, 'scram-sha-512');
+    assert.equal(redacted(loaded.config)['KAFKA_SASL_PASSWORD'], '***');
+    const bad = loadConfig({ ...env, KAFKA_SASL_MECHANISM: 'GSSAPI' });
+    assert.ok(!bad.ok);
+    assert.match(bad.errors.join('\n'), /^KAFKA_SASL_MECHANISM="GSSAPI" is not valid/m);
+    const defaults = loadConfig({
+      KAFKA_CONSUMER_TOPIC: 't',
+      KAFKA_CONSUMER_GROUP_NAME: 'g',
+      ELASTIC_SERVICE: 'es',
+    });
+    assert.ok(defaults.ok);
+    assert.equal(defaults.config.kafkaSaslMechanism, '');
+  });
+});
