@@ -1,5 +1,5 @@
 // Produce → searchable latency on a steady stream: bulk1 messages produced at a fixed rate to a
-// one-partition topic, read by the indexer with default settings; the search server's count of
+// one-partition topic, read by the indexer with the settings of the end-to-end run; the server's count of
 // documents is polled, and document k counts as searchable at the first poll that sees k+1.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,6 +20,7 @@ export async function measureLatency(
   search: string,
   rate: number,
   log: (line: string) => void,
+  settings: Record<string, string>,
   seconds = 20,
 ): Promise<{ rate: number; documents: number; p50Ms: number; p99Ms: number }> {
   const topic = `bench-latency-${Date.now()}`;
@@ -36,6 +37,7 @@ export async function measureLatency(
       KAFKA_CONSUMER_TOPIC: topic,
       KAFKA_CONSUMER_GROUP_NAME: `bench-latency-${Date.now()}`,
       ELASTIC_SERVICE: search,
+      ...settings,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

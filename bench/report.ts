@@ -49,7 +49,7 @@ export function markdown(run: BenchRun): string {
   if (run.latency) {
     lines.push(
       '',
-      `Produce → searchable latency, bulk1, steady ${run.latency.rate.toLocaleString('en')} docs/s (half the end-to-end rate), ${run.latency.documents.toLocaleString('en')} documents, default bulker settings: p50 ${run.latency.p50Ms} ms, p99 ${run.latency.p99Ms} ms (includes the index's 1 s refresh interval).`,
+      `Produce → searchable latency, bulk1, steady ${run.latency.rate.toLocaleString('en')} docs/s (half the end-to-end rate), ${run.latency.documents.toLocaleString('en')} documents, the end-to-end run's settings: p50 ${run.latency.p50Ms} ms, p99 ${run.latency.p99Ms} ms (includes the index's 1 s refresh interval).`,
     );
   }
   lines.push(

@@ -53,14 +53,19 @@ export interface CommitPosition {
 }
 
 export class OffsetTracker {
-  private readonly partitions = new Map<string, PartitionOffsets>();
+  // topic → partition → offsets: no key string is built per message.
+  private readonly topics = new Map<string, Map<number, PartitionOffsets>>();
 
   private partitionOf(topic: string, partition: number): PartitionOffsets {
-    const key = `${topic}\u0000${partition}`;
-    let offsets = this.partitions.get(key);
+    let partitions = this.topics.get(topic);
+    if (partitions === undefined) {
+      partitions = new Map();
+      this.topics.set(topic, partitions);
+    }
+    let offsets = partitions.get(partition);
     if (offsets === undefined) {
       offsets = new PartitionOffsets();
-      this.partitions.set(key, offsets);
+      partitions.set(partition, offsets);
     }
     return offsets;
   }
@@ -71,16 +76,18 @@ export class OffsetTracker {
   }
 
   completed(topic: string, partition: number, offset: bigint): void {
-    this.partitionOf(topic, partition).completed(offset);
+    this.topics.get(topic)?.get(partition)?.completed(offset);
   }
 
   /** Positions that moved since the last `markCommitted`. */
   committable(): CommitPosition[] {
     const positions: CommitPosition[] = [];
-    for (const [key, offsets] of this.partitions) {
-      if (offsets.next === undefined || offsets.next === offsets.committed) continue;
-      const [topic, partition] = key.split('\u0000') as [string, string];
-      positions.push({ topic, partition: Number(partition), offset: offsets.next });
+    for (const [topic, partitions] of this.topics) {
+      for (const [partition, offsets] of partitions) {
+        if (offsets.next !== undefined && offsets.next !== offsets.committed) {
+          positions.push({ topic, partition, offset: offsets.next });
+        }
+      }
     }
     return positions;
   }
@@ -91,6 +98,6 @@ export class OffsetTracker {
 
   /** Forgets a partition taken away by a rebalance: its new owner resumes from the last commit. */
   forget(topic: string, partition: number): void {
-    this.partitions.delete(`${topic}\u0000${partition}`);
+    this.topics.get(topic)?.delete(partition);
   }
 }

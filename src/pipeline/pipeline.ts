@@ -32,6 +32,7 @@ export class Pipeline {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abandon = new AbortController();
   private flushTimer: NodeJS.Timeout | undefined;
+  private flushDeadline: number | undefined;
   private stopping = false;
   private bufferedBytes = 0;
 
@@ -145,15 +146,19 @@ export class Pipeline {
     clearTimeout(timer);
   }
 
+  /** Arms the flush timer for the pending batch's deadline; a timer already armed for it stays. */
   private scheduleFlush(): void {
-    clearTimeout(this.flushTimer);
     const deadline = this.bulker.deadline;
+    if (deadline === this.flushDeadline) return;
+    clearTimeout(this.flushTimer);
+    this.flushDeadline = deadline;
     if (deadline === undefined) return;
     this.flushTimer = setTimeout(
       () => {
+        this.flushDeadline = undefined;
         const batch = this.bulker.due(Date.now());
         if (batch !== undefined) void this.dispatch(batch);
-        else this.scheduleFlush();
+        this.scheduleFlush();
       },
       Math.max(0, deadline - Date.now()),
     );
