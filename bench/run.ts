@@ -186,7 +186,13 @@ try {
 
   const e2eBulk1 = results.find((r) => r.format === 'bulk1' && r.scenario === 'end-to-end');
   const latency = e2eBulk1
-    ? await measureLatency(kafka, search, Math.round(e2eBulk1.docsPerSecond / 2), log)
+    ? await measureLatency(
+        kafka,
+        search,
+        Math.round(e2eBulk1.docsPerSecond / 2),
+        log,
+        settings['bulk1'] ?? {},
+      )
     : undefined;
   await clean();
 
