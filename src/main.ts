@@ -94,6 +94,8 @@ export async function runIndexer(config: Config): Promise<number> {
   });
   const pipeline: Pipeline = new Pipeline({
     messages: () => consumer.start(),
+    recoverable: (error) => !(error instanceof KafkaConnectionError),
+    refetchDelayMs: 1000,
     stopFetching: () => consumer.stopFetching(),
     commit: (positions) => consumer.commit(positions),
     indexer: {

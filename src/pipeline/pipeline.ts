@@ -2,6 +2,7 @@
 // committed once their messages are done. Reading from Kafka stops while all N indexers are busy
 // or while MAX_BUFFERED_BYTES of messages are taken and not done, so memory stays flat however
 // long the search cluster is away; it resumes by itself.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumedMessage } from '../kafka/consumer.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -12,6 +13,9 @@ import { OffsetTracker, type CommitPosition } from './offsets.js';
 
 export interface PipelineDeps {
   messages: () => Promise<AsyncIterable<ConsumedMessage>>;
+  /** Whether fetching again may help after this consumer error (false for refused credentials). */
+  recoverable: (error: unknown) => boolean;
+  refetchDelayMs: number;
   stopFetching: () => Promise<void>;
   commit: (positions: CommitPosition[]) => Promise<void>;
   indexer: IndexerDeps;
@@ -42,12 +46,26 @@ export class Pipeline {
 
   /** Runs until `stop()`; then sends what is pending, waits for every bulk (or abandons it), and commits. */
   async run(): Promise<void> {
-    const messages = await this.deps.messages();
+    let messages = await this.deps.messages();
     const commitTimer = setInterval(() => void this.commit(), this.deps.commitIntervalMs);
     try {
-      for await (const message of messages) {
-        await this.accept(message);
-        if (this.stopping) break;
+      for (;;) {
+        try {
+          for await (const message of messages) {
+            await this.accept(message);
+            if (this.stopping) break;
+          }
+          break;
+        } catch (error) {
+          // The broker went away mid-stream (a restart, a network cut): the stream ends in an
+          // error. Fetch again from the last commit once it answers; what is redelivered and
+          // already here is tracked once. Errors no retry fixes (credentials) end the run.
+          if (this.stopping || !this.deps.recoverable(error)) throw error;
+          this.deps.logger.warn({ err: error }, 'Kafka consumer failed; fetching again in a second');
+          await sleep(this.deps.refetchDelayMs);
+          messages = await this.refetch();
+          if (this.stopping) await this.deps.stopFetching(); // stopped while it was reconnecting
+        }
       }
     } finally {
       clearInterval(commitTimer);
@@ -56,6 +74,19 @@ export class Pipeline {
       if (last !== undefined) await this.dispatch(last);
       await this.drain();
       await this.commit();
+    }
+  }
+
+  /** Asks for the messages again until the consumer gets them, or the pipeline stops. */
+  private async refetch(): Promise<AsyncIterable<ConsumedMessage>> {
+    for (;;) {
+      try {
+        return await this.deps.messages();
+      } catch (error) {
+        if (this.stopping || !this.deps.recoverable(error)) throw error;
+        this.deps.logger.warn({ err: error }, 'Kafka consumer cannot fetch yet; trying again in a second');
+        await sleep(this.deps.refetchDelayMs);
+      }
     }
   }
 

@@ -1,9 +1,8 @@
-import { after } from 'node:test';
 import { endpointsFromEnv, LocalStack, type Component, type StackEndpoints } from '../stack/stack.js';
 
 /**
  * The stack for an integration test file: the one `npm test` started for the whole run (AKI_STACK),
- * or, when the file is run alone, a stack of its own that stops after the file's tests.
+ * or, when the file is run alone, a stack of its own that ends with the test process.
  */
 export async function useStack(...components: Component[]): Promise<StackEndpoints> {
   const shared = endpointsFromEnv();
@@ -11,8 +10,9 @@ export async function useStack(...components: Component[]): Promise<StackEndpoin
     const missing = components.filter((c) => shared[c] === undefined);
     if (missing.length === 0) return shared;
   }
+  // Not stopped by an `after` hook: called from a `before` hook, node:test would run that at once.
+  // The servers do not keep the test process alive, and are killed when it exits.
   const stack = await LocalStack.start({ components });
-  after(() => stack.stop());
   return stack.endpoints;
 }
 

@@ -48,6 +48,8 @@ export class ServerProcess {
       ...(this.options.user === undefined ? {} : { uid: this.options.user.uid, gid: this.options.user.gid }),
     });
     closeSync(log);
+    // The server must not keep its owner's event loop alive; it is killed when the owner exits.
+    child.unref();
     this.child = child;
     running.add(this);
     let exitCode: number | string | null | undefined;
