@@ -250,3 +250,10 @@ export function securityFailure(error: unknown, config: KafkaSecurityConfig): st
   }
   return undefined;
 }
+
+/** The TLS and SASL options, as both the consumer and the failure producer take them. */
+export function kafkaSecurity(config: KafkaSecurityConfig): { tls?: ConnectionOptions; sasl?: SASLOptions } {
+  const tls = kafkaTls(config);
+  const sasl = kafkaSasl(config);
+  return { ...(tls && { tls }), ...(sasl && { sasl }) };
+}

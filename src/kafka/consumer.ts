@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { CommitPosition } from '../pipeline/offsets.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { KafkaConnectionError, kafkaSasl, kafkaTls, securityFailure } from './connection.js';
+import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
 
 export interface ConsumedMessage {
   topic: string;
@@ -37,14 +37,11 @@ export class KafkaConsumer {
     private readonly metrics: Metrics,
     private readonly events: ConsumerEvents,
   ) {
-    const tls = kafkaTls(config);
-    const sasl = kafkaSasl(config);
     this.consumer = new Consumer({
       clientId: 'arkime-kafka-indexer',
       groupId: config.kafkaConsumerGroupName,
       bootstrapBrokers: config.kafkaConsumerBrokers,
-      ...(tls && { tls }),
-      ...(sasl && { sasl }),
+      ...kafkaSecurity(config),
       ...(config.kafkaConsumerIncrementalRebalance
         ? { groupProtocol: 'consumer' as const }
         : {

@@ -5,7 +5,7 @@ import { Producer } from '@platformatic/kafka';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { KafkaConnectionError, kafkaSasl, kafkaTls, securityFailure } from './connection.js';
+import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
 
 export interface FailedDocument {
   /** Action line and document line, as received. */
@@ -45,8 +45,6 @@ export class FailureProducer {
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {
-    const tls = kafkaTls(config);
-    const sasl = kafkaSasl(config);
     this.producer = new Producer({
       clientId: 'arkime-kafka-indexer-failures',
       bootstrapBrokers: config.kafkaProducerBrokers,
@@ -54,8 +52,7 @@ export class FailureProducer {
       retries: config.kafkaProducerMsgRetries,
       retryDelay: config.kafkaProducerFullQueueCooldown,
       timeout: config.kafkaProducerMsgTimeout,
-      ...(tls && { tls }),
-      ...(sasl && { sasl }),
+      ...kafkaSecurity(config),
     });
   }
 

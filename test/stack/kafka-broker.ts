@@ -5,6 +5,7 @@ import { Admin } from '@platformatic/kafka';
 import { buildOnce, cacheDir, mavenCopyWithDependencies, runCommand } from './artifacts.js';
 import { findJdk } from './java.js';
 import { freePort } from './ports.js';
+import { ManagedServer } from './managed-server.js';
 import { ServerProcess } from './server-process.js';
 
 export type KafkaSecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
@@ -81,15 +82,15 @@ export async function installKafka(version: string): Promise<string> {
 }
 
 /** A single-node Apache Kafka in KRaft mode (combined broker and controller) on loopback. */
-export class KafkaBroker {
-  private process: ServerProcess | undefined;
-
+export class KafkaBroker extends ManagedServer {
   private constructor(
     readonly options: KafkaBrokerOptions,
     /** Listener name → port. */
     readonly ports: ReadonlyMap<string, number>,
     private readonly controllerPort: number,
-  ) {}
+  ) {
+    super();
+  }
 
   static async create(options: KafkaBrokerOptions): Promise<KafkaBroker> {
     const listeners = options.listeners ?? [{ name: 'PLAINTEXT', protocol: 'PLAINTEXT' }];
@@ -107,25 +108,6 @@ export class KafkaBroker {
     const port = this.ports.get(listener);
     if (port === undefined) throw new Error(`${this.name} has no listener named ${listener}`);
     return `127.0.0.1:${port}`;
-  }
-
-  /** Formats the storage on first start, then starts the broker and waits for it to answer metadata requests. */
-  async start(): Promise<void> {
-    if (this.process === undefined) this.process = await this.prepare();
-    await this.process.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.process?.stop();
-  }
-
-  /** Kills the broker at once, as a crash would; `start()` brings it back with its data. */
-  async kill(): Promise<void> {
-    await this.process?.kill();
-  }
-
-  logTail(): string {
-    return this.process?.logTail() ?? '';
   }
 
   private serverProperties(): string {
@@ -166,7 +148,7 @@ export class KafkaBroker {
       .join('\n');
   }
 
-  private async prepare(): Promise<ServerProcess> {
+  protected async prepare(): Promise<ServerProcess> {
     const home = await installKafka(this.options.version);
     const jdk = findJdk(17);
     const java = join(jdk.home, 'bin', 'java');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { findJdk } from './java.js';
 import { freePort } from './ports.js';
 import { installSearch, minimumJava, type Distribution } from './search-install.js';
+import { ManagedServer } from './managed-server.js';
 import { ServerProcess } from './server-process.js';
 import { serviceUser } from './service-user.js';
 
@@ -29,14 +30,14 @@ export interface SearchNodeOptions {
 const relativePathOption = /(-Xlog:gc|-Xloggc|-XX:ErrorFile|-XX:HeapDumpPath|GCLogFile|UseGCLogFileRotation)/;
 
 /** One Elasticsearch or OpenSearch node on loopback, run as an unprivileged user when we are root. */
-export class SearchNode {
-  private process: ServerProcess | undefined;
-
+export class SearchNode extends ManagedServer {
   private constructor(
     readonly options: SearchNodeOptions,
     readonly httpPort: number,
     readonly transportPort: number,
-  ) {}
+  ) {
+    super();
+  }
 
   static async create(options: SearchNodeOptions): Promise<SearchNode> {
     return new SearchNode(options, await freePort(), await freePort());
@@ -56,24 +57,6 @@ export class SearchNode {
 
   get name(): string {
     return `${this.options.distribution} ${this.options.version} (node ${this.nodeName}, ${this.url})`;
-  }
-
-  async start(): Promise<void> {
-    if (this.process === undefined) this.process = await this.prepare();
-    await this.process.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.process?.stop();
-  }
-
-  /** Kills the node at once, as a crash would; `start()` brings it back with its data. */
-  async kill(): Promise<void> {
-    await this.process?.kill();
-  }
-
-  logTail(): string {
-    return this.process?.logTail() ?? '';
   }
 
   private settings(dir: string): Record<string, string> {
@@ -105,7 +88,7 @@ export class SearchNode {
     };
   }
 
-  private async prepare(): Promise<ServerProcess> {
+  protected async prepare(): Promise<ServerProcess> {
     const { distribution, version, dir } = this.options;
     const home = await installSearch(distribution, version);
     const jdk = findJdk(minimumJava(distribution, version));
