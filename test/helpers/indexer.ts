@@ -55,9 +55,13 @@ export class IndexerProcess {
     return response.text();
   }
 
-  /** Sum of a metric's samples whose labels include `labels` (e.g. 'reason="msg_limit"'). */
-  async metric(name: string, labels = ''): Promise<number> {
+  /**
+   * Sum of a metric's samples whose labels include `labels` (e.g. 'reason="msg_limit"'); `name`
+   * without the default `arkime_kafkaindexer_` prefix.
+   */
+  async metric(shortName: string, labels = ''): Promise<number> {
     const text = await this.metrics();
+    const name = `arkime_kafkaindexer_${shortName}`;
     return text
       .split('\n')
       .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))

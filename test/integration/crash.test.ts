@@ -14,7 +14,7 @@ import { required, useStack } from '../helpers/stack.js';
 import { KafkaBroker } from '../stack/kafka-broker.js';
 import { versionsFromEnv } from '../stack/versions.js';
 
-const indexed = 'arkime_kafkaindexer_indexed_documents_total';
+const indexed = 'indexed_documents_total';
 
 async function assertExactlyOnce(url: string, prefix: string, sessions: ArkimeSession[]): Promise<void> {
   const stored = await allDocuments(url, `${prefix}-*`);

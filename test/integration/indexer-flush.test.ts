@@ -7,10 +7,7 @@ import { uniqueName } from '../helpers/names.js';
 import { count, installTemplate } from '../helpers/search.js';
 import { required, useStack } from '../helpers/stack.js';
 
-const flushes = (reason: string): [string, string] => [
-  'arkime_kafkaindexer_bulk_flush_reason_total',
-  `reason="${reason}"`,
-];
+const flushes = (reason: string): [string, string] => ['bulk_flush_reason_total', `reason="${reason}"`];
 
 describe('the bulker flushes on each of its limits, and on shutdown', () => {
   let bootstrap: string;
@@ -51,7 +48,7 @@ describe('the bulker flushes on each of its limits, and on shutdown', () => {
     try {
       await indexer.waitFor(
         '20 documents indexed',
-        async () => (await indexer.metric('arkime_kafkaindexer_indexed_documents_total')) === 20,
+        async () => (await indexer.metric('indexed_documents_total')) === 20,
       );
       assert.equal(await indexer.metric(...flushes('msg_limit')), 4);
       assert.equal(await indexer.metric(...flushes('bytes_limit')), 0);
@@ -74,14 +71,14 @@ describe('the bulker flushes on each of its limits, and on shutdown', () => {
     try {
       await indexer.waitFor(
         '20 documents indexed',
-        async () => (await indexer.metric('arkime_kafkaindexer_indexed_documents_total')) === 20,
+        async () => (await indexer.metric('indexed_documents_total')) === 20,
       );
       assert.ok((await indexer.metric(...flushes('bytes_limit'))) >= 5);
       assert.equal(await indexer.metric(...flushes('msg_limit')), 0);
       // Every bulk fits the limit, but for a message larger than it, which travels alone.
       const oversized = arkimeMessages(sessions, 'bulk1', 'x').filter((m) => m.length > 4000).length;
-      const all = await indexer.metric('arkime_kafkaindexer_bulk_flushed_msgs_bytes_bucket', 'le="+Inf"');
-      const within = await indexer.metric('arkime_kafkaindexer_bulk_flushed_msgs_bytes_bucket', 'le="4000"');
+      const all = await indexer.metric('bulk_flushed_msgs_bytes_bucket', 'le="+Inf"');
+      const within = await indexer.metric('bulk_flushed_msgs_bytes_bucket', 'le="4000"');
       assert.equal(all - within, oversized);
     } finally {
       assert.equal(await indexer.stop(), 0);
@@ -93,7 +90,7 @@ describe('the bulker flushes on each of its limits, and on shutdown', () => {
     try {
       await indexer.waitFor(
         '3 documents indexed',
-        async () => (await indexer.metric('arkime_kafkaindexer_indexed_documents_total')) === 3,
+        async () => (await indexer.metric('indexed_documents_total')) === 3,
       );
       assert.ok((await indexer.metric(...flushes('time_limit'))) >= 1);
       assert.equal(await indexer.metric(...flushes('msg_limit')), 0);
@@ -106,13 +103,9 @@ describe('the bulker flushes on each of its limits, and on shutdown', () => {
     const { indexer, prefix, topic, group } = await run({}, 12);
     await indexer.waitFor(
       '12 messages consumed',
-      async () => (await indexer.metric('arkime_kafkaindexer_msgs_consumed_total')) === 12,
+      async () => (await indexer.metric('msgs_consumed_total')) === 12,
     );
-    assert.equal(
-      await indexer.metric('arkime_kafkaindexer_indexed_documents_total'),
-      0,
-      'nothing sent before the stop',
-    );
+    assert.equal(await indexer.metric('indexed_documents_total'), 0, 'nothing sent before the stop');
     assert.equal(await indexer.stop('SIGTERM'), 0, indexer.output.slice(-3000));
     assert.ok(
       indexer.lines.some((l) => l['msg'] === 'flushing' && l['reason'] === 'shutdown'),

@@ -62,13 +62,9 @@ describe('the indexer moves the whole real corpus from Kafka into the search clu
       });
       try {
         await indexer.waitFor('all documents indexed', async () => {
-          return (await indexer.metric('arkime_kafkaindexer_indexed_documents_total')) >= sessions.length;
+          return (await indexer.metric('indexed_documents_total')) >= sessions.length;
         });
-        assert.equal(
-          await indexer.metric('arkime_kafkaindexer_session_index_failure_total'),
-          0,
-          indexer.output.slice(-3000),
-        );
+        assert.equal(await indexer.metric('session_index_failure_total'), 0, indexer.output.slice(-3000));
         assert.equal(await groupType(bootstrap, group), incremental ? 'consumer' : 'classic');
         // Offsets are committed once documents are acknowledged: every message is accounted for.
         const perPartition = [0, 1, 2].map((p) => BigInt(messages.filter((_, i) => i % 3 === p).length));

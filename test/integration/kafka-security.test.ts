@@ -17,7 +17,6 @@ import { brokerSslProperties, makeCertificates, type Certificates } from '../sta
 import { KafkaBroker, saslListenerProperties, scramUser } from '../stack/kafka-broker.js';
 import { versionsFromEnv } from '../stack/versions.js';
 
-const metric = (name: string): string => `arkime_kafkaindexer_${name}`;
 const secret = (): string => `pw-${randomBytes(12).toString('hex')}`;
 
 /** How long a misconfigured indexer may take to give up. */
@@ -127,8 +126,8 @@ describe('Kafka TLS and SASL', () => {
     });
     try {
       await indexer.waitFor('good documents indexed and bad ones produced', async () => {
-        const indexed = await indexer.metric(metric('indexed_documents_total'));
-        const produced = await indexer.metric(metric('msg_produced_success_total'));
+        const indexed = await indexer.metric('indexed_documents_total');
+        const produced = await indexer.metric('msg_produced_success_total');
         return indexed === 8 && produced === 2;
       });
       assertNoSecrets(await indexer.metrics(), '/metrics');

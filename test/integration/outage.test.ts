@@ -17,8 +17,6 @@ import { required, useStack } from '../helpers/stack.js';
 import { SearchNode } from '../stack/search-node.js';
 import { versionsFromEnv } from '../stack/versions.js';
 
-const metric = (name: string): string => `arkime_kafkaindexer_${name}`;
-
 describe('an overloaded, then stopped, search node', () => {
   let bootstrap: string;
   let node: SearchNode;
@@ -67,13 +65,13 @@ describe('an overloaded, then stopped, search node', () => {
     try {
       await indexer.waitFor(
         'every session indexed',
-        async () => (await indexer.metric(metric('indexed_documents_total'))) === sessions.length,
+        async () => (await indexer.metric('indexed_documents_total')) === sessions.length,
         120_000,
       );
-      const retries = await indexer.metric(metric('bulk_index_retry_total'));
+      const retries = await indexer.metric('bulk_index_retry_total');
       assert.ok(retries > 0, 'the node rejected some writes (else this test proves nothing)');
-      assert.equal(await indexer.metric(metric('session_index_failure_total')), 0);
-      assert.equal(await indexer.metric(metric('msg_produced_success_total')), 0);
+      assert.equal(await indexer.metric('session_index_failure_total'), 0);
+      assert.equal(await indexer.metric('msg_produced_success_total'), 0);
       console.log(
         `# overload: ${sessions.length} produced, ${sessions.length} indexed, ${retries} bulk retries, 0 failed`,
       );
@@ -111,12 +109,12 @@ describe('an overloaded, then stopped, search node', () => {
     let peakBuffered = 0;
     const sample = async (): Promise<void> => {
       peakRss = Math.max(peakRss, residentBytes(indexer.pid));
-      peakBuffered = Math.max(peakBuffered, await indexer.metric(metric('buffered_bytes')));
+      peakBuffered = Math.max(peakBuffered, await indexer.metric('buffered_bytes'));
     };
     try {
       await indexer.waitFor(
         'the first quarter indexed',
-        async () => (await indexer.metric(metric('indexed_documents_total'))) === half,
+        async () => (await indexer.metric('indexed_documents_total')) === half,
       );
       await node.stop();
       await produce(bootstrap, topic, messages.slice(half), 2);
@@ -125,8 +123,8 @@ describe('an overloaded, then stopped, search node', () => {
         await sample();
         await sleep(500);
       }
-      assert.equal(await indexer.metric(metric('search_cluster_unavailable')), 1, 'the outage is reported');
-      assert.equal(await indexer.metric(metric('fetch_paused')), 1, 'fetching paused');
+      assert.equal(await indexer.metric('search_cluster_unavailable'), 1, 'the outage is reported');
+      assert.equal(await indexer.metric('fetch_paused'), 1, 'fetching paused');
       assert.ok(peakBuffered >= maxBuffered, `the buffer bound was reached (${peakBuffered} bytes)`);
       assert.ok(
         peakBuffered <= maxBuffered + Math.max(...messages.map((m) => m.length)),
@@ -137,12 +135,12 @@ describe('an overloaded, then stopped, search node', () => {
         'every session indexed after the restart',
         async () => {
           await sample();
-          return (await indexer.metric(metric('indexed_documents_total'))) >= sessions.length;
+          return (await indexer.metric('indexed_documents_total')) >= sessions.length;
         },
         120_000,
       );
-      assert.equal(await indexer.metric(metric('search_cluster_unavailable')), 0);
-      assert.equal(await indexer.metric(metric('session_index_failure_total')), 0);
+      assert.equal(await indexer.metric('search_cluster_unavailable'), 0);
+      assert.equal(await indexer.metric('session_index_failure_total'), 0);
       console.log(
         `# outage: ${sessions.length} produced and indexed, 0 failed, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB, peak buffered ${peakBuffered} bytes`,
       );

@@ -10,8 +10,6 @@ import { uniqueName } from '../helpers/names.js';
 import { call, count, installTemplate } from '../helpers/search.js';
 import { required, useStack } from '../helpers/stack.js';
 
-const metric = (name: string): string => `arkime_kafkaindexer_${name}`;
-
 for (const server of ['elasticsearch', 'opensearch'] as const) {
   describe(`a write-blocked index (${server})`, () => {
     let bootstrap: string;
@@ -49,7 +47,7 @@ for (const server of ['elasticsearch', 'opensearch'] as const) {
       try {
         await indexer.waitFor(
           'the block reported',
-          async () => (await indexer.metric(metric('search_cluster_unavailable'))) === 1,
+          async () => (await indexer.metric('search_cluster_unavailable')) === 1,
         );
         assert.ok(
           indexer.lines.some(
@@ -61,13 +59,13 @@ for (const server of ['elasticsearch', 'opensearch'] as const) {
         );
         await sleep(2000);
         assert.equal(await count(url, index), 0);
-        assert.equal(await indexer.metric(metric('session_index_failure_total')), 0);
+        assert.equal(await indexer.metric('session_index_failure_total'), 0);
         await call('PUT', `${url}/${index}/_settings`, { 'index.blocks.read_only_allow_delete': null });
         await indexer.waitFor(
           'every session indexed after the block lifted',
-          async () => (await indexer.metric(metric('indexed_documents_total'))) === sessions.length,
+          async () => (await indexer.metric('indexed_documents_total')) === sessions.length,
         );
-        assert.equal(await indexer.metric(metric('search_cluster_unavailable')), 0);
+        assert.equal(await indexer.metric('search_cluster_unavailable'), 0);
       } finally {
         await indexer.stop();
       }
