@@ -61,6 +61,15 @@ export const schema = {
     group: 'general',
     description: 'Port for the HTTP server (metrics)',
   }),
+  summaryLogInterval: setting({
+    env: 'SUMMARY_LOG_INTERVAL',
+    type: duration(),
+    default: '30s',
+    group: 'general',
+    description:
+      'How often to log one summary line (documents/s, MB/s, lag, failures, flush reasons since the last line); 0: never',
+    added: true,
+  }),
   logLevel: setting({
     env: 'LOG_LEVEL',
     type: oneOf(logLevels),
@@ -295,6 +304,50 @@ export const schema = {
     secret: true,
     group: 'search',
     description: 'Service account token, sent as Authorization: Bearer',
+    added: true,
+  }),
+  elasticSslCaLocation: setting({
+    env: 'ELASTIC_SSL_CA_LOCATION',
+    type: string,
+    default: '',
+    group: 'search',
+    description:
+      "PEM file of the certificate authorities that sign the search nodes' certificates (HTTPS); empty: the system CAs",
+    added: true,
+  }),
+  elasticCloudId: setting({
+    env: 'ELASTIC_CLOUD_ID',
+    type: string,
+    default: '',
+    group: 'search',
+    description:
+      'Elastic Cloud deployment ID; replaces ELASTIC_SERVICE, ELASTIC_SERVICE_PORT and ELASTIC_USE_HTTPS',
+    added: true,
+  }),
+  elasticAllowedIndices: setting({
+    env: 'ELASTIC_ALLOWED_INDICES',
+    type: stringList,
+    default: '*',
+    group: 'search',
+    description:
+      'Index patterns (comma list, * wildcard) messages may write to; a document aimed elsewhere goes to the failure topic as not_allowed',
+    added: true,
+  }),
+  elasticAllowedActions: setting({
+    env: 'ELASTIC_ALLOWED_ACTIONS',
+    type: stringList,
+    default: 'index,create,update,delete',
+    group: 'search',
+    description:
+      'Bulk actions (comma list) messages may use; a document with another action goes to the failure topic as not_allowed',
+    added: true,
+  }),
+  elasticClientCompressRequests: setting({
+    env: 'ELASTIC_CLIENT_COMPRESS_REQUESTS',
+    type: boolean,
+    default: 'false',
+    group: 'search',
+    description: 'Send bulk request bodies gzip-compressed (less network, more indexer CPU)',
     added: true,
   }),
   elasticIndexerInstances: setting({

@@ -72,6 +72,13 @@ const addedDefaults: Record<string, unknown> = {
   ELASTIC_PASSWORD: '',
   ELASTIC_API_KEY: '',
   ELASTIC_SERVICE_TOKEN: '',
+  ELASTIC_SSL_CA_LOCATION: '',
+  ELASTIC_CLOUD_ID: '',
+  // Drop-in: every index and action the Go indexer accepts is allowed unless narrowed.
+  ELASTIC_ALLOWED_INDICES: ['*'],
+  ELASTIC_ALLOWED_ACTIONS: ['index', 'create', 'update', 'delete'],
+  ELASTIC_CLIENT_COMPRESS_REQUESTS: false,
+  SUMMARY_LOG_INTERVAL: 30_000,
   ELASTIC_CLIENT_RETRY_MAX_INTERVAL: 30_000,
   // Never give up: where the Go indexer drops a batch after its retries, this one waits.
   ELASTIC_CLIENT_RETRY_GIVE_UP_AFTER: 0,
