@@ -1,0 +1,37 @@
+# arkime-kafka-indexer as a container: build with the dev tools, run with the production
+# dependencies only, as the image's unprivileged `node` user.
+#   docker build -t arkime-kafka-indexer .
+#   docker run --rm -e KAFKA_CONSUMER_TOPIC=arkime-json -e KAFKA_CONSUMER_GROUP_NAME=arkime-indexer \
+#     -e KAFKA_CONSUMER_BROKERS=kafka:9092 -e ELASTIC_SERVICE=opensearch arkime-kafka-indexer
+# Node 26 is the Active LTS line (2026-10 to 2027-10); every stage uses the same image.
+
+FROM node:26-trixie-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+# Only the service: the repository's tsconfig also compiles tests, benchmarks and scripts.
+RUN echo '{ "extends": "./tsconfig.json", "include": ["src"] }' > tsconfig.image.json \
+ && npx tsc -p tsconfig.image.json
+
+FROM node:26-trixie-slim AS dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:26-trixie-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=dependencies /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY package.json LICENSE ./
+USER node
+EXPOSE 8080
+# The image has no curl: node's own fetch asks the metrics server, on whatever PORT is set.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT || 8080}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Node as PID 1 receives SIGTERM itself; the indexer drains and commits within 25 s, so give
+# `docker stop` more than its default 10 s (docker stop -t 30, or stop_grace_period in compose).
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "dist/src/cli.js"]
