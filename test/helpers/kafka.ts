@@ -1,4 +1,3 @@
-import { after } from 'node:test';
 import { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { uniqueName } from './names.js';
 
@@ -49,8 +48,13 @@ export async function readRecords(
     groupId: uniqueName('reader'),
     bootstrapBrokers: [bootstrap],
   });
-  after(() => consumer.close(true));
-  const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
+  // Closed here, not in a test hook: the demo (demo/run.ts) reads the failure topic with it too.
+  const stream = await consumer
+    .consume({ topics: [topic], mode: 'earliest', autocommit: false })
+    .catch(async (error: unknown) => {
+      await closeNow(consumer);
+      throw error;
+    });
   const records: ReadRecord[] = [];
   const timer = setTimeout(() => void stream.close(), timeoutMs);
   try {
@@ -64,8 +68,15 @@ export async function readRecords(
   } finally {
     clearTimeout(timer);
     await stream.close();
+    await closeNow(consumer);
   }
   return records;
+}
+
+function closeNow(consumer: Consumer): Promise<void> {
+  return new Promise((resolve, reject) =>
+    consumer.close(true, (error) => (error ? reject(error) : resolve())),
+  );
 }
 
 /** The committed offset of each partition of `topic` for `group` (-1 where none). */
