@@ -74,7 +74,7 @@ const detail = (reason: string): string => shorten(reason.replace(/ in document 
 
 export function report(summary: Summary): string {
   const { counts, failures, seconds, firstSeconds, indexedDocuments, indexedBytes } = summary;
-  const indices = [...new Set([...summary.sent.keys(), ...counts.map((c) => c.index)])].sort();
+  const indices = [...new Set([...summary.sent.keys(), ...counts.map((c) => c.index)])];
   const rows = indices.map((index) => [
     summary.sent.get(index) ?? 0,
     counts.find((c) => c.index === index)?.documents ?? 0,

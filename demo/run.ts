@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { IndexerProcess } from '../test/helpers/indexer.js';
-import { createTopic, produce } from '../test/helpers/kafka.js';
+import { committedOffsets, createTopic, endOffsets, produce } from '../test/helpers/kafka.js';
 import { uniqueName } from '../test/helpers/names.js';
 import { installTemplate } from '../test/helpers/search.js';
 import { endpointsFromEnv, LocalStack, type StackEndpoints } from '../test/stack/stack.js';
@@ -83,37 +83,57 @@ async function servers(): Promise<{ endpoints: StackEndpoints; shared: boolean }
   return { endpoints: stack.endpoints, shared: false };
 }
 
-/** Polls the indexer's metrics, showing progress, until every document is indexed or failed. */
-async function watch(
-  indexer: IndexerProcess,
-  expected: number,
-  startedAt: number,
-  timeoutMs: number,
-): Promise<{ seconds: number; firstSeconds: number }> {
+const sum = (offsets: bigint[]): number => offsets.reduce((total, o) => total + Number(o < 0n ? 0n : o), 0);
+
+interface Watched {
+  indexer: IndexerProcess;
+  /** Documents and refused messages sent: each ends indexed or on the failure topic. */
+  expected: number;
+  bootstrap: string;
+  group: string;
+  topic: string;
+  startedAt: number;
+  timeoutMs: number;
+}
+
+/**
+ * Shows progress from the indexer's metrics until it has committed every message of the topic:
+ * the indexer commits a message only once all its documents are indexed or on the failure topic.
+ */
+async function watch(w: Watched): Promise<{ seconds: number; firstSeconds: number }> {
+  const messages = sum(await endOffsets(w.bootstrap, w.topic));
   let firstSeconds: number | undefined;
-  const interactive = process.stdout.isTTY;
   let lastPrinted = 0;
-  const deadline = startedAt + timeoutMs;
+  const deadline = w.startedAt + w.timeoutMs;
   while (performance.now() < deadline) {
     const [indexed, failed] = await Promise.all([
-      indexer.metric('indexed_documents_total'),
-      indexer.metric('msg_produced_success_total'),
+      w.indexer.metric('indexed_documents_total'),
+      w.indexer.metric('msg_produced_success_total'),
     ]).catch(() => [0, 0]);
-    const seconds = (performance.now() - startedAt) / 1000;
+    const committed =
+      indexed + failed >= w.expected
+        ? sum(await committedOffsets(w.bootstrap, w.group, w.topic, partitions).catch(() => []))
+        : 0;
+    const seconds = (performance.now() - w.startedAt) / 1000;
     if (indexed > 0) firstSeconds ??= seconds;
-    const line = `indexed ${indexed.toLocaleString('en')} / failed ${failed} of ${expected.toLocaleString('en')} (${seconds.toFixed(1)} s)`;
-    const done = indexed + failed >= expected;
-    if (interactive) process.stdout.write(`\r[demo] ${line}${done ? '\n' : ''}`);
+    const done = committed >= messages;
+    const line =
+      `indexed ${indexed.toLocaleString('en')}, failed ${failed}, of ${w.expected.toLocaleString('en')}` +
+      `${done ? `; all ${messages} messages committed` : ''} (${seconds.toFixed(1)} s)`;
+    if (process.stdout.isTTY) process.stdout.write(`\r[demo] ${line}${done ? '\n' : ''}`);
     else if (done || performance.now() - lastPrinted > 2000) {
       say(line);
       lastPrinted = performance.now();
     }
     if (done) return { seconds, firstSeconds: firstSeconds ?? seconds };
-    const exit = await Promise.race([indexer.exited, sleep(250).then(() => 'running' as const)]);
-    if (exit !== 'running')
-      throw new Error(`the indexer exited (code ${exit}):\n${indexer.output.slice(-3000)}`);
+    const exit = await Promise.race([w.indexer.exited, sleep(250).then(() => 'running' as const)]);
+    if (exit !== 'running') {
+      throw new Error(`the indexer exited (code ${exit}):\n${w.indexer.output.slice(-3000)}`);
+    }
   }
-  throw new Error(`not everything was handled within ${timeoutMs / 1000} s:\n${indexer.output.slice(-3000)}`);
+  throw new Error(
+    `not everything was handled within ${w.timeoutMs / 1000} s:\n${w.indexer.output.slice(-3000)}`,
+  );
 }
 
 async function main(): Promise<number> {
@@ -151,11 +171,12 @@ async function main(): Promise<number> {
       `and ${traffic.rejectedMessages} message that is not Arkime's`,
   );
 
+  const group = `${base}arkime-kafka-indexer`;
   const startedAt = performance.now();
   const indexer = await IndexerProcess.start({
     KAFKA_CONSUMER_BROKERS: bootstrap,
     KAFKA_CONSUMER_TOPIC: topic,
-    KAFKA_CONSUMER_GROUP_NAME: `${base}arkime-kafka-indexer`,
+    KAFKA_CONSUMER_GROUP_NAME: group,
     KAFKA_PRODUCER_BROKERS: bootstrap,
     KAFKA_PRODUCER_TOPIC: failureTopic,
     ELASTIC_SERVICE: url,
@@ -164,8 +185,15 @@ async function main(): Promise<number> {
   });
   running.indexer = indexer;
   say(`indexer started (pid ${indexer.pid}, metrics on port ${indexer.port})`);
-  const expected = traffic.documents + traffic.rejectedMessages;
-  const { seconds, firstSeconds } = await watch(indexer, expected, startedAt, Number(values.timeout) * 1000);
+  const { seconds, firstSeconds } = await watch({
+    indexer,
+    expected: traffic.documents + traffic.rejectedMessages,
+    bootstrap,
+    group,
+    topic,
+    startedAt,
+    timeoutMs: Number(values.timeout) * 1000,
+  });
 
   const failed = await indexer.metric('msg_produced_success_total');
   const metricsUrl = `http://127.0.0.1:${indexer.port}`;

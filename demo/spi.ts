@@ -82,7 +82,7 @@ export function demoTraffic(base: string, count: number, copies: number, now = D
     string
   >;
   const messages = formats.flatMap((format, k) => {
-    const broken = sessions.map((s, i) => (i === 100 + k ? { ...s, doc: breakers[format](s.doc) } : s));
+    const broken = sessions.map((s, i) => (i === 2 + 3 * k ? { ...s, doc: breakers[format](s.doc) } : s));
     return arkimeMessages(broken, format, prefixes[format]);
   });
   messages.push(notArkime);

@@ -17,7 +17,13 @@ export async function produce(
   values: Buffer[],
   partitions = 1,
 ): Promise<void> {
-  const producer = new Producer({ clientId: 'test-producer', bootstrapBrokers: [bootstrap], acks: -1 });
+  // Idempotent: a request resent after a timeout on a busy broker must not put the messages twice.
+  const producer = new Producer({
+    clientId: 'test-producer',
+    bootstrapBrokers: [bootstrap],
+    acks: -1,
+    idempotent: true,
+  });
   try {
     for (let i = 0; i < values.length; i += 500) {
       await producer.send({
