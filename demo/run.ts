@@ -106,6 +106,7 @@ async function watch(w: Watched): Promise<{ seconds: number; firstSeconds: numbe
   let lastPrinted = 0;
   const deadline = w.startedAt + w.timeoutMs;
   while (performance.now() < deadline) {
+    if (stoppingSince !== 0) throw new Error('interrupted');
     const [indexed, failed] = await Promise.all([
       w.indexer.metric('indexed_documents_total'),
       w.indexer.metric('msg_produced_success_total'),
