@@ -27,7 +27,7 @@ describe('the demo (npm run demo) on the running stack', () => {
   });
 
   test('indexes the three formats, reports the failures from the failure topic, and leaves nothing behind', async () => {
-    const { stdout } = await run(process.execPath, [demo, '--exit', '--sessions', '30', '--timeout', '60'], {
+    const { stdout } = await run(process.execPath, [demo, '--exit', '--sessions', '10', '--timeout', '60'], {
       env: { ...process.env, [stackEnvVar]: JSON.stringify(stack) },
       timeout: 90_000,
     });
@@ -36,13 +36,13 @@ describe('the demo (npm run demo) on the running stack', () => {
     assert.deepEqual(
       rows.map((r) => [r[1]!.split('-').at(-1), r[3], r[4], r[5]]),
       [
-        ['bulk', '30', '29', '1'],
-        ['bulk1', '30', '29', '1'],
-        ['doc', '30', '29', '1'],
+        ['bulk', '10', '9', '1'],
+        ['bulk1', '10', '9', '1'],
+        ['doc', '10', '9', '1'],
       ],
       stdout,
     );
-    assert.match(stdout, /^total\s+90\s+87\s+3$/m);
+    assert.match(stdout, /^total\s+30\s+27\s+3$/m);
     assert.match(stdout, /failures on \S+-arkime-json-failed: 4\n/);
     const failureTypes = [...stdout.matchAll(/^(mapper_parsing_exception|malformed_action)\s/gm)].map(
       (m) => m[1],
@@ -54,7 +54,7 @@ describe('the demo (npm run demo) on the running stack', () => {
       'mapper_parsing_exception',
     ]);
     assert.match(stdout, /^mapper_parsing_exception\s.*\[firstPacket\] of type \[date\]/m);
-    assert.match(stdout, /^throughput: 87 documents /m);
+    assert.match(stdout, /^throughput: 27 documents /m);
     assert.match(stdout, /^metrics\s+http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
 
     // Nothing left running, and its indices and templates removed from the shared server.

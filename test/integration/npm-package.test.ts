@@ -37,7 +37,11 @@ describe('the npm package', () => {
     const env = { ...process.env, npm_config_yes: 'false', npm_config_update_notifier: 'false' };
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), '{ "name": "app", "private": true }\n');
-    await run('npm', ['install', '--no-audit', '--no-fund', join(dir, filename)], { cwd: app, env });
+    // From npm's cache when it has the dependencies (npm ci filled it), from the registry otherwise.
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, filename)], {
+      cwd: app,
+      env,
+    });
 
     const { stdout: printed } = await run('npx', ['arkime-kafka-indexer', '--version'], { cwd: app, env });
     assert.equal(printed.trim(), version);
