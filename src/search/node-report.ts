@@ -13,7 +13,7 @@ export function nodeReporter(logger: Logger, metrics: NodeMetrics, counts: () =>
   };
   return {
     update,
-    report(event: NodeEvent): void {
+    report: (event: NodeEvent): void => {
       update();
       switch (event.kind) {
         case 'added':

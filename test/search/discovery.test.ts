@@ -130,7 +130,9 @@ const listing = (...addresses: string[]) => ({
 describe('NodeDiscovery', () => {
   test('applies what the cluster lists', async () => {
     const pool = new NodePool([new URL('http://10.0.0.1:9200')]);
-    const { discovery } = discoveryWith(pool, async () => listing('10.0.0.1:9200', '10.0.0.2:9200'));
+    const { discovery } = discoveryWith(pool, () =>
+      Promise.resolve(listing('10.0.0.1:9200', '10.0.0.2:9200')),
+    );
     assert.equal(await discovery.discover('start'), true);
     assert.deepEqual(pool.origins, ['http://10.0.0.1:9200', 'http://10.0.0.2:9200']);
   });
@@ -138,10 +140,10 @@ describe('NodeDiscovery', () => {
   test('a failed discovery keeps the nodes, logs why, and never throws', async () => {
     const pool = new NodePool([new URL('http://10.0.0.1:9200')]);
     for (const fetch of [
-      async () => Promise.reject(new Error('connect ECONNREFUSED')),
-      async () => ({ status: 401, body: '{"error":"unauthorized"}' }),
-      async () => ({ status: 200, body: 'not json' }),
-      async () => ({ status: 200, body: '{"nodes":{}}' }),
+      () => Promise.reject(new Error('connect ECONNREFUSED')),
+      () => Promise.resolve({ status: 401, body: '{"error":"unauthorized"}' }),
+      () => Promise.resolve({ status: 200, body: 'not json' }),
+      () => Promise.resolve({ status: 200, body: '{"nodes":{}}' }),
     ]) {
       const { discovery, log } = discoveryWith(pool, fetch);
       assert.equal(await discovery.discover('interval'), false);
@@ -171,9 +173,9 @@ describe('NodeDiscovery', () => {
     let calls = 0;
     const { discovery, reloads, log } = discoveryWith(
       pool,
-      async () => {
+      () => {
         calls += 1;
-        return listing('10.0.0.1:9200', '10.0.0.2:9200');
+        return Promise.resolve(listing('10.0.0.1:9200', '10.0.0.2:9200'));
       },
       50,
     );
@@ -189,9 +191,9 @@ describe('NodeDiscovery', () => {
   test('below the maximum the rule does nothing', async () => {
     const pool = new NodePool(['1', '2', '3', '4', '5', '6'].map((n) => new URL(`http://10.0.0.${n}:9200`)));
     let calls = 0;
-    const { discovery, reloads } = discoveryWith(pool, async () => {
+    const { discovery, reloads } = discoveryWith(pool, () => {
       calls += 1;
-      return listing('10.0.0.1:9200');
+      return Promise.resolve(listing('10.0.0.1:9200'));
     });
     pool.failed(pool.pick(0), 0, 0); // 1 of 6 dead: 16% < 20%
     await discovery.checkDeadPercentage();
