@@ -75,6 +75,10 @@ export interface DiscoveryDeps {
 export class NodeDiscovery {
   private readonly timers: NodeJS.Timeout[] = [];
   private running: Promise<boolean> | undefined;
+  // While a node is away the rule fires and discovery may fail every check: one line when that
+  // starts, debug lines while it goes on.
+  private ruleFiring = false;
+  private failing = false;
 
   constructor(private readonly deps: DiscoveryDeps) {}
 
@@ -95,12 +99,16 @@ export class NodeDiscovery {
   async checkDeadPercentage(): Promise<void> {
     const { pool, maxDeadPercentage, logger } = this.deps;
     const { total, dead } = pool.counts();
-    if (!pool.tooManyDead(maxDeadPercentage)) return;
+    if (!pool.tooManyDead(maxDeadPercentage)) {
+      this.ruleFiring = false;
+      return;
+    }
     if (this.running !== undefined) return;
-    logger.info(
+    logger[this.ruleFiring ? 'debug' : 'info'](
       { dead, total, deadPercentage: pool.deadPercentage(), maxDeadPercentage },
       'too many dead search nodes: discovering the nodes again',
     );
+    this.ruleFiring = true;
     this.deps.onRuleReload();
     await this.discover('dead_percentage');
   }
@@ -122,16 +130,19 @@ export class NodeDiscovery {
       const listed = nodesFromInfo(reply.body, template);
       if (listed.length === 0) throw new Error('nodes info listed no node with an HTTP address');
       pool.applyDiscovery(listed, now());
+      if (this.failing) logger.info({ reason }, 'search node discovery works again');
+      this.failing = false;
       logger.debug(
         { reason, listed: listed.map((u) => u.origin), nodes: pool.origins },
         'search nodes discovered',
       );
       return true;
     } catch (error) {
-      logger.warn(
+      logger[this.failing ? 'debug' : 'warn'](
         { reason, err: error, nodes: pool.origins },
         'search node discovery failed; keeping the nodes known so far',
       );
+      this.failing = true;
       return false;
     }
   }

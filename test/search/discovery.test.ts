@@ -152,6 +152,22 @@ describe('NodeDiscovery', () => {
     }
   });
 
+  test('discovery failing again and again warns once, and says when it works again', async () => {
+    const pool = new NodePool([new URL('http://10.0.0.1:9200')]);
+    let up = false;
+    const { discovery, log } = discoveryWith(pool, () =>
+      up ? Promise.resolve(listing('10.0.0.1:9200')) : Promise.reject(new Error('connect ECONNREFUSED')),
+    );
+    for (let i = 0; i < 3; i += 1) await discovery.discover('dead_percentage');
+    up = true;
+    await discovery.discover('dead_percentage');
+    const levels = log.lines.filter((l) => l['level'] !== 20).map((l) => [l['level'], l['msg']]);
+    assert.deepEqual(levels, [
+      [40, 'search node discovery failed; keeping the nodes known so far'],
+      [30, 'search node discovery works again'],
+    ]);
+  });
+
   test('one discovery at a time', async () => {
     const pool = new NodePool([new URL('http://10.0.0.1:9200')]);
     let calls = 0;
