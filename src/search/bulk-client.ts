@@ -190,8 +190,8 @@ export class BulkClient {
 
   /** Sends one `_bulk` request to the next node; throws TransportError when no HTTP answer came. */
   async bulk(body: Buffer | Buffer[], signal?: AbortSignal): Promise<BulkReply> {
-    const parts = coalesce(Array.isArray(body) ? body : [body]);
-    const payload = this.config.elasticClientCompressRequests ? await this.compress(parts) : parts;
+    const parts = Array.isArray(body) ? body : [body];
+    const payload = this.config.elasticClientCompressRequests ? await this.compress(parts) : coalesce(parts);
     const length = payload.reduce((sum, part) => sum + part.length, 0);
     const node = this.rotation.pick(Date.now());
     const target = this.target(node.url);
