@@ -124,7 +124,7 @@ export class NodePool {
   failed(node: SearchNodeState, sentAt: number, now: number): void {
     if (!this.nodes.includes(node)) return;
     // Requests already in flight when the node died fail too: one death, counted once.
-    if (!node.alive && sentAt < node.deadSince) return;
+    if (!node.alive && sentAt <= node.deadSince) return;
     node.alive = false;
     node.failures += 1;
     node.deadSince = now;
