@@ -143,7 +143,8 @@ export class NodePool {
 
   /**
    * Takes the node list from discovery. Listed nodes join (new ones alive); a dead node that had
-   * left the list and is listed again restarted, so it rejoins at once. A seed the cluster has
+   * left the list and is listed again restarted, so it rejoins at once; another listed dead node
+   * waits no longer than the first wait since its last failure. A seed the cluster has
    * never listed leaves once a listed node is alive (it is a load balancer or another name of a
    * listed node: requests would go twice as often to one node). Other unlisted nodes keep their
    * state and leave after `unlistedGraceMs`, so that a node away for a restart comes back as soon
@@ -162,6 +163,10 @@ export class NodePool {
       if (!known.alive && known.unlistedSince !== undefined) {
         known.alive = true;
         this.onEvent({ kind: 'alive', node: known.origin, reason: 'rejoined_cluster' });
+      } else if (!known.alive) {
+        // The cluster counts it as a member: no longer than the first wait before it is tried
+        // again, however long its failures made the wait (after an outage of the whole cluster).
+        known.retryAt = Math.min(known.retryAt, known.deadSince + this.timings.resurrectInitialMs);
       }
       known.unlistedSince = undefined;
       known.listed = true;

@@ -190,6 +190,24 @@ describe('NodePool: discovery', () => {
     assert.ok(picks(pool, 2, 40).includes(b.origin));
   });
 
+  test('a dead node the cluster lists waits no longer than the first wait since its last failure', () => {
+    const { pool } = poolOf([a, b]);
+    pool.applyDiscovery([a, b], 0);
+    // The whole cluster away: each node fails 5 times in a row, its wait grows to 8 s.
+    for (let round = 0; round < 5; round += 1) {
+      const now = round * 10_000; // past every wait: both back on trial
+      pool.failed(pickNode(pool, a, now), now, now);
+      pool.failed(pickNode(pool, b, now), now, now);
+    }
+    const t = 40_000; // the last failures; both retried at 48 s
+    const tried = pool.pick(t + 500); // all dead: one is tried anyway (a, the first of a tie)
+    assert.equal(tried.origin, a.origin);
+    pool.succeeded(tried);
+    assert.deepEqual(picks(pool, 2, t + 1000), [a.origin, a.origin], 'b waits its 8 s');
+    pool.applyDiscovery([a, b], t + 1000); // the cluster lists b: a member
+    assert.ok(picks(pool, 2, t + 1000).includes(b.origin), 'b is tried 1 s after its last failure');
+  });
+
   test('an empty listing changes nothing', () => {
     const { pool, events } = poolOf([a]);
     pool.applyDiscovery([], 0);
