@@ -80,7 +80,7 @@ export async function runIndexer(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel);
   const metrics = createMetrics(config);
   const server: Server = await startHttpServer(config.port, config.metricsPath, metrics.registry);
-  const client = new BulkClient(config);
+  const client = new BulkClient(config, { logger: logger.child({ component: 'search' }), metrics });
   const producer =
     config.kafkaProducerTopic === ''
       ? undefined
@@ -142,6 +142,7 @@ export async function runIndexer(config: Config): Promise<number> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
+    void client.checkNodes();
     client.get('/_cluster/health').then(
       (health) => logger.info({ status: health.status, health: health.body }, 'search cluster checked'),
       (error: unknown) => logger.error({ err: error }, 'search cluster check failed'),
@@ -157,6 +158,7 @@ export async function runIndexer(config: Config): Promise<number> {
     },
     'starting',
   );
+  client.start();
   try {
     await pipeline.run();
   } catch (error) {

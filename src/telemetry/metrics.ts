@@ -85,6 +85,31 @@ export function createMetrics(config: MetricsConfig) {
     bulkCalls: counter('bulk_index_total', 'Number of Bulk Index calls'),
     bulkErrors: counter('bulk_index_error_total', 'Number of Bulk Index calls with errors'),
     bulkRetries: counter('bulk_index_retry_total', 'Number of Bulk Index calls retried'),
+    // Search nodes (src/search/node-pool.ts): the Go indexer's es_client_* names where it had one.
+    searchNodes: gauge('es_client_total_connections_total', 'Search nodes in the pool, alive and dead'),
+    deadSearchNodes: gauge(
+      'es_client_dead_connections_total',
+      'Search nodes out of rotation after a request got no HTTP answer',
+    ),
+    searchClientReloads: counter(
+      'es_client_reloads_total',
+      'Node rediscoveries because ELASTIC_CLIENT_MAX_DEAD_PERCENTAGE of the nodes were dead',
+    ),
+    searchNodeRequests: counter('es_client_requests_total', 'Requests sent to the search nodes, by node', [
+      'url',
+    ]),
+    searchNodeFailures: counter(
+      'es_client_connection_failures_total',
+      'Requests that got no HTTP answer, by node',
+      ['url'],
+    ),
+    bulkCompressSeconds: counter(
+      'bulk_compress_seconds_total',
+      'Time spent gzip-compressing bulk bodies (ELASTIC_CLIENT_COMPRESS_REQUESTS)',
+    ),
+    bulkCompressBytes: counter('bulk_compress_bytes_total', 'Bulk body bytes before and after gzip', [
+      'stage',
+    ]),
     produced: counter(
       'msg_produced_success_total',
       'How many messages were produced successfully according to delivery reports',

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findJdk } from './java.js';
 import { freePort } from './ports.js';
@@ -41,6 +41,37 @@ export class SearchNode extends ManagedServer {
 
   static async create(options: SearchNodeOptions): Promise<SearchNode> {
     return new SearchNode(options, await freePort(), await freePort());
+  }
+
+  /**
+   * The nodes of one cluster on loopback, each in `dir/<name>`, each knowing the others' transport
+   * addresses. Start them together: a cluster forms (and a node is ready) only once a majority of
+   * `names` has met.
+   */
+  static async cluster(
+    options: Omit<SearchNodeOptions, 'cluster' | 'nodeName'>,
+    names: string[],
+  ): Promise<SearchNode[]> {
+    const ports = new Set<number>();
+    while (ports.size < names.length * 2) ports.add(await freePort());
+    const [http, transport] = [[...ports].slice(0, names.length), [...ports].slice(names.length)];
+    const seedHosts = transport.map((port) => `127.0.0.1:${port}`);
+    mkdirSync(options.dir, { recursive: true });
+    chmodSync(options.dir, 0o755); // the servers' unprivileged user must reach its own folder
+    return names.map(
+      (nodeName, i) =>
+        new SearchNode(
+          {
+            clusterName: `aki-${options.distribution}-cluster`,
+            ...options,
+            dir: join(options.dir, nodeName),
+            nodeName,
+            cluster: { seedHosts, initialNodes: names },
+          },
+          http[i] as number,
+          transport[i] as number,
+        ),
+    );
   }
 
   get url(): string {

@@ -1,0 +1,241 @@
+// A real two-node cluster on loopback (OpenSearch: it starts in about a third of Elasticsearch's
+// time here), shared by the cases: the indexer seeded with one node finds the other; one node
+// stopped mid-stream and started again costs nothing; gzip bodies arrive.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { arkimeMessages, copiesOf, readSessions, sessions3TemplatePath } from '../helpers/arkime.js';
+import { IndexerProcess } from '../helpers/indexer.js';
+import { createTopic, endOffsets, produce } from '../helpers/kafka.js';
+import { uniqueName } from '../helpers/names.js';
+import { allDocuments, call, installTemplate } from '../helpers/search.js';
+import { required, useStack } from '../helpers/stack.js';
+import { SearchNode } from '../stack/search-node.js';
+import { versionsFromEnv } from '../stack/versions.js';
+
+/** One day of the real corpus (177 sessions): one daily index, so index creation stays out of the timings. */
+const oneDay = readSessions().filter((s) => s.index.endsWith('-250124'));
+
+/** HTTP connections each node has accepted since it started, by node name (the nodes' own count). */
+async function httpConnectionsOpened(url: string): Promise<Map<string, number>> {
+  const stats = (await call('GET', `${url}/_nodes/stats/http`)) as {
+    nodes: Record<string, { name: string; http: { total_opened: number } }>;
+  };
+  return new Map(Object.values(stats.nodes).map((n) => [n.name, n.http.total_opened]));
+}
+
+/** Installs the sessions3 template for `<prefix>-*` with one replica: every shard on both nodes. */
+async function installReplicatedTemplate(url: string, prefix: string): Promise<() => Promise<void>> {
+  const template = JSON.parse(readFileSync(sessions3TemplatePath, 'utf8')) as {
+    index_patterns: string[];
+    template: { settings: { index: Record<string, unknown> } };
+  };
+  template.index_patterns = [`${prefix}-*`];
+  template.template.settings.index['number_of_replicas'] = 1;
+  await call('PUT', `${url}/_index_template/${prefix}`, template);
+  return async () => {
+    await call('DELETE', `${url}/${prefix}-*?ignore_unavailable=true&allow_no_indices=true`);
+    await call('DELETE', `${url}/_index_template/${prefix}`);
+  };
+}
+
+describe('search nodes: discovery, a node lost mid-stream, gzip', () => {
+  let bootstrap: string;
+  let a: SearchNode;
+  let b: SearchNode;
+
+  before(async () => {
+    bootstrap = required((await useStack('kafka')).kafka, 'kafka').bootstrap;
+    [a, b] = (await SearchNode.cluster(
+      {
+        distribution: 'opensearch',
+        version: versionsFromEnv(process.env).opensearch,
+        dir: mkdtempSync(join(tmpdir(), 'aki-search-nodes-')),
+        heapMb: 512,
+      },
+      ['a', 'b'],
+    )) as [SearchNode, SearchNode];
+    await Promise.all([a.start(), b.start()]);
+  });
+  after(() => Promise.all([a?.stop(), b?.stop()]));
+
+  /** The indexer seeded with node a only. */
+  async function indexerFor(topic: string, failures: string, extra: Record<string, string> = {}) {
+    return IndexerProcess.start({
+      KAFKA_CONSUMER_BROKERS: bootstrap,
+      KAFKA_CONSUMER_TOPIC: topic,
+      KAFKA_CONSUMER_GROUP_NAME: uniqueName('indexer'),
+      KAFKA_PRODUCER_BROKERS: bootstrap,
+      KAFKA_PRODUCER_TOPIC: failures,
+      ELASTIC_SERVICE: a.url,
+      ELASTIC_CLIENT_RETRY_MAX_INTERVAL: '1s',
+      BULKER_FLUSH_INTERVAL: '200ms',
+      BULKER_MAX_MESSAGES: '20',
+      ...extra,
+    });
+  }
+
+  async function topics(partitions: number): Promise<{ topic: string; failures: string }> {
+    const names = { topic: uniqueName('spi'), failures: uniqueName('spi-failed') };
+    await createTopic(bootstrap, names.topic, partitions);
+    await createTopic(bootstrap, names.failures);
+    return names;
+  }
+
+  test('seeded with one node, the indexer finds the other and sends bulks to both', async () => {
+    const prefix = uniqueName('arkime_discover').toLowerCase();
+    after(await installTemplate(a.url, prefix));
+    const { topic, failures } = await topics(2);
+    await produce(bootstrap, topic, arkimeMessages(oneDay, 'bulk1', prefix), 2);
+    const opened = await httpConnectionsOpened(a.url);
+
+    const indexer = await indexerFor(topic, failures);
+    try {
+      await indexer.waitFor(
+        'both nodes in the pool',
+        async () => (await indexer.metric('es_client_total_connections_total')) === 2,
+      );
+      await indexer.waitFor(
+        'every session indexed',
+        async () => (await indexer.metric('indexed_documents_total')) === oneDay.length,
+      );
+      const toA = await indexer.metric('es_client_requests_total', `url="${a.url}"`);
+      const toB = await indexer.metric('es_client_requests_total', `url="${b.url}"`);
+      assert.ok(toA > 0 && toB > 0, `bulks to a: ${toA}, to b: ${toB}`);
+      assert.ok(
+        indexer.lines.some((l) => l['msg'] === 'search node added to the rotation' && l['node'] === b.url),
+        'the discovered node is logged',
+      );
+      console.log(
+        `# discovery: ${oneDay.length} sessions, ${toA} bulks to the seed, ${toB} to the found node`,
+      );
+    } finally {
+      await indexer.stop();
+    }
+    assert.equal(await indexer.exited, 0, indexer.output.slice(-2000));
+    // The nodes' own count: b accepted connections it can only have had from the indexer.
+    const openedAfter = await httpConnectionsOpened(a.url);
+    assert.ok(
+      (openedAfter.get('b') ?? 0) > (opened.get('b') ?? 0),
+      'node b saw connections from the indexer',
+    );
+    const stored = await allDocuments(a.url, `${prefix}-*`);
+    assert.deepEqual(new Set(stored.map((d) => d._id)), new Set(oneDay.map((s) => s.id)));
+    assert.deepEqual(await endOffsets(bootstrap, failures), [0n], 'nothing on the failure topic');
+  });
+
+  test('one node stopped mid-stream and started again: every session once, none failed, the node back in rotation', async () => {
+    // Stop the node that is not the cluster manager: with two nodes, only one of them votes.
+    const manager = ((await call('GET', `${a.url}/_cat/master?format=json`)) as { node: string }[])[0]?.node;
+    const [stay, lose] = manager === 'b' ? [b, a] : [a, b];
+    const prefix = uniqueName('arkime_loss').toLowerCase();
+    after(await installReplicatedTemplate(stay.url, prefix));
+    const { topic, failures } = await topics(2);
+    const sessions = copiesOf(oneDay, 6, 'loss'); // 1,062 sessions
+    const messages = arkimeMessages(sessions, 'bulk1', prefix);
+    const third = Math.floor(messages.length / 3);
+    const [streamed, duringOutage, afterRestart] = [
+      messages.slice(0, third),
+      messages.slice(third, 2 * third),
+      messages.slice(2 * third),
+    ];
+
+    const indexer = await indexerFor(topic, failures, {
+      ELASTIC_CLIENT_DISCOVER_INTERVAL: '2s',
+      ELASTIC_INDEXER_INSTANCES: '2',
+    });
+    const indexed = () => indexer.metric('indexed_documents_total');
+    try {
+      await indexer.waitFor(
+        'both nodes in the pool',
+        async () => (await indexer.metric('es_client_total_connections_total')) === 2,
+      );
+      // A steady stream, 30 messages every 150 ms; the node stops in the middle of it.
+      const stream = (async () => {
+        for (let i = 0; i < streamed.length; i += 30) {
+          await produce(bootstrap, topic, streamed.slice(i, i + 30), 2);
+          await sleep(150);
+        }
+      })();
+      await indexer.waitFor('the stream under way', async () => (await indexed()) >= 60);
+      await lose.stop();
+      await stream;
+      await produce(bootstrap, topic, duringOutage, 2);
+      await indexer.waitFor(
+        'everything sent so far indexed, with one node',
+        async () => (await indexed()) >= streamed.length + duringOutage.length,
+      );
+      const outOfRotation = new Set([
+        'search node dead: out of rotation until it is retried',
+        'search node removed: the cluster no longer lists it',
+      ]);
+      assert.ok(
+        indexer.lines.some((l) => outOfRotation.has(String(l['msg'])) && l['node'] === lose.url),
+        'the stopped node was taken out of rotation',
+      );
+
+      const restart = performance.now();
+      await lose.start();
+      const restartSeconds = ((performance.now() - restart) / 1000).toFixed(1);
+      await indexer.waitFor(
+        'the restarted node back in the pool, alive',
+        async () =>
+          (await indexer.metric('es_client_total_connections_total')) === 2 &&
+          (await indexer.metric('es_client_dead_connections_total')) === 0,
+        30_000,
+      );
+      const toLoseBefore = await indexer.metric('es_client_requests_total', `url="${lose.url}"`);
+      await produce(bootstrap, topic, afterRestart, 2);
+      await indexer.waitFor(
+        'every session indexed',
+        async () => (await indexed()) >= sessions.length,
+        60_000,
+      );
+      const toLoseAfter = await indexer.metric('es_client_requests_total', `url="${lose.url}"`);
+      assert.ok(toLoseAfter > toLoseBefore, `bulks to the restarted node: ${toLoseBefore} → ${toLoseAfter}`);
+      assert.equal(await indexer.metric('session_index_failure_total'), 0);
+      console.log(
+        `# node loss: ${sessions.length} sessions, ${await indexer.metric('bulk_index_retry_total')} bulk retries, ` +
+          `${toLoseAfter - toLoseBefore} bulks to the restarted node after its return (restart took ${restartSeconds} s)`,
+      );
+    } finally {
+      await indexer.stop();
+    }
+    assert.equal(await indexer.exited, 0, indexer.output.slice(-2000));
+    const stored = await allDocuments(stay.url, `${prefix}-*`);
+    assert.equal(stored.length, sessions.length, 'no session lost, none twice');
+    assert.deepEqual(new Set(stored.map((d) => d._id)), new Set(sessions.map((s) => s.id)));
+    assert.deepEqual(await endOffsets(bootstrap, failures), [0n], 'nothing on the failure topic');
+  });
+
+  test('gzip request bodies: the documents arrive', async () => {
+    const prefix = uniqueName('arkime_gzip').toLowerCase();
+    after(await installTemplate(a.url, prefix));
+    const { topic, failures } = await topics(1);
+    await produce(bootstrap, topic, arkimeMessages(oneDay, 'bulk', prefix, 60_000));
+
+    const indexer = await indexerFor(topic, failures, { ELASTIC_CLIENT_COMPRESS_REQUESTS: 'true' });
+    try {
+      await indexer.waitFor(
+        'every session indexed',
+        async () => (await indexer.metric('indexed_documents_total')) === oneDay.length,
+      );
+      const plain = await indexer.metric('bulk_compress_bytes_total', 'stage="in"');
+      const packed = await indexer.metric('bulk_compress_bytes_total', 'stage="out"');
+      assert.ok(packed > 0 && packed < plain / 2, `gzip: ${plain} → ${packed} bytes`);
+      assert.ok((await indexer.metric('bulk_compress_seconds_total')) > 0);
+      console.log(`# gzip: ${oneDay.length} sessions, ${plain} bytes sent as ${packed}`);
+    } finally {
+      await indexer.stop();
+    }
+    assert.equal(await indexer.exited, 0, indexer.output.slice(-2000));
+    const stored = await allDocuments(a.url, `${prefix}-*`);
+    assert.equal(stored.length, oneDay.length);
+    const byId = new Map(stored.map((d) => [d._id, d._source]));
+    for (const session of oneDay) assert.deepEqual(byId.get(session.id), session.doc, session.id);
+    assert.deepEqual(await endOffsets(bootstrap, failures), [0n], 'nothing on the failure topic');
+  });
+});
