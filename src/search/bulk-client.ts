@@ -85,7 +85,7 @@ export class BulkClient {
     this.pools = nodeUrls(config).map((url) => ({
       // url.origin drops any user:password@ the address carried; it is used as credentials instead.
       origin: url.origin,
-      prefix: url.pathname,
+      prefix: url.pathname.replace(/\/+$/, ''), // URL keeps a lone "/", which would double the slash
       headers: headers(configured ?? basicFromUrl(url)),
       pool: new Pool(url.origin, {
         connections: config.elasticTransportMaxConnsPerHost,
@@ -127,7 +127,7 @@ export class BulkClient {
   }
 
   /** GET a path on the first node that answers (used for checks, not the hot path). */
-  async get(path: string): Promise<{ status: number; body: string }> {
+  async get(path: string, signal?: AbortSignal): Promise<{ status: number; body: string }> {
     let lastError: Error | undefined;
     for (const target of this.pools) {
       try {
@@ -135,6 +135,7 @@ export class BulkClient {
           method: 'GET',
           path: `${target.prefix}${path}`,
           headers: target.headers,
+          ...(signal && { signal }),
         });
         return { status: response.statusCode, body: await response.body.text() };
       } catch (error) {
