@@ -2,12 +2,10 @@
 // The command line: --version, --help, --print-config, --check, or (no option) run the indexer
 // configured from the environment.
 import { readFileSync } from 'node:fs';
-import { checkCommand } from './check/index.js';
 import { loadConfig } from './config/load.js';
 import { printableConfig } from './config/print.js';
 import { groupTitles, schema, type Config, type Setting } from './config/schema.js';
 import { validateKafkaSecurity } from './kafka/connection.js';
-import { runIndexer } from './main.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -84,12 +82,15 @@ async function main(args: string[]): Promise<number> {
   }
   if (option === '--check') {
     console.log('✓ configuration: valid');
+    const { checkCommand } = await import('./check/index.js');
     return checkCommand(loaded.config, (line) => console.log(line));
   }
   if (option === '--print-config') {
     console.log(printableConfig(loaded.config));
     return 0;
   }
+  // Imported here, so that the options above answer without loading the Kafka and HTTP clients.
+  const { runIndexer } = await import('./main.js');
   return runIndexer(loaded.config);
 }
 
