@@ -116,7 +116,10 @@ export class KafkaConsumer {
    */
   async lag(): Promise<PartitionLag[]> {
     const topic = this.config.kafkaConsumerTopic;
-    const partitions = [...this.assigned].map((key) => Number(key.split('\u0000')[1]));
+    // The client's own view: with the KIP-848 protocol the join event carries no assignment.
+    const partitions = (this.consumer.assignments ?? [])
+      .filter((a) => a.topic === topic)
+      .flatMap((a) => a.partitions);
     if (partitions.length === 0) return [];
     const [ends, committed] = await Promise.all([
       this.consumer.listOffsets({ topics: [topic], partitions: { [topic]: partitions } }),
