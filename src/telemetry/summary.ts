@@ -51,15 +51,20 @@ async function byLabel(counter: Counter<string>, label: string): Promise<Record<
 
 const sum = (values: Record<string, number>): number => Object.values(values).reduce((a, b) => a + b, 0);
 
+/** A counter's total over all its label values. */
+async function total(counter: Counter<string>): Promise<number> {
+  return (await counter.get()).values.reduce((a, { value }) => a + value, 0);
+}
+
 export async function snapshot(metrics: SummaryMetrics, atMs: number): Promise<Snapshot> {
   return {
     atMs,
-    indexed: sum(await byLabel(metrics.indexedDocuments, '')),
-    indexedBytes: sum(await byLabel(metrics.indexedBytes, '')),
+    indexed: await total(metrics.indexedDocuments),
+    indexedBytes: await total(metrics.indexedBytes),
     failed: await byLabel(metrics.failedByReason, 'reason'),
-    retried: sum(await byLabel(metrics.retriedDocuments, 'reason')),
+    retried: await total(metrics.retriedDocuments),
     flushes: await byLabel(metrics.flushReasons, 'reason'),
-    pausedSeconds: sum(await byLabel(metrics.fetchPausedSeconds, 'reason')),
+    pausedSeconds: await total(metrics.fetchPausedSeconds),
   };
 }
 
