@@ -91,7 +91,10 @@ export function templatesFor(target: string, templates: Template[]): Template[] 
 
 /** The JSON of an answer, or why there is none: credentials and privileges named. */
 async function answer(get: Get, path: string, signal: AbortSignal): Promise<unknown> {
-  const { status, body } = await get(path, signal);
+  return parse(path, await get(path, signal));
+}
+
+function parse(path: string, { status, body }: { status: number; body: string }): unknown {
   if (status === 401) {
     throw new Error(
       'credentials refused (401): check ELASTIC_USERNAME and ELASTIC_PASSWORD, ELASTIC_API_KEY or ELASTIC_SERVICE_TOKEN',
@@ -150,10 +153,31 @@ export function describeTemplates(target: string, chosen: Template[]): string {
     .join(' + ');
 }
 
+interface NodesInfo {
+  cluster_name?: string;
+  nodes?: Record<string, { version?: string }>;
+}
+
+/**
+ * Product and version from GET /; from the nodes' info where GET / is not served (distributions
+ * built without the root endpoint, such as Elasticsearch's integ-test zip).
+ */
+async function identify(get: Get, signal: AbortSignal): Promise<string> {
+  const root = await get('/', signal);
+  if (root.status !== 404 && root.status !== 405) return describeCluster(parse('/', root) as RootInfo);
+  const info = (await answer(
+    get,
+    '/_nodes/_local?filter_path=cluster_name,nodes.*.version',
+    signal,
+  )) as NodesInfo;
+  const [node] = Object.values(info.nodes ?? {});
+  return `version ${node?.version ?? 'unknown'} (GET / is not served), cluster ${JSON.stringify(info.cluster_name ?? '')}`;
+}
+
 export function searchChecks(get: Get, allowedIndices: string[]): Check[] {
   const cluster = 'search cluster';
   return [
-    { name: cluster, run: async (signal) => describeCluster((await answer(get, '/', signal)) as RootInfo) },
+    { name: cluster, run: (signal) => identify(get, signal) },
     {
       name: 'search cluster health',
       needs: cluster,

@@ -133,6 +133,22 @@ describe('searchChecks', () => {
     ]);
   });
 
+  test('a cluster that does not serve GET / is identified by its nodes', async () => {
+    const get = answers({
+      '/': {
+        status: 405,
+        body: { error: 'Incorrect HTTP method for uri [/] and method [GET], allowed: [DELETE]' },
+      },
+      '/_nodes/_local': { status: 200, body: { cluster_name: 'c', nodes: { n1: { version: '8.19.21' } } } },
+    });
+    const [result] = await runChecks(searchChecks(get, ['*']).slice(0, 1), () => undefined, 1000);
+    assert.deepEqual(result, {
+      name: 'search cluster',
+      ok: true,
+      detail: 'version 8.19.21 (GET / is not served), cluster "c"',
+    });
+  });
+
   test('refused credentials are named, and the checks that need the cluster are not run', async () => {
     const get = answers({
       '/': { status: 401, body: { error: { reason: 'missing authentication credentials' } } },
