@@ -1,18 +1,33 @@
 #!/usr/bin/env node
-// The command line: --version, --help, or run the indexer configured from the environment.
+// The command line: --version, --help, --print-config, --check, or (no option) run the indexer
+// configured from the environment.
 import { readFileSync } from 'node:fs';
 import { loadConfig } from './config/load.js';
-import { groupTitles, schema, type Setting } from './config/schema.js';
+import { printableConfig } from './config/print.js';
+import { groupTitles, schema, type Config, type Setting } from './config/schema.js';
 import { validateKafkaSecurity } from './kafka/connection.js';
-import { runIndexer } from './main.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 
+const options = {
+  '--help': 'this text (also -h)',
+  '--version': 'the version',
+  '--print-config': 'the effective configuration as NAME=value lines, secrets and passwords as ***',
+  '--check':
+    'validate the configuration, connect to Kafka and the search cluster, one ✓/✗ line per check; exit 0 only if all pass',
+};
+
 function help(): string {
   const lines = [
     `arkime-kafka-indexer ${version}: indexes Arkime sessions from Kafka into Elasticsearch/OpenSearch.`,
+    '',
+    'Usage: arkime-kafka-indexer [option]   (no option: run the indexer)',
+    ...Object.entries(options).map(([option, text]) => `  ${option.padEnd(16)}${text}`),
+    '',
+    'HTTP on PORT: METRICS_PATH (Prometheus), /healthz (alive), /readyz (in the group, search cluster reachable).',
+    '',
     'Configured by environment variables (required ones have no default):',
   ];
   for (const [group, title] of Object.entries(groupTitles)) {
@@ -21,28 +36,61 @@ function help(): string {
       if (setting.group !== group) continue;
       const fallback =
         setting.default === undefined ? 'required' : `default ${JSON.stringify(setting.default)}`;
-      lines.push(`  ${setting.env} (${setting.type.name}, ${fallback})`, `      ${setting.description}`);
+      const secret = setting.secret === true ? ', secret' : '';
+      lines.push(
+        `  ${setting.env} (${setting.type.name}, ${fallback}${secret})`,
+        `      ${setting.description}`,
+      );
     }
   }
   return lines.join('\n');
 }
 
-async function main(args: string[]): Promise<number> {
-  if (args.includes('--version')) {
-    console.log(version);
-    return 0;
-  }
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(help());
-    return 0;
-  }
+/** The configuration, or one line per problem. */
+function configuration(): { config: Config } | { errors: string[] } {
   const loaded = loadConfig(process.env);
   // Settings that only work together, and the certificate and key files they name.
   const errors = loaded.ok ? validateKafkaSecurity(loaded.config) : loaded.errors;
-  if (!loaded.ok || errors.length > 0) {
-    for (const error of errors) console.error(`arkime-kafka-indexer: ${error}`);
+  return loaded.ok && errors.length === 0 ? { config: loaded.config } : { errors };
+}
+
+async function main(args: string[]): Promise<number> {
+  const unknown = args.filter((arg) => !Object.hasOwn(options, arg) && arg !== '-h');
+  if (unknown.length > 0 || args.length > 1) {
+    const problem = unknown.length > 0 ? `unknown option ${unknown.join(' ')}` : 'one option at a time';
+    console.error(`arkime-kafka-indexer: ${problem}; see --help`);
     return 2;
   }
+  const [option] = args;
+  if (option === '--version') {
+    console.log(version);
+    return 0;
+  }
+  if (option === '--help' || option === '-h') {
+    console.log(help());
+    return 0;
+  }
+  const loaded = configuration();
+  if ('errors' in loaded) {
+    // A bad setting stops everything with exit code 2; --check says so in its own format.
+    const print =
+      option === '--check'
+        ? (line: string) => console.log(`✗ configuration: ${line}`)
+        : (line: string) => console.error(`arkime-kafka-indexer: ${line}`);
+    loaded.errors.forEach(print);
+    return 2;
+  }
+  if (option === '--check') {
+    console.log('✓ configuration: valid');
+    const { checkCommand } = await import('./check/index.js');
+    return checkCommand(loaded.config, (line) => console.log(line));
+  }
+  if (option === '--print-config') {
+    console.log(printableConfig(loaded.config));
+    return 0;
+  }
+  // Imported here, so that the options above answer without loading the Kafka and HTTP clients.
+  const { runIndexer } = await import('./main.js');
   return runIndexer(loaded.config);
 }
 

@@ -8,9 +8,12 @@ import { KafkaConsumer } from './kafka/consumer.js';
 import { FailureProducer, type FailedDocument } from './kafka/failure-producer.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { BulkClient } from './search/bulk-client.js';
-import { createLogger, type Logger } from './telemetry/logger.js';
+import { Readiness, watchSearch } from './telemetry/health.js';
 import { startHttpServer } from './telemetry/http-server.js';
+import { LagMonitor } from './telemetry/lag.js';
+import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
+import { startSummaryLog } from './telemetry/summary.js';
 
 /** How long a stop may take: below Kubernetes' default 30 s grace period. */
 const shutdownDeadlineMs = 25_000;
@@ -20,6 +23,10 @@ const commitIntervalMs = 1000;
 const drainGraceMs = 20_000;
 /** The Go indexer's smallest retry backoff. */
 const backoffBaseMs = 50;
+/** How often consumer lag is asked from the brokers (and at each join), and the search cluster pinged for /readyz. */
+const lagIntervalMs = 5000;
+const searchPingIntervalMs = 10_000;
+const searchPingTimeoutMs = 5000;
 
 function failureSink(producer: FailureProducer | undefined, logger: Logger, fatal: (error: Error) => void) {
   return async (failures: FailedDocument[], signal: AbortSignal): Promise<void> => {
@@ -62,11 +69,12 @@ function failureSink(producer: FailureProducer | undefined, logger: Logger, fata
 }
 
 /** Reports the search cluster unavailable while any batch has failed ELASTIC_CLIENT_MAX_RETRIES tries in a row. */
-function availabilityReporter(metrics: Metrics, logger: Logger) {
+function availabilityReporter(metrics: Metrics, readiness: Readiness, logger: Logger) {
   let failing = 0;
   return (unavailable: boolean, why: string): void => {
     failing += unavailable ? 1 : -1;
     metrics.searchUnavailable.set(failing > 0 ? 1 : 0);
+    readiness.bulkUnavailable(failing > 0);
     if (unavailable && failing === 1) {
       logger.error(
         { error: why },
@@ -79,7 +87,12 @@ function availabilityReporter(metrics: Metrics, logger: Logger) {
 export async function runIndexer(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel);
   const metrics = createMetrics(config);
-  const server: Server = await startHttpServer(config.port, config.metricsPath, metrics.registry);
+  const readiness = new Readiness();
+  const server: Server = await startHttpServer(config.port, {
+    metricsPath: config.metricsPath,
+    registry: metrics.registry,
+    readiness: () => readiness.state,
+  });
   const client = new BulkClient(config, { logger: logger.child({ component: 'search' }), metrics });
   const producer =
     config.kafkaProducerTopic === ''
@@ -90,6 +103,10 @@ export async function runIndexer(config: Config): Promise<number> {
     onRebalance: () => void pipeline.commit(),
     onRevoked: (partitions) => {
       for (const p of partitions) pipeline.offsets.forget(p.topic, p.partition);
+    },
+    onJoined: () => {
+      readiness.joinedGroup();
+      void lag.poll();
     },
   });
   const pipeline: Pipeline = new Pipeline({
@@ -106,7 +123,7 @@ export async function runIndexer(config: Config): Promise<number> {
         void pipeline.stop();
       }),
       giveUpAfterMs: config.elasticClientRetryGiveUpAfter,
-      onUnavailable: availabilityReporter(metrics, logger.child({ component: 'search' })),
+      onUnavailable: availabilityReporter(metrics, readiness, logger.child({ component: 'search' })),
       metrics,
       logger: logger.child({ component: 'indexer' }),
       retryStatuses: new Set(config.elasticClientRetryStatuses),
@@ -127,9 +144,28 @@ export async function runIndexer(config: Config): Promise<number> {
     logger: logger.child({ component: 'pipeline' }),
   });
 
+  const stopWatchingSearch = watchSearch(
+    (signal) => client.get('/', signal),
+    readiness,
+    searchPingIntervalMs,
+    searchPingTimeoutMs,
+  );
+  const lag = new LagMonitor(consumer, metrics, logger.child({ component: 'lag' }), lagIntervalMs);
+  lag.start();
+  const stopSummary =
+    config.summaryLogInterval > 0
+      ? startSummaryLog(
+          metrics,
+          () => lag.total,
+          logger.child({ component: 'summary' }),
+          config.summaryLogInterval,
+        )
+      : () => undefined;
+
   let exitCode = 0;
   const stop = (signal: string): void => {
     logger.info({ signal }, 'signal received');
+    readiness.stopped();
     setTimeout(() => {
       logger.error(
         { deadlineMs: shutdownDeadlineMs },
@@ -166,6 +202,10 @@ export async function runIndexer(config: Config): Promise<number> {
     logger.error({ err: error }, error instanceof Error ? error.message : 'pipeline stopped on an error');
     exitCode = 1;
   }
+  readiness.stopped();
+  stopWatchingSearch();
+  lag.stop();
+  stopSummary();
   await consumer
     .close()
     .catch((error: unknown) => logger.warn({ err: error }, 'closing the consumer failed'));

@@ -32,12 +32,22 @@ export function loadConfig(env: NodeJS.ProcessEnv): LoadResult {
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config: config as Config };
 }
 
-/** The configuration as it may be shown: every secret that is set becomes ***. */
+/** An address with its password (`https://user:password@host`, `user:password@host`) as `user:***@host`. */
+export function withoutPassword(address: string): string {
+  return address.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^/@:]*):[^/@]*@/i, '$1:***@');
+}
+
+function shown(value: unknown): unknown {
+  if (typeof value === 'string') return withoutPassword(value);
+  return Array.isArray(value) ? value.map(shown) : value;
+}
+
+/** The configuration as it may be shown: every secret that is set, and passwords in addresses, become ***. */
 export function redacted(config: Config): Record<string, unknown> {
   return Object.fromEntries(
     (Object.entries(schema) as [keyof Config, Setting<unknown>][]).map(([key, setting]) => [
       setting.env,
-      setting.secret === true && config[key] !== '' ? '***' : config[key],
+      setting.secret === true && config[key] !== '' ? '***' : shown(config[key]),
     ]),
   );
 }

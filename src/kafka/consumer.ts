@@ -24,6 +24,13 @@ export interface ConsumerEvents {
   onRebalance: () => void;
   /** Partitions this member no longer owns after a rebalance. */
   onRevoked: (partitions: Assignment[]) => void;
+  /** The consumer joined the group (again, after each rebalance). */
+  onJoined?: () => void;
+}
+
+export interface PartitionLag extends Assignment {
+  /** Messages after the group's committed offset (from the oldest retained one if nothing is committed). */
+  lag: bigint;
 }
 
 export class KafkaConsumer {
@@ -102,6 +109,39 @@ export class KafkaConsumer {
     this.metrics.offsetCommits.inc();
   }
 
+  /**
+   * The lag of each assigned partition, asked from the brokers: log end offset minus the
+   * committed offset. (The client's own getLag() counts from its stream's commits, which this
+   * consumer bypasses by committing itself.)
+   */
+  async lag(): Promise<PartitionLag[]> {
+    const topic = this.config.kafkaConsumerTopic;
+    // The client's own view: with the KIP-848 protocol the join event carries no assignment.
+    const partitions = (this.consumer.assignments ?? [])
+      .filter((a) => a.topic === topic)
+      .flatMap((a) => a.partitions);
+    if (partitions.length === 0) return [];
+    const [ends, committed] = await Promise.all([
+      this.consumer.listOffsets({ topics: [topic], partitions: { [topic]: partitions } }),
+      this.consumer.listCommittedOffsets({ topics: [{ topic, partitions }] }),
+    ]);
+    const uncommitted = partitions.filter((p) => (committed.get(topic)?.[p] ?? -1n) < 0n);
+    const starts =
+      uncommitted.length === 0
+        ? undefined
+        : await this.consumer.listOffsets({
+            topics: [topic],
+            partitions: { [topic]: uncommitted },
+            timestamp: -2n,
+          });
+    return partitions.map((partition) => {
+      const end = ends.get(topic)?.[partition] ?? 0n;
+      const from = committed.get(topic)?.[partition] ?? -1n;
+      const start = from >= 0n ? from : (starts?.get(topic)?.[partition] ?? 0n);
+      return { topic, partition, lag: end > start ? end - start : 0n };
+    });
+  }
+
   /** Stops fetching; messages already handed out stay valid. */
   async stopFetching(): Promise<void> {
     await this.stream?.close();
@@ -121,6 +161,7 @@ export class KafkaConsumer {
     const revoked = [...this.assigned].filter((key) => !now.has(key));
     this.assigned = now;
     this.logger.info({ assignments }, 'joined consumer group');
+    this.events.onJoined?.();
     if (revoked.length > 0) {
       this.metrics.lostAssignments.inc(revoked.length);
       this.events.onRevoked(

@@ -74,6 +74,8 @@ function failure(
   };
 }
 
+const durationOutcome = { all_ok: 'ok', items: 'item_errors', request_failed: 'refused' } as const;
+
 async function attempt(
   deps: IndexerDeps,
   body: Buffer[],
@@ -81,12 +83,15 @@ async function attempt(
   signal: AbortSignal,
 ): Promise<BulkOutcome> {
   deps.metrics.bulkCalls.inc();
+  const timer = deps.metrics.bulkDuration.startTimer();
   try {
     const reply = await deps.send(body, signal);
     const outcome = classifyBulkResponse(reply.status, reply.body, count, deps.retryStatuses);
+    timer({ outcome: durationOutcome[outcome.kind] });
     if (outcome.kind !== 'all_ok') deps.metrics.bulkErrors.inc();
     return outcome;
   } catch (error) {
+    timer({ outcome: 'unreachable' });
     deps.metrics.bulkErrors.inc();
     const detail = error instanceof Error ? error.message : String(error);
     return { kind: 'request_failed', action: 'retry', status: 0, type: 'unreachable', detail };
@@ -115,8 +120,10 @@ async function sendGroup(
       result.indexedBytes += pending.reduce((sum, p) => sum + p.item.end - p.item.start, 0);
     } else if (outcome.kind === 'request_failed') {
       why = `${outcome.type} (${outcome.status}): ${outcome.detail.slice(0, 300)}`;
-      if (outcome.action === 'retry') again = pending;
-      else if (pending.length > 1) {
+      if (outcome.action === 'retry') {
+        again = pending;
+        deps.metrics.retriedDocuments.inc({ reason: outcome.type }, pending.length);
+      } else if (pending.length > 1) {
         const half = Math.ceil(pending.length / 2);
         result.splits.push(pending.slice(0, half), pending.slice(half));
       } else
@@ -131,6 +138,7 @@ async function sendGroup(
           result.indexedBytes += p.item.end - p.item.start;
         } else if (item.kind === 'retry') {
           again.push(p);
+          deps.metrics.retriedDocuments.inc({ reason: item.type });
           why = `${item.type} (${item.status}): ${item.reason}`;
         } else result.failures.push(failure(p, item.reason, item.type, item.status));
       });

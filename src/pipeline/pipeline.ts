@@ -161,7 +161,10 @@ export class Pipeline {
       await Promise.race(this.inFlight);
     }
     this.deps.metrics.fetchPaused.set(0);
-    this.deps.metrics.fetchPausedSeconds.inc((performance.now() - paused) / 1000);
+    this.deps.metrics.fetchPausedSeconds.inc(
+      { reason: 'max_buffered_bytes' },
+      (performance.now() - paused) / 1000,
+    );
   }
 
   private async drain(): Promise<void> {
@@ -207,9 +210,11 @@ export class Pipeline {
     );
     if (this.inFlight.size >= this.deps.instances) {
       // Every indexer busy: the loop, and so fetching, waits here.
+      const paused = performance.now();
       metrics.fetchPaused.set(1);
       while (this.inFlight.size >= this.deps.instances) await Promise.race(this.inFlight);
       metrics.fetchPaused.set(0);
+      metrics.fetchPausedSeconds.inc({ reason: 'indexers_busy' }, (performance.now() - paused) / 1000);
     }
     const work = indexBatch(this.deps.indexer, batch.entries, this.abandon.signal)
       .catch((error: unknown): BatchResult => {
@@ -228,8 +233,10 @@ export class Pipeline {
       .finally(() => {
         this.inFlight.delete(work);
         metrics.inFlightRequests.set(this.inFlight.size);
+        metrics.inFlightBytes.dec(batch.bytes);
       });
     this.inFlight.add(work);
     metrics.inFlightRequests.set(this.inFlight.size);
+    metrics.inFlightBytes.inc(batch.bytes);
   }
 }

@@ -219,7 +219,7 @@ export class BulkClient {
   }
 
   /** GET a path on the first node that answers, alive ones first (checks and discovery, not the hot path). */
-  async get(path: string): Promise<{ status: number; body: string }> {
+  async get(path: string, signal?: AbortSignal): Promise<{ status: number; body: string }> {
     let lastError: Error | undefined;
     for (const url of this.rotation.candidates(Date.now())) {
       const target = this.target(url);
@@ -230,6 +230,7 @@ export class BulkClient {
           headers: target.headers,
           headersTimeout: checkTimeoutMs,
           bodyTimeout: checkTimeoutMs,
+          ...(signal && { signal }),
         });
         return { status: response.statusCode, body: await response.body.text() };
       } catch (error) {

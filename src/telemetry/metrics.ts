@@ -5,6 +5,8 @@ import type { Config } from '../config/schema.js';
 
 // The Go indexer's buckets for consumed/produced message sizes.
 const messageSizeBuckets = [256, 384, 512, 768, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 4096];
+// A bulk request takes milliseconds when all is well and up to the bulk timeout (1 minute) when not.
+const bulkDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 export type MetricsConfig = Pick<
   Config,
@@ -18,8 +20,14 @@ export function createMetrics(config: MetricsConfig) {
   const counter = <L extends string = never>(n: string, help: string, labelNames: readonly L[] = []) =>
     new Counter<L>({ name: name(n), help, labelNames, registers: [registry] });
   const gauge = (n: string, help: string) => new Gauge({ name: name(n), help, registers: [registry] });
-  const histogram = (n: string, help: string, buckets: number[]) =>
-    new Histogram({ name: name(n), help, buckets, registers: [registry] });
+  const histogram = <L extends string = never>(
+    n: string,
+    help: string,
+    buckets: number[],
+    labelNames: readonly L[] = [],
+  ) => new Histogram<L>({ name: name(n), help, buckets, labelNames, registers: [registry] });
+  const labelledGauge = <L extends string>(n: string, help: string, labelNames: readonly L[]) =>
+    new Gauge<L>({ name: name(n), help, labelNames, registers: [registry] });
 
   collectDefaultMetrics({ register: registry });
 
@@ -76,7 +84,8 @@ export function createMetrics(config: MetricsConfig) {
     ),
     fetchPausedSeconds: counter(
       'fetch_paused_seconds_total',
-      'Time spent not fetching because MAX_BUFFERED_BYTES was reached',
+      'Time spent not fetching, by reason: max_buffered_bytes (MAX_BUFFERED_BYTES reached) or indexers_busy (ELASTIC_INDEXER_INSTANCES requests in flight)',
+      ['reason'],
     ),
     searchUnavailable: gauge(
       'search_cluster_unavailable',
@@ -117,6 +126,25 @@ export function createMetrics(config: MetricsConfig) {
     produceErrors: counter(
       'msg_produced_fail_total',
       'How many messages were produced unsuccessfully according to delivery reports',
+    ),
+
+    // Operations (issue 7): what a dashboard and an on-call engineer need beyond the Go indexer's set.
+    consumerLag: labelledGauge(
+      'consumer_lag_messages',
+      "Messages in the partition after the group's committed offset (log end offset - committed offset), per assigned partition",
+      ['topic', 'partition'],
+    ),
+    inFlightBytes: gauge('in_flight_bytes', 'Bytes of the messages in bulk requests being sent or retried'),
+    bulkDuration: histogram(
+      'bulk_request_duration_seconds',
+      'Time from sending one _bulk request to its whole answer, by outcome: ok, item_errors, refused (the whole request), unreachable (no answer)',
+      bulkDurationBuckets,
+      ['outcome'],
+    ),
+    retriedDocuments: counter(
+      'documents_retried_total',
+      'Documents the cluster answered with a retryable error (sent again unless ELASTIC_CLIENT_RETRY_GIVE_UP_AFTER has passed), by error type',
+      ['reason'],
     ),
   };
 }

@@ -1,0 +1,85 @@
+// Connection checks for `--check`: the brokers answer, a topic exists, a group's coordinator is
+// reachable, with the same TLS and SASL options as the consumer and the failure producer. The
+// caller bounds each check's time.
+import { Admin, FindCoordinatorKeyTypes } from '@platformatic/kafka';
+import { kafkaSecurity, securityFailure, type KafkaSecurityConfig } from './connection.js';
+
+export class KafkaProbe {
+  private readonly admin: Admin;
+
+  constructor(
+    private readonly brokers: string[],
+    private readonly security: KafkaSecurityConfig,
+    timeoutMs: number,
+  ) {
+    this.admin = new Admin({
+      clientId: 'arkime-kafka-indexer-check',
+      bootstrapBrokers: brokers,
+      ...kafkaSecurity(security),
+      connectTimeout: timeoutMs,
+      timeout: timeoutMs,
+      // A few quick retries: a new cluster answers "coordinator not available" until it has
+      // created its offsets topic, on the first FindCoordinator.
+      retries: 3,
+      retryDelay: 300,
+    });
+  }
+
+  /** "cluster <id>, N brokers (host:port, …)"; throws with the reason when the brokers do not answer. */
+  async cluster(): Promise<string> {
+    const metadata = await this.admin.metadata({ topics: [] }).catch((error: unknown) => this.fail(error));
+    const brokers = [...metadata.brokers.values()].map((b) => `${b.host}:${b.port}`);
+    return `cluster ${metadata.id}, ${brokers.length} broker(s): ${brokers.join(', ')}`;
+  }
+
+  /** "N partitions"; throws "does not exist" or the reason it could not be asked. */
+  async topic(name: string): Promise<string> {
+    const topics = await this.admin
+      .listTopics({ includeInternals: false })
+      .catch((error: unknown) => this.fail(error));
+    if (!topics.includes(name)) throw new Error(`topic ${JSON.stringify(name)} does not exist`);
+    const metadata = await this.admin
+      .metadata({ topics: [name] })
+      .catch((error: unknown) => this.fail(error));
+    const topic = metadata.topics.get(name);
+    const leaderless = topic?.partitions.filter((p) => p.leader < 0).length ?? 0;
+    if (leaderless > 0) throw new Error(`${leaderless} of its partitions have no leader`);
+    return `${topic?.partitionsCount ?? 0} partition(s)`;
+  }
+
+  /** "broker N (host:port)": the group's coordinator, found and connected to. */
+  async coordinator(group: string): Promise<string> {
+    const [found] = await this.admin
+      .findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [group] })
+      .catch((error: unknown) => this.fail(error));
+    if (found === undefined || found.nodeId < 0) throw new Error('no coordinator found');
+    await this.admin.connectToBrokers([found.nodeId]).catch((error: unknown) => this.fail(error));
+    return `broker ${found.nodeId} (${found.host}:${found.port})`;
+  }
+
+  async close(): Promise<void> {
+    await this.admin.close();
+  }
+
+  /** The reason in one line: TLS and SASL problems named by their variables, else the client's own words. */
+  private fail(error: unknown): never {
+    const security = securityFailure(error, this.security);
+    if (security !== undefined) throw new Error(security);
+    throw new Error(`${this.brokers.join(',')}: ${describe(error)}`);
+  }
+}
+
+/** The deepest messages of the client's error tree (the ones that say what happened). */
+function describe(error: unknown): string {
+  const leaves: string[] = [];
+  const visit = (e: unknown): void => {
+    if (!(e instanceof Error)) return;
+    const children = [...(e instanceof AggregateError ? (e.errors as unknown[]) : []), e.cause].filter(
+      (c) => c instanceof Error,
+    );
+    if (children.length === 0) leaves.push(e.message);
+    children.forEach(visit);
+  };
+  visit(error);
+  return [...new Set(leaves)].join('; ') || String(error);
+}

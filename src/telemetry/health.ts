@@ -1,0 +1,80 @@
+// Readiness for Kubernetes' probes: ready once the consumer has joined its group and while the
+// search cluster answers. Liveness needs no state: a process whose event loop answers /healthz
+// is alive (a stuck pipeline shows in the metrics, and restarting would not unstick the cluster).
+
+export interface ReadinessState {
+  ready: boolean;
+  /** Why not ready, one phrase each; empty when ready. */
+  reasons: string[];
+}
+
+export class Readiness {
+  private joined = false;
+  private stopping = false;
+  /** undefined until the first check of the search cluster. */
+  private searchProblem: string | undefined = 'search cluster not checked yet';
+  private bulkFailing = false;
+
+  /** The consumer joined its group (it stays a member through rebalances). */
+  joinedGroup(): void {
+    this.joined = true;
+  }
+
+  /** A check of the search cluster: undefined when it answered, else why not. */
+  searchChecked(problem: string | undefined): void {
+    this.searchProblem = problem;
+  }
+
+  /** Bulk requests failing ELASTIC_CLIENT_MAX_RETRIES tries in a row (true), or succeeding again. */
+  bulkUnavailable(failing: boolean): void {
+    this.bulkFailing = failing;
+  }
+
+  stopped(): void {
+    this.stopping = true;
+  }
+
+  get state(): ReadinessState {
+    const reasons = [
+      this.stopping ? 'stopping' : '',
+      this.joined ? '' : 'not yet in the consumer group',
+      this.searchProblem ?? '',
+      this.bulkFailing ? 'bulk requests to the search cluster keep failing' : '',
+    ].filter((reason) => reason !== '');
+    return { ready: reasons.length === 0, reasons };
+  }
+}
+
+/** One answer from the search cluster: its HTTP status, or a rejection when none came. */
+export type SearchPing = (signal: AbortSignal) => Promise<{ status: number }>;
+
+/** Why this answer means the cluster cannot take documents, or undefined when it can. */
+export function pingProblem(status: number): string | undefined {
+  if (status === 401) return 'search cluster refuses the credentials (401)';
+  // 403 is an answer too: the indexer's user may write without being allowed to read GET /.
+  if (status >= 500) return `search cluster answers ${status}`;
+  return undefined;
+}
+
+/** Pings the search cluster every `intervalMs` (and at once) for readiness; returns the function that stops it. */
+export function watchSearch(
+  ping: SearchPing,
+  readiness: Readiness,
+  intervalMs: number,
+  timeoutMs: number,
+): () => void {
+  const check = async (): Promise<void> => {
+    try {
+      const { status } = await ping(AbortSignal.timeout(timeoutMs));
+      readiness.searchChecked(pingProblem(status));
+    } catch (error) {
+      readiness.searchChecked(
+        `search cluster unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  };
+  void check();
+  const timer = setInterval(() => void check(), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,87 @@
+// The command line as an operator uses it: the built CLI in a process of its own. No server is
+// started: the options tested here exit before any connection.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
+import { groupTitles, schema, type Setting } from '../src/config/schema.js';
+
+const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const required = {
+  KAFKA_CONSUMER_TOPIC: 'spi',
+  KAFKA_CONSUMER_GROUP_NAME: 'indexer',
+  ELASTIC_SERVICE: 'es-1',
+};
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    env: { PATH: process.env['PATH'], ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('the command line', () => {
+  test('--version prints the package version', () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    assert.deepEqual(run(['--version']), { code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  test('--help lists every setting with its type and default, under its group, in schema order', () => {
+    const { code, stdout } = run(['--help']);
+    assert.equal(code, 0);
+    const settings = Object.values(schema) as Setting<unknown>[];
+    let at = 0;
+    for (const [group, title] of Object.entries(groupTitles)) {
+      at = stdout.indexOf(`\n${title}:\n`, at);
+      assert.ok(at >= 0, `group ${title} (in order)`);
+      for (const s of settings.filter((setting) => setting.group === group)) {
+        const fallback = s.default === undefined ? 'required' : `default ${JSON.stringify(s.default)}`;
+        const line = `  ${s.env} (${s.type.name}, ${fallback}${s.secret === true ? ', secret' : ''})\n      ${s.description}\n`;
+        const found = stdout.indexOf(line, at);
+        assert.ok(found > at, `${s.env} under ${title}`);
+        at = found;
+      }
+    }
+    for (const option of ['--help', '--version', '--print-config', '--check', '/healthz', '/readyz'])
+      assert.ok(stdout.includes(option), option);
+  });
+
+  test('an unknown option stops with exit code 2 and one line', () => {
+    const { code, stderr } = run(['--chek'], required);
+    assert.equal(code, 2);
+    assert.equal(stderr, 'arkime-kafka-indexer: unknown option --chek; see --help\n');
+  });
+
+  test('--print-config prints the effective configuration, secrets as ***', () => {
+    const { code, stdout } = run(['--print-config'], {
+      ...required,
+      ELASTIC_SERVICE: 'https://indexer:pw-Zq81xK@es-1',
+      ELASTIC_API_KEY: 'apikey-Vb72Lm',
+      BULKER_MAX_MESSAGES: '500',
+    });
+    assert.equal(code, 0);
+    assert.ok(stdout.includes('\nBULKER_MAX_MESSAGES=500\n'));
+    assert.ok(stdout.includes('\nELASTIC_API_KEY=***\n'));
+    assert.ok(stdout.includes('\nELASTIC_SERVICE=https://indexer:***@es-1\n'));
+    assert.ok(!stdout.includes('pw-Zq81xK') && !stdout.includes('apikey-Vb72Lm'));
+  });
+
+  test('a bad setting stops every option that needs the configuration with exit code 2, naming it', () => {
+    const bad = { ...required, BULKER_MAX_MESSAGES: 'lots', ELASTIC_PASSWORD: 'pw-Zq81xK' };
+    const printed = run(['--print-config'], bad);
+    assert.equal(printed.code, 2);
+    assert.match(printed.stderr, /^arkime-kafka-indexer: BULKER_MAX_MESSAGES="lots" is not valid/);
+    const checked = run(['--check'], { KAFKA_CONSUMER_TOPIC: 'spi', BULKER_MAX_MESSAGES: 'lots' });
+    assert.equal(checked.code, 2);
+    assert.deepEqual(checked.stdout.trim().split('\n'), [
+      '✗ configuration: KAFKA_CONSUMER_GROUP_NAME is required: Name of the Kafka consumer group',
+      `✗ configuration: BULKER_MAX_MESSAGES="lots" is not valid: expected a whole number such as 100 or 10_485_760`,
+      `✗ configuration: ELASTIC_SERVICE is required: ${schema.elasticService.description}`,
+    ]);
+  });
+});

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, test } from 'node:test';
+import { pingProblem, Readiness, watchSearch } from '../../src/telemetry/health.js';
+import { startHttpServer } from '../../src/telemetry/http-server.js';
+import { createMetrics } from '../../src/telemetry/metrics.js';
+
+describe('Readiness', () => {
+  test('ready only once in the group and with the search cluster answering; each missing part named', () => {
+    const readiness = new Readiness();
+    assert.deepEqual(readiness.state, {
+      ready: false,
+      reasons: ['not yet in the consumer group', 'search cluster not checked yet'],
+    });
+    readiness.joinedGroup();
+    readiness.searchChecked(undefined);
+    assert.deepEqual(readiness.state, { ready: true, reasons: [] });
+    readiness.bulkUnavailable(true);
+    assert.deepEqual(readiness.state.reasons, ['bulk requests to the search cluster keep failing']);
+    readiness.bulkUnavailable(false);
+    readiness.searchChecked('search cluster unreachable: connect ECONNREFUSED');
+    assert.equal(readiness.state.ready, false);
+    readiness.searchChecked(undefined);
+    readiness.stopped();
+    assert.deepEqual(readiness.state.reasons, ['stopping']);
+  });
+
+  test('a 401 or a 5xx is a problem; a 403 is an answer (the user may write without reading GET /)', () => {
+    assert.match(pingProblem(401) ?? '', /credentials/);
+    assert.match(pingProblem(503) ?? '', /503/);
+    assert.equal(pingProblem(403), undefined);
+    assert.equal(pingProblem(200), undefined);
+  });
+
+  test('watchSearch reports the cluster unreachable when the ping rejects', async () => {
+    const readiness = new Readiness();
+    readiness.joinedGroup();
+    const stop = watchSearch(
+      () => Promise.reject(new Error('connect ECONNREFUSED')),
+      readiness,
+      60_000,
+      1000,
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    stop();
+    assert.deepEqual(readiness.state.reasons, ['search cluster unreachable: connect ECONNREFUSED']);
+  });
+});
+
+describe('the HTTP server', () => {
+  const readiness = new Readiness();
+  const metrics = createMetrics({
+    metricsNamespace: 'arkime',
+    metricsSubsystem: 'kafkaindexer',
+    metricsFlushedBytesBuckets: [1000],
+    metricsFlushedMsgsBuckets: [10],
+  });
+  let server: Server | undefined;
+  const url = async (path: string): Promise<string> => {
+    server ??= await startHttpServer(0, {
+      metricsPath: '/custom-metrics',
+      registry: metrics.registry,
+      readiness: () => readiness.state,
+    });
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+  };
+  after(() => server?.close());
+
+  test('/healthz answers 200 whatever the readiness', async () => {
+    const response = await fetch(await url('/healthz'));
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), 'ok\n');
+  });
+
+  test('/readyz answers 503 with the reasons, then 200', async () => {
+    const notReady = await fetch(await url('/readyz'));
+    assert.equal(notReady.status, 503);
+    assert.deepEqual(((await notReady.json()) as { reasons: string[] }).reasons, [
+      'not yet in the consumer group',
+      'search cluster not checked yet',
+    ]);
+    readiness.joinedGroup();
+    readiness.searchChecked(undefined);
+    const ready = await fetch(await url('/readyz'));
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { ready: true, reasons: [] });
+  });
+
+  test('metrics at METRICS_PATH, 404 elsewhere', async () => {
+    const response = await fetch(await url('/custom-metrics'));
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /^# TYPE arkime_kafkaindexer_consumer_lag_messages gauge$/m);
+    assert.equal((await fetch(await url('/metrics'))).status, 404);
+  });
+});

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createMetrics } from '../../src/telemetry/metrics.js';
+import { describe as describeSummary, snapshot, summarize } from '../../src/telemetry/summary.js';
+
+const metricsConfig = {
+  metricsNamespace: 'arkime',
+  metricsSubsystem: 'kafkaindexer',
+  metricsFlushedBytesBuckets: [1000],
+  metricsFlushedMsgsBuckets: [10],
+};
+
+describe('the summary line', () => {
+  test('says what changed since the last line, per second, read from the metrics', async () => {
+    const metrics = createMetrics(metricsConfig);
+    metrics.indexedDocuments.inc(100);
+    metrics.failedByReason.inc({ reason: 'mapper_parsing_exception' }, 4);
+    metrics.flushReasons.inc({ reason: 'time_limit' }, 2);
+    const before = await snapshot(metrics, 10_000);
+
+    metrics.indexedDocuments.inc(1500);
+    metrics.indexedBytes.inc(3_000_000);
+    metrics.failedByReason.inc({ reason: 'mapper_parsing_exception' }, 2);
+    metrics.failedByReason.inc({ reason: 'too_large' });
+    metrics.retriedDocuments.inc({ reason: 'es_rejected_execution_exception' }, 7);
+    metrics.flushReasons.inc({ reason: 'msg_limit' }, 15);
+    metrics.fetchPausedSeconds.inc({ reason: 'indexers_busy' }, 1.25);
+    metrics.fetchPausedSeconds.inc({ reason: 'max_buffered_bytes' }, 0.5);
+    const after = await snapshot(metrics, 40_000);
+
+    const summary = summarize(before, after, 1234n);
+    assert.deepEqual(summary, {
+      seconds: 30,
+      documentsPerSecond: 50,
+      megabytesPerSecond: 0.1,
+      indexed: 1500,
+      lag: 1234,
+      failed: 3,
+      failedByReason: { mapper_parsing_exception: 2, too_large: 1 },
+      retried: 7,
+      flushes: { msg_limit: 15 },
+      pausedSeconds: 1.8,
+    });
+    assert.equal(
+      describeSummary(summary),
+      '50 docs/s, 0.1 MB/s, lag 1234, 3 failed, 7 retried, flushes msg_limit=15, paused 1.8s',
+    );
+  });
+
+  test('an idle interval reads as zeros, and an unknown lag as unknown', async () => {
+    const metrics = createMetrics(metricsConfig);
+    const before = await snapshot(metrics, 0);
+    const summary = summarize(before, await snapshot(metrics, 30_000), undefined);
+    assert.equal(summary.lag, null);
+    assert.equal(
+      describeSummary(summary),
+      '0 docs/s, 0 MB/s, lag unknown, 0 failed, 0 retried, flushes none, paused 0s',
+    );
+  });
+});
