@@ -5,6 +5,8 @@ import { loadConfig } from './config/load.js';
 import { groupTitles, schema, type Setting } from './config/schema.js';
 import { validateKafkaSecurity } from './kafka/connection.js';
 import { runIndexer } from './main.js';
+import { allowListErrors } from './pipeline/allow-list.js';
+import { validateSearchConnection } from './search/connection.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -38,7 +40,13 @@ async function main(args: string[]): Promise<number> {
   }
   const loaded = loadConfig(process.env);
   // Settings that only work together, and the certificate and key files they name.
-  const errors = loaded.ok ? validateKafkaSecurity(loaded.config) : loaded.errors;
+  const errors = loaded.ok
+    ? [
+        ...validateKafkaSecurity(loaded.config),
+        ...validateSearchConnection(loaded.config),
+        ...allowListErrors(loaded.config),
+      ]
+    : loaded.errors;
   if (!loaded.ok || errors.length > 0) {
     for (const error of errors) console.error(`arkime-kafka-indexer: ${error}`);
     return 2;

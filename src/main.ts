@@ -2,12 +2,16 @@
 // clients → pipeline, and the signals that stop it. The only module that knows them all.
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { secretValues } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { KafkaConnectionError } from './kafka/connection.js';
 import { KafkaConsumer } from './kafka/consumer.js';
 import { FailureProducer, type FailedDocument } from './kafka/failure-producer.js';
+import { allowList } from './pipeline/allow-list.js';
 import { Pipeline } from './pipeline/pipeline.js';
-import { BulkClient } from './search/bulk-client.js';
+import { BulkClient, TransportError, type BulkReply } from './search/bulk-client.js';
+import { searchSecurity } from './search/connection.js';
+import { RefusalReporter } from './search/refusals.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { startHttpServer } from './telemetry/http-server.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
@@ -77,10 +81,26 @@ function availabilityReporter(metrics: Metrics, logger: Logger) {
 }
 
 export async function runIndexer(config: Config): Promise<number> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, secretValues(config));
   const metrics = createMetrics(config);
   const server: Server = await startHttpServer(config.port, config.metricsPath, metrics.registry);
   const client = new BulkClient(config);
+  const authMethod = searchSecurity(config).method();
+  const refusals = new RefusalReporter(
+    logger.child({ component: 'search' }),
+    () => authMethod,
+    config.elasticSslCaLocation,
+  );
+  const send = async (body: Buffer[], signal: AbortSignal): Promise<BulkReply> => {
+    try {
+      const reply = await client.bulk(body, signal);
+      refusals.reply(reply);
+      return reply;
+    } catch (error) {
+      if (error instanceof TransportError) refusals.failure(error.node, error);
+      throw error;
+    }
+  };
   const producer =
     config.kafkaProducerTopic === ''
       ? undefined
@@ -99,7 +119,7 @@ export async function runIndexer(config: Config): Promise<number> {
     stopFetching: () => consumer.stopFetching(),
     commit: (positions) => consumer.commit(positions),
     indexer: {
-      send: (body, signal) => client.bulk(body, signal),
+      send,
       fail: failureSink(producer, logger.child({ component: 'failures' }), (error) => {
         logger.error({ err: error }, error.message);
         exitCode = 1;
@@ -121,6 +141,7 @@ export async function runIndexer(config: Config): Promise<number> {
     instances: config.elasticIndexerInstances,
     maxBufferedBytes: config.maxBufferedBytes,
     deterministicIds: config.elasticDeterministicIds,
+    allowList: allowList(config),
     commitIntervalMs,
     drainGraceMs,
     metrics,
@@ -154,6 +175,9 @@ export async function runIndexer(config: Config): Promise<number> {
       topic: config.kafkaConsumerTopic,
       group: config.kafkaConsumerGroupName,
       search: client.nodes,
+      auth: authMethod,
+      allowedIndices: config.elasticAllowedIndices,
+      allowedActions: config.elasticAllowedActions,
     },
     'starting',
   );

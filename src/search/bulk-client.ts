@@ -4,7 +4,8 @@
 import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import type { Config } from '../config/schema.js';
-import { authorization, nodeUrls } from './nodes.js';
+import { searchSecurity } from './connection.js';
+import { nodeUrls } from './nodes.js';
 
 export interface BulkReply {
   status: number;
@@ -30,6 +31,8 @@ export type SearchClientConfig = Pick<
   | 'elasticService'
   | 'elasticServicePort'
   | 'elasticUseHttps'
+  | 'elasticCloudId'
+  | 'elasticSslCaLocation'
   | 'elasticUsername'
   | 'elasticPassword'
   | 'elasticApiKey'
@@ -65,12 +68,6 @@ function coalesce(parts: Buffer[], chunk = 1 << 20): Buffer[] {
   return out;
 }
 
-function basicFromUrl(url: URL): string | undefined {
-  if (url.username === '') return undefined;
-  const user = decodeURIComponent(url.username);
-  return `Basic ${Buffer.from(`${user}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-}
-
 function headers(auth: string | undefined): Record<string, string> {
   return { 'content-type': 'application/x-ndjson', ...(auth === undefined ? {} : { authorization: auth }) };
 }
@@ -81,16 +78,17 @@ export class BulkClient {
   private next = 0;
 
   constructor(config: SearchClientConfig) {
-    const configured = authorization(config);
+    const security = searchSecurity(config);
     this.pools = nodeUrls(config).map((url) => ({
       // url.origin drops any user:password@ the address carried; it is used as credentials instead.
       origin: url.origin,
       prefix: url.pathname,
-      headers: headers(configured ?? basicFromUrl(url)),
+      headers: headers(security.authorization(url)),
       pool: new Pool(url.origin, {
         connections: config.elasticTransportMaxConnsPerHost,
         keepAliveTimeout: config.elasticTransportIdleConnTimeout,
         connect: {
+          ...security.tls,
           timeout: config.elasticTransportDialTimeout,
           keepAlive: true,
           keepAliveInitialDelay: config.elasticTransportDialKeepAlive,
