@@ -5,10 +5,6 @@
 // the failure topic as not_allowed and never reach the cluster. One nginx and one search node
 // serve every case; the cases run side by side.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { arkimeMessages, bulkLines, indexFor, readSessions, type ArkimeSession } from '../helpers/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
@@ -16,10 +12,9 @@ import { committedOffsets, createTopic, produce, readRecords } from '../helpers/
 import { uniqueName } from '../helpers/names.js';
 import { allDocuments, call, installTemplate } from '../helpers/search.js';
 import { required, useStack } from '../helpers/stack.js';
-import { makeCertificates, type Certificates } from '../stack/certificates.js';
-import { SearchProxy } from '../stack/nginx.js';
-
-const secret = (): string => `s-${randomBytes(12).toString('hex')}`;
+import { secret, startSearchProxy, type ProxyCredentials } from '../helpers/search-proxy.js';
+import type { Certificates } from '../stack/certificates.js';
+import type { SearchProxy } from '../stack/nginx.js';
 
 // At the top level, so that a stack of its own (when this file runs alone) stops after the file.
 const stack = await useStack('kafka', 'opensearch');
@@ -27,7 +22,7 @@ const stack = await useStack('kafka', 'opensearch');
 describe('search cluster security', { concurrency: true }, () => {
   const bootstrap = required(stack.kafka, 'kafka').bootstrap;
   const url = required(stack.opensearch, 'opensearch').url;
-  const credentials = { user: 'indexer', password: secret(), apiKey: secret(), token: secret() };
+  let credentials: ProxyCredentials;
   let certs: Certificates;
   // Started in before(), stopped here: an after() registered inside a before() hook runs at once.
   let proxy: SearchProxy | undefined;
@@ -36,17 +31,7 @@ describe('search cluster security', { concurrency: true }, () => {
   const port = (name: 'basic' | 'apiKey' | 'bearer'): number => required(proxy, 'nginx').ports[name];
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aki-search-proxy-'));
-    certs = await makeCertificates(join(dir, 'certificates'));
-    proxy = await SearchProxy.create({
-      dir,
-      upstream: url,
-      certificate: { cert: certs.serverCert, key: certs.serverKey },
-      basic: { user: credentials.user, password: credentials.password },
-      apiKey: credentials.apiKey,
-      bearerToken: credentials.token,
-    });
-    await proxy.start();
+    ({ proxy, certs, credentials } = await startSearchProxy(url));
   });
 
   function assertNoSecrets(text: string, where: string): void {
