@@ -79,7 +79,7 @@ export class RefusalReporter {
     this.refusing.set(node, 'certificate');
     const trusted =
       this.caLocation === ''
-        ? 'the system CAs (set ELASTIC_SSL_CA_LOCATION to the CA that signed it)'
+        ? "Node.js's built-in CAs (set ELASTIC_SSL_CA_LOCATION to the CA that signed it)"
         : `ELASTIC_SSL_CA_LOCATION=${JSON.stringify(this.caLocation)}`;
     this.logger.error(
       { node, code: (cause as NodeJS.ErrnoException).code },

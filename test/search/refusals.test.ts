@@ -87,7 +87,10 @@ describe('RefusalReporter', () => {
     assert.match(String(lines[0]?.['msg']), /not trusted .* by ELASTIC_SSL_CA_LOCATION="\/etc\/ca\.pem"/);
     const system = capture();
     system.reporter().failure(node, certificateFailure());
-    assert.match(String(system.lines[0]?.['msg']), /by the system CAs \(set ELASTIC_SSL_CA_LOCATION/);
+    assert.match(
+      String(system.lines[0]?.['msg']),
+      /by Node\.js's built-in CAs \(set ELASTIC_SSL_CA_LOCATION/,
+    );
   });
 
   test('other failures (a refused connection) and other answers say nothing here', () => {
