@@ -9,9 +9,9 @@ import { KafkaConsumer } from './kafka/consumer.js';
 import { FailureProducer, type FailedDocument } from './kafka/failure-producer.js';
 import { allowList } from './pipeline/allow-list.js';
 import { Pipeline } from './pipeline/pipeline.js';
-import { BulkClient, TransportError, type BulkReply } from './search/bulk-client.js';
+import { BulkClient } from './search/bulk-client.js';
 import { searchSecurity } from './search/connection.js';
-import { RefusalReporter } from './search/refusals.js';
+import { RefusalReporter, reportingRefusals } from './search/refusals.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { startHttpServer } from './telemetry/http-server.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
@@ -86,21 +86,10 @@ export async function runIndexer(config: Config): Promise<number> {
   const server: Server = await startHttpServer(config.port, config.metricsPath, metrics.registry);
   const client = new BulkClient(config);
   const authMethod = searchSecurity(config).method();
-  const refusals = new RefusalReporter(
-    logger.child({ component: 'search' }),
-    () => authMethod,
-    config.elasticSslCaLocation,
+  const send = reportingRefusals(
+    (body: Buffer[], signal: AbortSignal) => client.bulk(body, signal),
+    new RefusalReporter(logger.child({ component: 'search' }), () => authMethod, config.elasticSslCaLocation),
   );
-  const send = async (body: Buffer[], signal: AbortSignal): Promise<BulkReply> => {
-    try {
-      const reply = await client.bulk(body, signal);
-      refusals.reply(reply);
-      return reply;
-    } catch (error) {
-      if (error instanceof TransportError) refusals.failure(error.node, error);
-      throw error;
-    }
-  };
   const producer =
     config.kafkaProducerTopic === ''
       ? undefined

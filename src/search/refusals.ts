@@ -4,6 +4,7 @@
 // cause in one clear line — status, node, authentication method, never the secret — once when a
 // node starts refusing, not once per retry, and once more when it accepts again.
 import type { Logger } from '../telemetry/logger.js';
+import { TransportError, type BulkReply } from './bulk-client.js';
 import type { AuthMethod } from './connection.js';
 
 export interface ObservedReply {
@@ -93,4 +94,21 @@ export class RefusalReporter {
     this.refusing.delete(node);
     this.logger.info({ node }, `search node ${node} accepts the requests again`);
   }
+}
+
+/** `send`, with every answer it gets and every request that gets none shown to `reporter`. */
+export function reportingRefusals<A extends unknown[]>(
+  send: (...args: A) => Promise<BulkReply>,
+  reporter: RefusalReporter,
+): (...args: A) => Promise<BulkReply> {
+  return async (...args) => {
+    try {
+      const reply = await send(...args);
+      reporter.reply(reply);
+      return reply;
+    } catch (error) {
+      if (error instanceof TransportError) reporter.failure(error.node, error);
+      throw error;
+    }
+  };
 }

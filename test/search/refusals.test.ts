@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { RefusalReporter } from '../../src/search/refusals.js';
+import { TransportError } from '../../src/search/bulk-client.js';
+import { RefusalReporter, reportingRefusals } from '../../src/search/refusals.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 
 function capture(): { lines: Record<string, unknown>[]; reporter: (ca?: string) => RefusalReporter } {
@@ -100,5 +101,23 @@ describe('RefusalReporter', () => {
     refusals.reply(ok);
     refusals.reply({ ...ok, status: 503 });
     assert.equal(lines.length, 0);
+  });
+
+  test('reportingRefusals shows the reporter every answer and every failure, and passes both on', async () => {
+    const { lines, reporter } = capture();
+    const refusals = reporter();
+    const answering = reportingRefusals(async () => refused, refusals);
+    assert.equal(await answering(), refused);
+    const failing = reportingRefusals(async () => {
+      throw new TransportError(node, certificateFailure().cause);
+    }, refusals);
+    await assert.rejects(failing(), TransportError);
+    assert.deepEqual(
+      lines.map((l) => String(l['msg']).split(' (')[0]),
+      [
+        `search node ${node} refused the credentials`,
+        `search node ${node} has a TLS certificate that is not trusted`,
+      ],
+    );
   });
 });
