@@ -106,11 +106,12 @@ describe('RefusalReporter', () => {
   test('reportingRefusals shows the reporter every answer and every failure, and passes both on', async () => {
     const { lines, reporter } = capture();
     const refusals = reporter();
-    const answering = reportingRefusals(async () => refused, refusals);
+    const answering = reportingRefusals(() => Promise.resolve(refused), refusals);
     assert.equal(await answering(), refused);
-    const failing = reportingRefusals(async () => {
-      throw new TransportError(node, certificateFailure().cause);
-    }, refusals);
+    const failing = reportingRefusals(
+      () => Promise.reject(new TransportError(node, certificateFailure().cause)),
+      refusals,
+    );
     await assert.rejects(failing(), TransportError);
     assert.deepEqual(
       lines.map((l) => String(l['msg']).split(' (')[0]),
