@@ -67,8 +67,9 @@ export class CloudIdError extends Error {
 }
 
 /**
- * The Elasticsearch endpoint of an Elastic Cloud ID, `name:base64("host[:port]$es_uuid$kibana_uuid")`:
- * https://<es_uuid>.<host>:<port or 443>, as Elastic's own clients read it.
+ * The Elasticsearch endpoint of an Elastic Cloud ID, `name:base64("host[:port]$es_uuid[:port]$kibana_uuid")`:
+ * https://<es_uuid>.<host>:<port>, the port the Elasticsearch id's, else the host's, else 443, as
+ * Elastic's own decoders read it.
  */
 export function decodeCloudId(cloudId: string): URL {
   const fail = (why: string): never => {
@@ -80,13 +81,15 @@ export function decodeCloudId(cloudId: string): URL {
   // Buffer.from(…, 'base64') skips what is not base64 rather than failing: check the text first.
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded)) fail('the part after the last ":" is not base64');
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-  const [hostPort = '', esUuid = ''] = decoded.split('$');
   if (!decoded.includes('$')) fail('its decoded value has no "$" between host and Elasticsearch id');
-  const [, host, port] = /^([a-z0-9.-]+)(?::(\d{1,5}))?$/i.exec(hostPort) ?? [];
+  const [hostPart = '', esPart = ''] = decoded.split('$');
+  const [, host, hostPort] = /^([a-z0-9.-]+)(?::(\d{1,5}))?$/i.exec(hostPart) ?? [];
   if (host === undefined) fail('its decoded value does not start with a host name (and :port)');
-  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) fail(`port ${port} is out of range`);
-  if (!/^[a-z0-9-]+$/i.test(esUuid)) fail('its decoded value has no Elasticsearch id after the first "$"');
-  return new URL(`https://${esUuid}.${host}:${port ?? '443'}`);
+  const [, esUuid, esPort] = /^([a-z0-9-]+)(?::(\d{1,5}))?$/i.exec(esPart) ?? [];
+  if (esUuid === undefined) fail('its decoded value has no Elasticsearch id after the first "$"');
+  const port = esPort ?? hostPort ?? '443';
+  if (Number(port) < 1 || Number(port) > 65535) fail(`port ${port} is out of range`);
+  return new URL(`https://${esUuid}.${host}:${port}`);
 }
 
 /** The Authorization header, from whichever credential is set (API key, then service token, then basic). */

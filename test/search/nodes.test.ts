@@ -132,6 +132,11 @@ describe('decodeCloudId', () => {
     assert.equal(url.href, 'https://59ef636c.eastus2.azure.elastic-cloud.com:9243/');
   });
 
+  test("a port after the Elasticsearch id wins over the host's", () => {
+    const url = decodeCloudId(cloudId('example.com:9243$abc:9244$def:9245'));
+    assert.equal(url.href, 'https://abc.example.com:9244/');
+  });
+
   test('the Kibana id may be missing; the deployment name may hold colons', () => {
     assert.equal(decodeCloudId(cloudId('example.com$abc', 'a:b')).href, 'https://abc.example.com/');
   });
