@@ -6,6 +6,8 @@ import { loadConfig } from './config/load.js';
 import { printableConfig } from './config/print.js';
 import { groupTitles, schema, type Config, type Setting } from './config/schema.js';
 import { validateKafkaSecurity } from './kafka/connection.js';
+import { allowListErrors } from './pipeline/allow-list.js';
+import { validateSearchConnection } from './search/connection.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -50,7 +52,13 @@ function help(): string {
 function configuration(): { config: Config } | { errors: string[] } {
   const loaded = loadConfig(process.env);
   // Settings that only work together, and the certificate and key files they name.
-  const errors = loaded.ok ? validateKafkaSecurity(loaded.config) : loaded.errors;
+  const errors = loaded.ok
+    ? [
+        ...validateKafkaSecurity(loaded.config),
+        ...validateSearchConnection(loaded.config),
+        ...allowListErrors(loaded.config),
+      ]
+    : loaded.errors;
   return loaded.ok && errors.length === 0 ? { config: loaded.config } : { errors };
 }
 

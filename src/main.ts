@@ -2,13 +2,17 @@
 // clients → pipeline, and the signals that stop it. The only module that knows them all.
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { secretValues } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { KafkaConnectionError } from './kafka/connection.js';
 import { KafkaConsumer } from './kafka/consumer.js';
 import { FailureProducer, type FailedDocument } from './kafka/failure-producer.js';
+import { allowList } from './pipeline/allow-list.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { BulkClient } from './search/bulk-client.js';
 import { Readiness, watchSearch } from './telemetry/health.js';
+import { searchSecurity } from './search/connection.js';
+import { RefusalReporter, reportingRefusals } from './search/refusals.js';
 import { startHttpServer } from './telemetry/http-server.js';
 import { LagMonitor } from './telemetry/lag.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
@@ -85,7 +89,7 @@ function availabilityReporter(metrics: Metrics, readiness: Readiness, logger: Lo
 }
 
 export async function runIndexer(config: Config): Promise<number> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, secretValues(config));
   const metrics = createMetrics(config);
   const readiness = new Readiness();
   const server: Server = await startHttpServer(config.port, {
@@ -94,6 +98,11 @@ export async function runIndexer(config: Config): Promise<number> {
     readiness: () => readiness.state,
   });
   const client = new BulkClient(config, { logger: logger.child({ component: 'search' }), metrics });
+  const authMethod = searchSecurity(config).method();
+  const send = reportingRefusals(
+    (body: Buffer[], signal: AbortSignal) => client.bulk(body, signal),
+    new RefusalReporter(logger.child({ component: 'search' }), () => authMethod, config.elasticSslCaLocation),
+  );
   const producer =
     config.kafkaProducerTopic === ''
       ? undefined
@@ -116,7 +125,7 @@ export async function runIndexer(config: Config): Promise<number> {
     stopFetching: () => consumer.stopFetching(),
     commit: (positions) => consumer.commit(positions),
     indexer: {
-      send: (body, signal) => client.bulk(body, signal),
+      send,
       fail: failureSink(producer, logger.child({ component: 'failures' }), (error) => {
         logger.error({ err: error }, error.message);
         exitCode = 1;
@@ -138,6 +147,7 @@ export async function runIndexer(config: Config): Promise<number> {
     instances: config.elasticIndexerInstances,
     maxBufferedBytes: config.maxBufferedBytes,
     deterministicIds: config.elasticDeterministicIds,
+    allowList: allowList(config),
     commitIntervalMs,
     drainGraceMs,
     metrics,
@@ -191,6 +201,9 @@ export async function runIndexer(config: Config): Promise<number> {
       topic: config.kafkaConsumerTopic,
       group: config.kafkaConsumerGroupName,
       search: client.nodes,
+      auth: authMethod,
+      allowedIndices: config.elasticAllowedIndices,
+      allowedActions: config.elasticAllowedActions,
     },
     'starting',
   );

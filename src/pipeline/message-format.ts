@@ -36,7 +36,9 @@ export type RejectReason =
   | 'malformed_document'
   | 'empty_message'
   | 'invalid_utf8'
-  | 'too_large';
+  | 'too_large'
+  /** Aimed at an index or using an action the allow-list does not allow (see allow-list.ts). */
+  | 'not_allowed';
 
 /** Elasticsearch refuses requests above 100 MB; a message this large could never be sent. */
 export const maxRequestBytes = 90 * 1024 * 1024;

@@ -23,6 +23,8 @@ export interface PipelineDeps {
   instances: number;
   maxBufferedBytes: number;
   deterministicIds: boolean;
+  /** Takes the items the allow-list refuses out of a message (see allow-list.ts). */
+  allowList: (parsed: ParsedMessage) => ParsedMessage;
   commitIntervalMs: number;
   /** On stop, how long batches in flight may still finish before they are abandoned (left uncommitted). */
   drainGraceMs: number;
@@ -126,9 +128,13 @@ export class Pipeline {
     const parsed = parseMessage(message.value);
     for (const rejected of parsed.rejected)
       this.deps.metrics.rejectedMessages.inc({ reason: rejected.reason });
-    return this.deps.deterministicIds
-      ? withDerivedIds(parsed, `${message.topic}:${message.partition}:${message.offset}`)
-      : parsed;
+    // Ids before the allow-list: a derived id names the item's place in the message as received.
+    // Items the allow-list refuses are counted with the other failed documents, by reason.
+    return this.deps.allowList(
+      this.deps.deterministicIds
+        ? withDerivedIds(parsed, `${message.topic}:${message.partition}:${message.offset}`)
+        : parsed,
+    );
   }
 
   private async accept(message: ConsumedMessage): Promise<void> {

@@ -12,7 +12,8 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { NodeDiscovery, nodesInfoPath } from './discovery.js';
 import { defaultTimings, NodePool, type NodeEvent, type SearchNodeState } from './node-pool.js';
 import { nodeReporter } from './node-report.js';
-import { authorization, nodeUrls } from './nodes.js';
+import { searchSecurity, type SearchSecurity } from './connection.js';
+import { nodeUrls } from './nodes.js';
 
 export interface BulkReply {
   status: number;
@@ -38,6 +39,8 @@ export type SearchClientConfig = Pick<
   | 'elasticService'
   | 'elasticServicePort'
   | 'elasticUseHttps'
+  | 'elasticCloudId'
+  | 'elasticSslCaLocation'
   | 'elasticUsername'
   | 'elasticPassword'
   | 'elasticApiKey'
@@ -81,11 +84,12 @@ const gzipLevel = zlibConstants.Z_BEST_SPEED;
 const gzipAsync = promisify(gzip);
 
 /** The connections to one node. The one place a connection pool is made. */
-function createPool(origin: string, config: SearchClientConfig): Pool {
+function createPool(origin: string, config: SearchClientConfig, tls: SearchSecurity['tls']): Pool {
   return new Pool(origin, {
     connections: config.elasticTransportMaxConnsPerHost,
     keepAliveTimeout: config.elasticTransportIdleConnTimeout,
     connect: {
+      ...tls,
       timeout: config.elasticTransportDialTimeout,
       keepAlive: true,
       keepAliveInitialDelay: config.elasticTransportDialKeepAlive,
@@ -117,12 +121,6 @@ function coalesce(parts: Buffer[], chunk = 1 << 20): Buffer[] {
   return out;
 }
 
-function basicFromUrl(url: URL): string | undefined {
-  if (url.username === '') return undefined;
-  const user = decodeURIComponent(url.username);
-  return `Basic ${Buffer.from(`${user}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-}
-
 function headers(auth: string | undefined): Record<string, string> {
   return { 'content-type': 'application/x-ndjson', ...(auth === undefined ? {} : { authorization: auth }) };
 }
@@ -138,7 +136,7 @@ export class BulkClient {
   private readonly targets = new Map<string, Target>();
   private readonly closing = new Set<Promise<void>>();
   private readonly discovery: NodeDiscovery | undefined;
-  private readonly configuredAuth: string | undefined;
+  private readonly security: SearchSecurity;
   private readonly query: string;
   private readonly metrics: SearchClientTelemetry['metrics'];
 
@@ -147,7 +145,7 @@ export class BulkClient {
     telemetry: SearchClientTelemetry,
   ) {
     this.metrics = telemetry.metrics;
-    this.configuredAuth = authorization(config);
+    this.security = searchSecurity(config);
     const reporter = nodeReporter(telemetry.logger, telemetry.metrics, () => this.rotation.counts());
     this.rotation = new NodePool(nodeUrls(config), (event) => this.onNodeEvent(event, reporter.report), {
       ...defaultTimings,
@@ -270,9 +268,9 @@ export class BulkClient {
     if (target === undefined) {
       target = {
         // url.origin drops any user:password@ the address carried; it is used as credentials instead.
-        pool: createPool(url.origin, this.config),
+        pool: createPool(url.origin, this.config, this.security.tls),
         prefix: url.pathname.replace(/\/+$/, ''),
-        headers: headers(this.configuredAuth ?? basicFromUrl(url)),
+        headers: headers(this.security.authorization(url)),
       };
       this.targets.set(url.origin, target);
     }

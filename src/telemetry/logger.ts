@@ -13,16 +13,37 @@ const levels: Record<(typeof logLevels)[number], pino.LevelWithSilent> = {
   disabled: 'silent',
 };
 
-/** JSON lines on stdout, one child logger per component. */
+/** Secrets shorter than this are not blanked out: it would garble every line they are a part of. */
+const shortestBlanked = 6;
+
+/**
+ * Replaces every secret, as it is and as JSON escapes it, by ***. Nothing should log a secret in
+ * the first place; this is the line of defence for what a dependency puts in an error's message.
+ */
+function blankOut(secrets: readonly string[]): ((line: string) => string) | undefined {
+  const forms = [
+    ...new Set(
+      secrets.filter((s) => s.length >= shortestBlanked).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]),
+    ),
+  ];
+  if (forms.length === 0) return undefined;
+  return (line) =>
+    forms.reduce((text, secret) => (text.includes(secret) ? text.replaceAll(secret, '***') : text), line);
+}
+
+/** JSON lines on stdout, one child logger per component; `secrets` never appear in them. */
 export function createLogger(
   level: (typeof logLevels)[number],
   destination?: pino.DestinationStream,
+  secrets: readonly string[] = [],
 ): Logger {
+  const streamWrite = blankOut(secrets);
   return pino(
     {
       level: levels[level],
       base: { service: 'arkime-kafka-indexer' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      ...(streamWrite && { hooks: { streamWrite } }),
     },
     destination ?? pino.destination({ fd: 1, sync: true }),
   );

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
-import { loadConfig, redacted } from '../../src/config/load.js';
+import { loadConfig, maskCredentials, redacted, secretValues } from '../../src/config/load.js';
 import { schema, type Config, type Setting } from '../../src/config/schema.js';
 
 const required = {
@@ -237,5 +237,51 @@ describe('secrets', () => {
   test('an unset secret is shown as empty, so an operator can tell it is not set', () => {
     const shown = redacted(load(required));
     for (const name of secrets) assert.equal(shown[name], '', name);
+  });
+});
+
+describe('search addresses', () => {
+  const cloudId = `prod:${Buffer.from('example.com$abc$def').toString('base64')}`;
+
+  test('ELASTIC_CLOUD_ID stands in for ELASTIC_SERVICE, which is then an empty list', () => {
+    const rest: NodeJS.ProcessEnv = { ...required, ELASTIC_SERVICE: undefined };
+    const config = load({ ...rest, ELASTIC_CLOUD_ID: cloudId });
+    assert.deepEqual(config.elasticService, []);
+    assert.equal(config.elasticCloudId, cloudId);
+    assert.match(errorsOf(rest).join('\n'), /ELASTIC_SERVICE is required/);
+  });
+
+  test("an address's user:password@ is never shown: masked by redacted() and in error lines", () => {
+    const shown = redacted(
+      load({ ...required, ELASTIC_SERVICE: 'https://indexer:pw-Lk22Ws@es-1:9200,es-2' }),
+    );
+    assert.deepEqual(shown.ELASTIC_SERVICE, ['https://***@es-1:9200', 'es-2']);
+    assert.equal(
+      maskCredentials('u:p@es-1,http://es-2,http://a:b@es-3/x@y'),
+      '***@es-1,http://es-2,http://***@es-3/x@y',
+    );
+  });
+
+  test('secretValues: every secret, in every form a log line could carry it', () => {
+    const values = secretValues(
+      load({
+        ...required,
+        ELASTIC_SERVICE: 'https://indexer:p%40ss-Lk22Ws@es-1:9200',
+        ELASTIC_USERNAME: 'user',
+        ELASTIC_PASSWORD: 'pw-Zq81xK',
+        KAFKA_SASL_PASSWORD: 'saslpw-Kd39Qa',
+      }),
+    );
+    for (const form of [
+      'p@ss-Lk22Ws',
+      'p%40ss-Lk22Ws',
+      Buffer.from('indexer:p@ss-Lk22Ws').toString('base64'),
+      'pw-Zq81xK',
+      Buffer.from('user:pw-Zq81xK').toString('base64'),
+      'saslpw-Kd39Qa',
+    ]) {
+      assert.ok(values.includes(form), form);
+    }
+    assert.ok(!values.includes('indexer') && !values.includes('user') && !values.includes(''));
   });
 });

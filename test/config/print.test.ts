@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadConfig, withoutPassword } from '../../src/config/load.js';
+import { loadConfig } from '../../src/config/load.js';
 import { formatDuration, printableConfig } from '../../src/config/print.js';
 import { groupTitles, schema, type Setting } from '../../src/config/schema.js';
 
@@ -37,16 +37,6 @@ describe('formatDuration', () => {
   });
 });
 
-describe('withoutPassword', () => {
-  test('hides the password of an address, with or without a scheme, and leaves the rest', () => {
-    assert.equal(withoutPassword('https://indexer:s3cret@es-1:9243/x'), 'https://indexer:***@es-1:9243/x');
-    assert.equal(withoutPassword('indexer:s3cret@es-1'), 'indexer:***@es-1');
-    assert.equal(withoutPassword('http://es-1:9200'), 'http://es-1:9200');
-    assert.equal(withoutPassword('es-1:9200'), 'es-1:9200');
-    assert.equal(withoutPassword('user@es-1'), 'user@es-1');
-  });
-});
-
 describe('printableConfig', () => {
   test('lists every setting once, grouped as in --help', () => {
     const text = printableConfig(load(required));
@@ -69,7 +59,7 @@ describe('printableConfig', () => {
     const env = parse(text);
     assert.equal(env['ELASTIC_PASSWORD'], '***');
     assert.equal(env['ELASTIC_API_KEY'], '', 'an unset secret shows as empty');
-    assert.equal(env['ELASTIC_SERVICE'], 'https://indexer:***@es-1:9243,es-2');
+    assert.equal(env['ELASTIC_SERVICE'], 'https://***@es-1:9243,es-2');
     assert.equal(env['ELASTIC_USERNAME'], 'u');
   });
 

@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { authorization, nodeUrls } from '../../src/search/nodes.js';
+import {
+  authorization,
+  CloudIdError,
+  decodeCloudId,
+  displayUrl,
+  nodeUrls,
+  serviceProblem,
+} from '../../src/search/nodes.js';
 
 function urls(elasticService: string[], elasticServicePort = 9200, elasticUseHttps = false): string[] {
-  return nodeUrls({ elasticService, elasticServicePort, elasticUseHttps }).map((url) => url.href);
+  return nodeUrls({ elasticService, elasticServicePort, elasticUseHttps, elasticCloudId: '' }).map(
+    (url) => url.href,
+  );
 }
 
 describe('nodeUrls', () => {
@@ -40,6 +49,7 @@ describe('nodeUrls', () => {
       elasticService: ['https://proxy:8443/es/'],
       elasticServicePort: 9200,
       elasticUseHttps: false,
+      elasticCloudId: '',
     });
     assert.equal(url?.origin, 'https://proxy:8443');
     assert.equal(url?.pathname, '/es');
@@ -101,5 +111,89 @@ describe('authorization', () => {
 
   test('a password without a user sends nothing', () => {
     assert.equal(authorization({ ...none, elasticPassword: 'p' }), undefined);
+  });
+});
+
+const cloudId = (decoded: string, name = 'arkime-prod'): string =>
+  `${name}:${Buffer.from(decoded).toString('base64')}`;
+
+describe('decodeCloudId', () => {
+  test("Elastic's published example: https://<es_uuid>.<host> on 443", () => {
+    const id =
+      'staging:dXMtZWFzdC0xLmF3cy5mb3VuZC5pbyRjZWM2ZjI2MWE3NGJmMjRjZTMzYmI4ODExYjg0Mjk0ZiRjNmMyY2E2ZDA0MjI0OWFmMGNjN2Q3YTllOTYyNTc0Mw==';
+    const url = decodeCloudId(id);
+    assert.equal(url.protocol, 'https:');
+    assert.equal(url.hostname, 'cec6f261a74bf24ce33bb8811b84294f.us-east-1.aws.found.io');
+    assert.equal(url.port, ''); // 443, the https default
+  });
+
+  test('a port after the host is the port of the endpoint', () => {
+    const url = decodeCloudId(cloudId('eastus2.azure.elastic-cloud.com:9243$59ef636c$a8b109c0'));
+    assert.equal(url.href, 'https://59ef636c.eastus2.azure.elastic-cloud.com:9243/');
+  });
+
+  test("a port after the Elasticsearch id wins over the host's", () => {
+    const url = decodeCloudId(cloudId('example.com:9243$abc:9244$def:9245'));
+    assert.equal(url.href, 'https://abc.example.com:9244/');
+  });
+
+  test('the Kibana id may be missing; the deployment name may hold colons', () => {
+    assert.equal(decodeCloudId(cloudId('example.com$abc', 'a:b')).href, 'https://abc.example.com/');
+  });
+
+  test('nodeUrls takes the Cloud ID instead of ELASTIC_SERVICE', () => {
+    const [url, ...rest] = nodeUrls({
+      elasticService: [],
+      elasticServicePort: 9200,
+      elasticUseHttps: false,
+      elasticCloudId: cloudId('example.com:9243$abc$def'),
+    });
+    assert.equal(url?.href, 'https://abc.example.com:9243/');
+    assert.equal(rest.length, 0);
+  });
+
+  for (const [what, id, why] of [
+    ['no name', Buffer.from('example.com$abc$def').toString('base64'), 'expected "<name>:<base64>"'],
+    ['nothing after the colon', 'name:', 'not base64'],
+    ['not base64', 'name:not base64!', 'not base64'],
+    ['no $ in the decoded value', cloudId('example.com'), 'no "$"'],
+    ['no Elasticsearch id', cloudId('example.com$$def'), 'no Elasticsearch id'],
+    ['no host', cloudId('$abc$def'), 'does not start with a host'],
+    ['a port out of range', cloudId('example.com:70000$abc$def'), 'port 70000 is out of range'],
+    ['a port that is not a number', cloudId('example.com:https$abc$def'), 'does not start with a host'],
+  ] as const) {
+    test(`malformed (${what}): one line naming ELASTIC_CLOUD_ID`, () => {
+      assert.throws(
+        () => decodeCloudId(id),
+        (error: unknown) =>
+          error instanceof CloudIdError &&
+          error.message.startsWith('ELASTIC_CLOUD_ID is not a valid Cloud ID: ') &&
+          error.message.includes(why) &&
+          !error.message.includes('\n'),
+      );
+    });
+  }
+});
+
+describe('addresses as they may be shown', () => {
+  test('displayUrl keeps scheme, host, port and path, never the credentials', () => {
+    const [url] = nodeUrls({
+      elasticService: ['https://indexer:s3cret@es-1:9243/prefix'],
+      elasticServicePort: 9200,
+      elasticUseHttps: false,
+      elasticCloudId: '',
+    });
+    assert.equal(displayUrl(url!), 'https://es-1:9243/prefix');
+  });
+
+  test('serviceProblem names a bad entry with its password masked', () => {
+    assert.equal(serviceProblem('es-1', 9200), undefined);
+    assert.equal(serviceProblem('https://u:p@es-1:9243', 9200), undefined);
+    const problem = serviceProblem('http://indexer:s3cret@es 1:9200', 9200);
+    assert.equal(
+      problem,
+      'ELASTIC_SERVICE entry "http://***@es 1:9200" is not valid: expected a host, host:port or an http(s) URL',
+    );
+    assert.match(serviceProblem('ftp://es-1', 9200) ?? '', /"ftp:\/\/es-1" is not valid/);
   });
 });

@@ -17,6 +17,9 @@ export interface Certificates {
   clientKeyPassphrase: string;
   /** The client's key unencrypted (PEM). */
   clientKeyPlain: string;
+  /** The server certificate (for 127.0.0.1 and localhost) and its unencrypted key, as PEM files (nginx). */
+  serverCert: string;
+  serverKey: string;
   /** The broker's key and certificate chain as a PKCS12 keystore, and its password. */
   brokerKeystore: string;
   brokerKeystorePassword: string;
@@ -128,6 +131,8 @@ export async function makeCertificates(dir: string): Promise<Certificates> {
     clientKey,
     clientKeyPassphrase,
     clientKeyPlain: client.key,
+    serverCert: broker.cert,
+    serverKey: broker.key,
     brokerKeystore,
     brokerKeystorePassword,
   };

@@ -87,7 +87,14 @@ export class ServerProcess {
     const child = this.child;
     if (child?.pid === undefined) return;
     this.signal('SIGTERM');
-    const stopped = await Promise.race([this.exited.then(() => true), sleep(graceMs).then(() => false)]);
+    // The grace timer is cancelled once the server is gone: left running, it would hold the test
+    // process open for the whole grace time after its last test.
+    const grace = new AbortController();
+    const stopped = await Promise.race([
+      this.exited.then(() => true),
+      sleep(graceMs, false, { signal: grace.signal }).catch(() => true),
+    ]);
+    grace.abort();
     if (!stopped) {
       this.signal('SIGKILL');
       await this.exited;

@@ -1,0 +1,128 @@
+// Least privilege for messages: whoever can write to the topic can make the indexer write to the
+// cluster, so only the indices of ELASTIC_ALLOWED_INDICES and the actions of ELASTIC_ALLOWED_ACTIONS
+// get through. Any other item is taken out of its message before the message joins a bulk request
+// (it is never sent) and goes to the failure topic as `not_allowed`, its lines as received.
+//
+// The index checked is the one the item is written to: its action line's `_index` (for the `doc`
+// format, the document's "index" field, which becomes that `_index`). An action line without
+// `_index` writes wherever the request path points — `/_bulk` names no index and the cluster
+// refuses it, but a path in ELASTIC_SERVICE might (`…/some-index`), and a proxy prefix cannot be
+// told apart from an index. Such an item is allowed only when every index is (`*`).
+import type { Config } from '../config/schema.js';
+import type { BulkAction, BulkItem, ParsedMessage, RejectedLines } from './message-format.js';
+
+export type AllowListConfig = Pick<Config, 'elasticAllowedIndices' | 'elasticAllowedActions'>;
+
+const bulkActions: readonly BulkAction[] = ['index', 'create', 'update', 'delete'];
+
+// What Elasticsearch and OpenSearch refuse in an index name (upper case, these characters, a
+// leading -, _ or +, "." and ".."), so a pattern using them could never match a real index. A
+// leading "-" is also how their multi-target syntax excludes: refused rather than misread.
+const forbiddenCharacters = /[\\/?"<>|\s,#:]/;
+
+/** Why one ELASTIC_ALLOWED_INDICES entry is not a usable pattern, or undefined when it is. */
+function patternProblem(pattern: string): string | undefined {
+  if (pattern === '') return 'an empty pattern';
+  if (pattern !== pattern.toLowerCase()) return 'index names are lower case';
+  if (forbiddenCharacters.test(pattern)) return 'index names have no \\ / ? " < > | space , # or :';
+  if (/^[-_+]/.test(pattern)) return 'index names do not start with -, _ or +';
+  if (pattern === '.' || pattern === '..') return 'index names are not . or ..';
+  if (Buffer.byteLength(pattern) > 255) return 'index names are at most 255 bytes';
+  return undefined;
+}
+
+/** Every reason the allow-list settings cannot work, one line per variable; empty when they can. */
+export function allowListErrors(config: AllowListConfig): string[] {
+  const errors: string[] = [];
+  for (const pattern of config.elasticAllowedIndices) {
+    const problem = patternProblem(pattern);
+    if (problem !== undefined) {
+      errors.push(
+        `ELASTIC_ALLOWED_INDICES entry ${JSON.stringify(pattern)} is not valid: expected index name patterns with * wildcards (${problem})`,
+      );
+    }
+  }
+  const unknown = config.elasticAllowedActions.filter(
+    (action) => !(bulkActions as readonly string[]).includes(action.toLowerCase()),
+  );
+  if (unknown.length > 0) {
+    errors.push(
+      `ELASTIC_ALLOWED_ACTIONS=${JSON.stringify(config.elasticAllowedActions.join(','))} is not valid: expected bulk actions among ${bulkActions.join(', ')}, not ${unknown.join(', ')}`,
+    );
+  }
+  return errors;
+}
+
+/** One pattern list as one anchored expression: `*` any run of characters, everything else itself. */
+function matcher(patterns: readonly string[]): (index: string) => boolean {
+  if (patterns.includes('*')) return () => true;
+  const escape = (text: string): string => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  const alternatives = patterns.map((p) => p.split('*').map(escape).join('.*'));
+  const expression = new RegExp(`^(?:${alternatives.join('|')})$`, 's');
+  return (index) => expression.test(index);
+}
+
+/** Why the item may not be written, or undefined when it may. */
+export type AllowCheck = (item: Pick<BulkItem, 'action' | 'index'>) => string | undefined;
+
+export function allowCheck(config: AllowListConfig): AllowCheck | undefined {
+  const actions = new Set(config.elasticAllowedActions.map((a) => a.toLowerCase()));
+  const allActions = bulkActions.every((a) => actions.has(a));
+  const allIndices = config.elasticAllowedIndices.includes('*');
+  if (allActions && allIndices) return undefined;
+  const indexAllowed = matcher(config.elasticAllowedIndices);
+  return (item) => {
+    if (!actions.has(item.action)) return `action "${item.action}" is not in ELASTIC_ALLOWED_ACTIONS`;
+    if (allIndices) return undefined;
+    if (item.index === undefined) {
+      return 'the action line names no _index, and ELASTIC_ALLOWED_INDICES does not allow every index (*)';
+    }
+    return indexAllowed(item.index)
+      ? undefined
+      : `index ${JSON.stringify(item.index)} is not in ELASTIC_ALLOWED_INDICES`;
+  };
+}
+
+/**
+ * The filter that the pipeline applies to every parsed message: the identity when everything is
+ * allowed (the default, as the Go indexer behaves); otherwise each item not allowed moves from
+ * `items` to `rejected`. The body is cut anew only when something was taken out.
+ */
+export function allowList(config: AllowListConfig): (parsed: ParsedMessage) => ParsedMessage {
+  const check = allowCheck(config);
+  if (check === undefined) return (parsed) => parsed;
+  return (parsed) => {
+    let refused: RejectedLines[] | undefined;
+    const kept: BulkItem[] = [];
+    for (const item of parsed.items) {
+      const why = check(item);
+      if (why === undefined) kept.push(item);
+      else {
+        (refused ??= []).push({
+          bytes: parsed.body.subarray(item.start, item.end),
+          reason: 'not_allowed',
+          detail: why,
+        });
+      }
+    }
+    if (refused === undefined) return parsed;
+    return { ...parsed, ...cut(parsed.body, kept), rejected: [...parsed.rejected, ...refused] };
+  };
+}
+
+/** A body holding only `items`, each moved to its new offsets. */
+function cut(body: Buffer, items: BulkItem[]): { body: Buffer; items: BulkItem[] } {
+  let offset = 0;
+  const moved = items.map((item) => {
+    const start = offset;
+    offset += item.end - item.start;
+    return { ...item, start, end: offset };
+  });
+  return {
+    body: Buffer.concat(
+      items.map((item) => body.subarray(item.start, item.end)),
+      offset,
+    ),
+    items: moved,
+  };
+}

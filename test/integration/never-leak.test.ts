@@ -1,0 +1,199 @@
+// Never leak: the indexer runs at LOG_LEVEL trace and debug with every kind of search credential
+// (a user:password@ in ELASTIC_SERVICE, ELASTIC_PASSWORD, ELASTIC_API_KEY, ELASTIC_SERVICE_TOKEN),
+// is made to hit errors (refused credentials, an unreachable node, an untrusted certificate, bad
+// documents, bad settings), is asked for a cluster check (SIGHUP) and scraped at /metrics; no
+// secret, in any form a request carries it, appears anywhere in what it wrote.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { arkimeMessages, bulkLines, readSessions } from '../helpers/arkime.js';
+import { IndexerProcess } from '../helpers/indexer.js';
+import { committedOffsets, createTopic, produce } from '../helpers/kafka.js';
+import { uniqueName } from '../helpers/names.js';
+import { installTemplate } from '../helpers/search.js';
+import { secret, startSearchProxy, type ProxyCredentials } from '../helpers/search-proxy.js';
+import { required, useStack } from '../helpers/stack.js';
+import type { Certificates } from '../stack/certificates.js';
+import type { SearchProxy } from '../stack/nginx.js';
+import { freePort } from '../stack/ports.js';
+
+const stack = await useStack('kafka', 'opensearch');
+
+/** Every form a secret travels in: as set, percent-encoded in an address, and base64 in a Basic header. */
+function forms(user: string, value: string): string[] {
+  return [value, encodeURIComponent(value), Buffer.from(`${user}:${value}`).toString('base64')];
+}
+
+describe('never leak a secret', { concurrency: true }, () => {
+  const bootstrap = required(stack.kafka, 'kafka').bootstrap;
+  const url = required(stack.opensearch, 'opensearch').url;
+  // Given to the indexer, each wrong for the proxy (except where a case says so).
+  const given = { urlPassword: secret(), password: secret(), apiKey: secret(), token: secret() };
+  let credentials: ProxyCredentials;
+  let certs: Certificates;
+  let proxy: SearchProxy | undefined;
+  after(() => proxy?.stop());
+  const port = (door: 'basic' | 'apiKey' | 'bearer'): number => required(proxy, 'nginx').ports[door];
+
+  before(async () => {
+    ({ proxy, certs, credentials } = await startSearchProxy(url));
+  });
+
+  const everySecret = (): string[] =>
+    [...Object.values(given), credentials.password, credentials.apiKey, credentials.token].flatMap((value) =>
+      forms('indexer', value),
+    );
+
+  function assertNoSecret(text: string, where: string): void {
+    for (const value of everySecret()) assert.ok(!text.includes(value), `a secret appears in ${where}`);
+  }
+
+  /** What the indexer wrote, checked; and no line had a secret blanked out by the logger's last defence. */
+  function assertCleanOutput(running: IndexerProcess): void {
+    assertNoSecret(running.output, 'the output');
+    const blanked = running.lines.filter((line) => JSON.stringify(line).includes('***'));
+    assert.deepEqual(
+      blanked,
+      [],
+      'a secret reached the logger (blanked out there, but the code should not log it)',
+    );
+  }
+
+  async function topicWith(values: Buffer[]): Promise<string> {
+    const topic = uniqueName('spi');
+    await createTopic(bootstrap, topic);
+    await produce(bootstrap, topic, values);
+    return topic;
+  }
+
+  function start(topic: string, env: Record<string, string>): Promise<IndexerProcess> {
+    return IndexerProcess.start({
+      KAFKA_CONSUMER_BROKERS: bootstrap,
+      KAFKA_CONSUMER_TOPIC: topic,
+      KAFKA_CONSUMER_GROUP_NAME: uniqueName('indexer'),
+      BULKER_FLUSH_INTERVAL: '200ms',
+      ELASTIC_CLIENT_RETRY_MAX_INTERVAL: '200ms',
+      ELASTIC_CLIENT_MAX_RETRIES: '3',
+      ELASTIC_SSL_CA_LOCATION: certs.ca,
+      ...env,
+    });
+  }
+
+  const session = readSessions().find((s) => s.index.endsWith('-231114'));
+  const oneMessage = (prefix: string): Buffer[] =>
+    arkimeMessages([required(session, 'session')], 'bulk', prefix);
+
+  test('trace: refused user:password@ on one node, a closed port on the other, a SIGHUP check, /metrics', async () => {
+    const closed = await freePort();
+    const address = (p: number): string => `https://indexer:${given.urlPassword}@127.0.0.1:${p}`;
+    const running = await start(await topicWith(oneMessage('leak-a')), {
+      LOG_LEVEL: 'trace',
+      ELASTIC_SERVICE: `${address(port('basic'))},${address(closed)}`,
+    });
+    try {
+      await running.waitFor('a refusal, an unreachable node and the cluster unavailable', () => {
+        const text = running.output;
+        return /refused the credentials/.test(text) && /ECONNREFUSED/.test(text) && /unavailable/.test(text);
+      });
+      process.kill(running.pid, 'SIGHUP');
+      await running.waitFor('the SIGHUP check logged', () => /search cluster check/.test(running.output));
+      assertNoSecret(await running.metrics(), '/metrics');
+    } finally {
+      await running.stop('SIGKILL');
+    }
+    assertCleanOutput(running);
+  });
+
+  test('debug: a refused API key, and a service token sent to a node whose certificate is not trusted', async () => {
+    const [refusedKey, untrusted] = await Promise.all([
+      start(await topicWith(oneMessage('leak-b')), {
+        ELASTIC_SERVICE: `https://127.0.0.1:${port('apiKey')}`,
+        ELASTIC_API_KEY: given.apiKey,
+      }),
+      start(await topicWith(oneMessage('leak-c')), {
+        ELASTIC_SERVICE: `https://127.0.0.1:${port('bearer')}`,
+        ELASTIC_SERVICE_TOKEN: given.token,
+        ELASTIC_SSL_CA_LOCATION: certs.otherCa,
+      }),
+    ]);
+    try {
+      await refusedKey.waitFor('the refusal', () => /refused the credentials/.test(refusedKey.output));
+      await untrusted.waitFor('the untrusted certificate', () => /not trusted/.test(untrusted.output));
+      assertNoSecret(await refusedKey.metrics(), '/metrics');
+      assertNoSecret(await untrusted.metrics(), '/metrics');
+    } finally {
+      await Promise.all([refusedKey.stop('SIGKILL'), untrusted.stop('SIGKILL')]);
+    }
+    assertCleanOutput(refusedKey);
+    assertCleanOutput(untrusted);
+  });
+
+  test('trace, the right password: indexed, bad documents to the failure topic, a clean stop', async () => {
+    const prefix = uniqueName('leak_ok').toLowerCase();
+    after(await installTemplate(url, prefix));
+    const failures = uniqueName('spi-failed');
+    await createTopic(bootstrap, failures);
+    const good = required(session, 'session');
+    const values = [
+      ...oneMessage(prefix),
+      Buffer.from(bulkLines({ ...good, doc: { ...good.doc, firstPacket: 'yesterday' } }, `${prefix}-231114`)),
+      Buffer.from(bulkLines(good, 'elsewhere')),
+    ];
+    const topic = await topicWith(values);
+    const group = uniqueName('indexer');
+    const running = await start(topic, {
+      LOG_LEVEL: 'trace',
+      KAFKA_CONSUMER_GROUP_NAME: group,
+      KAFKA_PRODUCER_BROKERS: bootstrap,
+      KAFKA_PRODUCER_TOPIC: failures,
+      ELASTIC_SERVICE: `https://127.0.0.1:${port('basic')}`,
+      ELASTIC_USERNAME: credentials.user,
+      ELASTIC_PASSWORD: credentials.password,
+      ELASTIC_ALLOWED_INDICES: `${prefix}-*`,
+    });
+    try {
+      await running.waitFor('every message committed', async () => {
+        const [committed] = await committedOffsets(bootstrap, group, topic, 1);
+        return committed === BigInt(values.length);
+      });
+      assert.equal(await running.metric('indexed_documents_total'), 1);
+      assert.equal(await running.metric('msg_produced_success_total'), 2);
+      assertNoSecret(await running.metrics(), '/metrics');
+    } finally {
+      assert.equal(await running.stop(), 0, running.output.slice(-3000));
+    }
+    assertCleanOutput(running);
+  });
+
+  test('bad settings with every secret set: the start-up refusal lines name variables, never values', async () => {
+    const settings = {
+      LOG_LEVEL: 'trace',
+      KAFKA_CONSUMER_TOPIC: 'spi',
+      KAFKA_CONSUMER_GROUP_NAME: 'indexer',
+      ELASTIC_SERVICE: `https://indexer:${given.urlPassword}@es 1:9200,https://indexer:${given.urlPassword}@es-2`,
+      ELASTIC_USERNAME: 'indexer',
+      ELASTIC_PASSWORD: given.password,
+      ELASTIC_API_KEY: given.apiKey,
+      ELASTIC_SERVICE_TOKEN: given.token,
+      ELASTIC_SSL_CA_LOCATION: '/nonexistent/ca.pem',
+    };
+    // A bad value stops the loading; without one, the search settings are checked, a line each.
+    const [badValue, badSearch] = await Promise.all([
+      IndexerProcess.start({ ...settings, BULKER_MAX_MESSAGES: 'lots' }),
+      IndexerProcess.start(settings),
+    ]);
+    assert.deepEqual(await Promise.all([badValue.exited, badSearch.exited]), [2, 2]);
+    assertNoSecret(badValue.output, 'the start-up errors');
+    assertNoSecret(badSearch.output, 'the start-up errors');
+    const printed = badValue.output.trim().split('\n');
+    assert.equal(printed.length, 1, badValue.output);
+    assert.match(
+      printed[0] ?? '',
+      /^arkime-kafka-indexer: BULKER_MAX_MESSAGES="lots" is not valid: expected /,
+    );
+    assert.deepEqual(badSearch.output.trim().split('\n'), [
+      'arkime-kafka-indexer: ELASTIC_SERVICE entry "https://***@es 1:9200" is not valid: expected a host, host:port or an http(s) URL',
+      'arkime-kafka-indexer: ELASTIC_API_KEY, ELASTIC_SERVICE_TOKEN, ELASTIC_USERNAME and a user:password@ in ELASTIC_SERVICE are all set: choose one way to authenticate',
+      'arkime-kafka-indexer: ELASTIC_SSL_CA_LOCATION="/nonexistent/ca.pem" cannot be read: no such file',
+    ]);
+  });
+});
