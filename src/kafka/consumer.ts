@@ -25,6 +25,8 @@ export interface ConsumerEvents {
   onRebalance: () => void;
   /** Partitions this member no longer owns after a rebalance. */
   onRevoked: (partitions: Assignment[]) => void;
+  /** The consumer joined the group (again, after each classic rebalance; once with KIP-848). */
+  onJoined?: () => void;
 }
 
 export class KafkaConsumer {
@@ -53,7 +55,10 @@ export class KafkaConsumer {
     });
     // The classic protocol reports a new assignment when it joins; KIP-848 changes it inside a
     // heartbeat and reports nothing, so the assignment is compared after every heartbeat as well.
-    this.consumer.on('consumer:group:join', () => this.observeAssignment());
+    this.consumer.on('consumer:group:join', () => {
+      this.observeAssignment();
+      this.events.onJoined?.();
+    });
     this.consumer.on('consumer:heartbeat:end', () => this.observeAssignment());
     this.consumer.on('consumer:group:rebalance', () => this.events.onRebalance());
     this.consumer.on('consumer:heartbeat:error', ({ error }) => {
