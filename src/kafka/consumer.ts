@@ -5,7 +5,10 @@ import type { Config } from '../config/schema.js';
 import type { CommitPosition } from '../pipeline/offsets.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { assignmentChange, flatten, type Assignment } from './assignment.js';
 import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
+
+export type { Assignment } from './assignment.js';
 
 export interface ConsumedMessage {
   topic: string;
@@ -14,17 +17,15 @@ export interface ConsumedMessage {
   value: Buffer;
 }
 
-export interface Assignment {
-  topic: string;
-  partition: number;
-}
-
 export interface ConsumerEvents {
-  /** The group is rebalancing: the current assignment is about to change. */
+  /**
+   * The assignment is changing (classic protocol: the group is rebalancing) or has just lost
+   * partitions (KIP-848, which announces nothing before): a good moment to commit what is done.
+   */
   onRebalance: () => void;
   /** Partitions this member no longer owns after a rebalance. */
   onRevoked: (partitions: Assignment[]) => void;
-  /** The consumer joined the group (again, after each rebalance). */
+  /** The consumer joined the group (again, after each classic rebalance; once with KIP-848). */
   onJoined?: () => void;
 }
 
@@ -36,7 +37,8 @@ export interface PartitionLag extends Assignment {
 export class KafkaConsumer {
   private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
-  private assigned = new Set<string>();
+  private owned: Assignment[] = [];
+  private holdingSubscription = false;
 
   constructor(
     private readonly config: Config,
@@ -56,11 +58,14 @@ export class KafkaConsumer {
             heartbeatInterval: Math.max(100, Math.floor(config.kafkaSessionTimeout / 3)),
           }),
     });
-    this.consumer.on('consumer:group:join', (payload) => this.onJoin(payload.assignments ?? []));
-    this.consumer.on('consumer:group:rebalance', () => {
-      this.metrics.rebalances.inc({ reason: 'rebalance' });
-      this.events.onRebalance();
+    // The classic protocol reports a new assignment when it joins; KIP-848 changes it inside a
+    // heartbeat and reports nothing, so the assignment is compared after every heartbeat as well.
+    this.consumer.on('consumer:group:join', () => {
+      this.observeAssignment();
+      this.events.onJoined?.();
     });
+    this.consumer.on('consumer:heartbeat:end', () => this.observeAssignment());
+    this.consumer.on('consumer:group:rebalance', () => this.events.onRebalance());
     this.consumer.on('consumer:heartbeat:error', ({ error }) => {
       this.metrics.consumeErrors.inc();
       this.logger.warn({ err: error }, 'consumer heartbeat failed');
@@ -105,7 +110,16 @@ export class KafkaConsumer {
 
   async commit(positions: CommitPosition[]): Promise<void> {
     if (positions.length === 0) return;
-    await this.consumer.commit({ offsets: positions.map((p) => ({ ...p, leaderEpoch: -1 })) });
+    const offsets = positions.map((p) => ({ ...p, leaderEpoch: -1 }));
+    try {
+      await this.consumer.commit({ offsets });
+    } catch (error) {
+      // KIP-848 bumps the member epoch when the assignment changes, and a commit sent with the old
+      // one is refused. The next heartbeat brings the new epoch: commit once more after it.
+      if (!isStaleMemberEpoch(error)) throw error;
+      await this.nextHeartbeat();
+      await this.consumer.commit({ offsets });
+    }
     this.metrics.offsetCommits.inc();
   }
 
@@ -142,9 +156,31 @@ export class KafkaConsumer {
     });
   }
 
-  /** Stops fetching; messages already handed out stay valid. */
+  private nextHeartbeat(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.consumer.off('consumer:heartbeat:end', done);
+        resolve();
+      };
+      // Bounded: a heartbeat that never ends must not hold the commit (and shutdown) forever.
+      const timer = setTimeout(done, this.config.kafkaSessionTimeout);
+      this.consumer.on('consumer:heartbeat:end', done);
+    });
+  }
+
+  /**
+   * Stops fetching; messages already handed out stay valid. The member keeps its subscription,
+   * and so its partitions, until `close()`: they move once what was taken is committed, not while
+   * this member is still finishing it (a closed stream alone would unsubscribe the topic).
+   */
   async stopFetching(): Promise<void> {
-    await this.stream?.close();
+    if (this.stream === undefined || this.stream.closed) return;
+    if (!this.holdingSubscription) {
+      this.consumer.topics.track(this.config.kafkaConsumerTopic);
+      this.holdingSubscription = true;
+    }
+    await this.stream.close();
   }
 
   /** Leaves the group at once, so that partitions move without waiting for the session timeout. */
@@ -156,20 +192,37 @@ export class KafkaConsumer {
     );
   }
 
-  private onJoin(assignments: { topic: string; partitions: number[] }[]): void {
-    const now = new Set(assignments.flatMap((a) => a.partitions.map((p) => `${a.topic}\u0000${p}`)));
-    const revoked = [...this.assigned].filter((key) => !now.has(key));
-    this.assigned = now;
-    this.logger.info({ assignments }, 'joined consumer group');
-    this.events.onJoined?.();
+  /** Counts, logs and reports a change of the partitions this member owns, once per change. */
+  private observeAssignment(): void {
+    const owned = flatten(this.consumer.assignments);
+    const { added, revoked } = assignmentChange(this.owned, owned);
+    if (added.length === 0 && revoked.length === 0) return;
+    this.owned = owned;
+    const partitions = (list: Assignment[]): number[] => list.map((a) => a.partition);
+    this.logger.info(
+      {
+        topic: this.config.kafkaConsumerTopic,
+        partitions: partitions(owned),
+        added: partitions(added),
+        revoked: partitions(revoked),
+      },
+      'partition assignment changed',
+    );
+    if (added.length > 0) this.metrics.rebalances.inc({ reason: 'assigned' });
     if (revoked.length > 0) {
+      this.metrics.rebalances.inc({ reason: 'revoked' });
       this.metrics.lostAssignments.inc(revoked.length);
-      this.events.onRevoked(
-        revoked.map((key) => {
-          const [topic, partition] = key.split('\u0000') as [string, string];
-          return { topic, partition: Number(partition) };
-        }),
-      );
+      // Commit first: the positions are taken at once, before the partitions are forgotten.
+      this.events.onRebalance();
+      this.events.onRevoked(revoked);
     }
   }
+}
+
+function isStaleMemberEpoch(error: unknown): boolean {
+  const found = (error as { findBy?: (property: string, value: unknown) => unknown } | null)?.findBy?.(
+    'apiId',
+    'STALE_MEMBER_EPOCH',
+  );
+  return found !== null && found !== undefined;
 }

@@ -18,15 +18,16 @@ class PartitionOffsets {
 
   private highestReceived: bigint | undefined;
 
-  received(offset: bigint): void {
+  received(offset: bigint): boolean {
     // After a rebalance the client fetches again from the last commit, handing out messages that
     // are already here (in flight or done). The first copy is the one tracked; tracking the
     // second too would leave a pending entry that never completes and stall the partition.
-    if (this.highestReceived !== undefined && offset <= this.highestReceived) return;
+    if (this.highestReceived !== undefined && offset <= this.highestReceived) return false;
     this.highestReceived = offset;
     const pending = { offset, done: false };
     this.queue.push(pending);
     this.byOffset.set(offset, pending);
+    return true;
   }
 
   completed(offset: bigint): void {
@@ -70,9 +71,13 @@ export class OffsetTracker {
     return offsets;
   }
 
-  /** Call in fetch order for every message taken from Kafka. */
-  received(topic: string, partition: number, offset: bigint): void {
-    this.partitionOf(topic, partition).received(offset);
+  /**
+   * Call in fetch order for every message taken from Kafka. False for a copy of a message already
+   * taken on a partition still owned: the first copy is tracked and will be done, so the copy
+   * need not be indexed again.
+   */
+  received(topic: string, partition: number, offset: bigint): boolean {
+    return this.partitionOf(topic, partition).received(offset);
   }
 
   completed(topic: string, partition: number, offset: bigint): void {

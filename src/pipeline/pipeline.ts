@@ -142,7 +142,9 @@ export class Pipeline {
     await this.makeRoom();
     // Stopped while waiting for room: leave the message untouched (uncommitted), it is read again.
     if (this.stopping) return;
-    this.offsets.received(message.topic, message.partition, message.offset);
+    // The client rewinds every owned partition to its last commit when the assignment changes:
+    // copies of messages already taken are skipped, not indexed a second time.
+    if (!this.offsets.received(message.topic, message.partition, message.offset)) return;
     this.bufferedBytes += size;
     this.deps.metrics.bufferedBytes.set(this.bufferedBytes);
     this.deps.metrics.consumedMessages.inc();

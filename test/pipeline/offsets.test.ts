@@ -170,6 +170,22 @@ describe('messages delivered again after a rebalance', () => {
     assert.deepEqual(tracker.committable(), [at(5)]);
   });
 
+  test('a copy of a message already taken is reported, so that it is not indexed twice', () => {
+    const tracker = new OffsetTracker();
+    assert.deepEqual(
+      [0, 1, 2].map((o) => tracker.received(topic, 0, BigInt(o))),
+      [true, true, true],
+    );
+    tracker.completed(topic, 0, 0n);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((o) => tracker.received(topic, 0, BigInt(o))),
+      [false, false, false, true],
+    );
+    // A partition taken away and given back starts afresh: its messages are new to this member.
+    tracker.forget(topic, 0);
+    assert.equal(tracker.received(topic, 0, 1n), true);
+  });
+
   test('the commit position never moves backwards when copies complete', () => {
     const tracker = new OffsetTracker();
     for (const offset of [5, 6, 7]) tracker.received(topic, 0, BigInt(offset));
