@@ -45,7 +45,7 @@ export type SearchClientConfig = Pick<
   | 'elasticPassword'
   | 'elasticApiKey'
   | 'elasticServiceToken'
-  | 'elasticCloudId'
+   
   | 'elasticClientBulkTimeout'
   | 'elasticClientCompressRequests'
   | 'elasticClientDiscoverNodes'
