@@ -45,7 +45,6 @@ export type SearchClientConfig = Pick<
   | 'elasticPassword'
   | 'elasticApiKey'
   | 'elasticServiceToken'
-   
   | 'elasticClientBulkTimeout'
   | 'elasticClientCompressRequests'
   | 'elasticClientDiscoverNodes'
