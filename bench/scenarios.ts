@@ -49,11 +49,11 @@ export async function runScript(script: string, args: string[]): Promise<Record<
   return JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
 }
 
-export async function startNullSink(): Promise<{ url: string; stop: () => void }> {
+export async function startNullSink(): Promise<{ url: string; pid: number; stop: () => void }> {
   const child = spawn(process.execPath, [dist('./null-sink.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   const { port } = JSON.parse(chunk.toString()) as { port: number };
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid ?? -1, stop: () => child.kill('SIGTERM') };
 }
 
 async function metric(port: number, name: string): Promise<number> {
