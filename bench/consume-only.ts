@@ -1,8 +1,15 @@
 // The Kafka limit: the indexer's own Kafka client reading the topic and doing nothing else.
-// Arguments: bootstrap topic messages. Prints one JSON line with its timings and resource use.
+// Arguments: bootstrap topic messages [maxBytes highWaterMark maxWaitTime], the fetch options the
+// indexer uses by default unless given. Prints one JSON line with its timings and resource use.
 import { Consumer } from '@platformatic/kafka';
+import { fetchDefaults } from '../src/kafka/consumer.js';
 
-const [bootstrap = '', topic = '', expected = '0'] = process.argv.slice(2);
+const [bootstrap = '', topic = '', expected = '0', ...fetch] = process.argv.slice(2);
+const [
+  maxBytes = fetchDefaults.maxBytes,
+  highWaterMark = fetchDefaults.highWaterMark,
+  maxWaitTime = fetchDefaults.maxWaitTime,
+] = fetch.map(Number);
 const consumer = new Consumer({
   clientId: 'bench-consume-only',
   groupId: `bench-${Date.now()}`,
@@ -12,7 +19,9 @@ const stream = await consumer.consume({
   topics: [topic],
   mode: 'earliest',
   autocommit: false,
-  highWaterMark: 10,
+  maxBytes,
+  highWaterMark,
+  maxWaitTime,
 });
 let messages = 0;
 let bytes = 0;

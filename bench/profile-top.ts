@@ -83,5 +83,7 @@ for (const file of positionals) {
   [...callers.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 8)
-    .forEach(([chain, time]) => console.log(`  ${values.callers} ${((time / busy) * 100).toFixed(1)}% from ${chain}`));
+    .forEach(([chain, time]) =>
+      console.log(`  ${values.callers} ${((time / busy) * 100).toFixed(1)}% from ${chain}`),
+    );
 }

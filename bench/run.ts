@@ -149,6 +149,11 @@ try {
           1_800_000,
         );
         const per100k = (cpu: number): string => ((cpu / documents) * 100_000).toFixed(2);
+        log(
+          `${format} ${scenario} peaks, MiB: ${Object.entries(run.memory)
+            .map(([name, bytes]) => `${name.replace(/^nodejs_|_bytes$/g, '')} ${Math.round(bytes / 2 ** 20)}`)
+            .join(', ')}`,
+        );
         add(
           measurement(
             {
@@ -187,7 +192,8 @@ try {
       }
 
       if (scenarios.has('indexer-null')) await intoNullSink('indexer-null', indexerEnv);
-      if (scenarios.has('indexer-null-defaults')) await intoNullSink('indexer-null-defaults', defaultSettings);
+      if (scenarios.has('indexer-null-defaults'))
+        await intoNullSink('indexer-null-defaults', defaultSettings);
 
       if (scenarios.has('end-to-end')) {
         await clean();
@@ -229,7 +235,13 @@ try {
       }
     }
     await clean();
-    for (const scenario of ['kafka-limit', 'search-limit', 'indexer-null', 'indexer-null-defaults', 'end-to-end']) {
+    for (const scenario of [
+      'kafka-limit',
+      'search-limit',
+      'indexer-null',
+      'indexer-null-defaults',
+      'end-to-end',
+    ]) {
       const measured = runs[scenario];
       if (measured && measured.length > 0) results.push(median(measured, (m) => m.docsPerSecond));
     }

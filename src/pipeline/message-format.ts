@@ -128,7 +128,8 @@ function arkimeAction(value: Buffer, start: number, end: number): ActionLine | u
   }
   const indexEnd = plainStringEnd(value, start + prefix, end);
   if (indexEnd === -1) return undefined;
-  const index = value.toString('utf8', start + prefix, indexEnd);
+  // toString without an encoding is UTF-8 without looking the encoding up (a per-document cost).
+  const index = value.toString(undefined, start + prefix, indexEnd);
   let at = indexEnd + 1;
   if (value[at] === closeBrace && value[at + 1] === closeBrace && at + 2 === end)
     return { action: 'index', index, id: undefined };
@@ -147,7 +148,7 @@ function arkimeAction(value: Buffer, start: number, end: number): ActionLine | u
   ) {
     return undefined;
   }
-  return { action: 'index', index, id: value.toString('utf8', at + 1, idEnd) };
+  return { action: 'index', index, id: value.toString(undefined, at + 1, idEnd) };
 }
 
 /** Any action line: Arkime's own shape quickly, everything else through JSON.parse. */

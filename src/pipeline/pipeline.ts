@@ -133,7 +133,7 @@ export class Pipeline {
 
   private async accept(message: ConsumedMessage): Promise<void> {
     const size = message.value?.length ?? 0;
-    await this.makeRoom();
+    if (this.bufferedBytes >= this.deps.maxBufferedBytes) await this.makeRoom(); // no await per message
     // Stopped while waiting for room: leave the message untouched (uncommitted), it is read again.
     if (this.stopping) return;
     this.offsets.received(message.topic, message.partition, message.offset);
