@@ -79,8 +79,7 @@ export class KafkaConsumer {
       autocommit: false,
       maxWaitTime: this.config.kafkaPollTimeout,
       highWaterMark: this.config.consumerChannelBufferSize,
-      maxBytes: Number(process.env['EXP_MAX_BYTES'] ?? fetchDefaults.maxBytes),
-      ...(process.env['EXP_HWM'] ? { highWaterMark: Number(process.env['EXP_HWM']) } : {}),
+      maxBytes: fetchDefaults.maxBytes,
       ...(this.config.kafkaConsumerIncrementalRebalance
         ? {}
         : {
