@@ -2,7 +2,8 @@
 // Arguments: bootstrap topic messages [maxBytes highWaterMark maxWaitTime], the fetch options the
 // indexer uses by default unless given. Prints one JSON line with its timings and resource use.
 import { Consumer } from '@platformatic/kafka';
-import { fetchDefaults } from '../src/kafka/consumer.js';
+import { fetchDefaults, readAheadBytes } from '../src/kafka/consumer.js';
+import { readAhead } from '../src/kafka/read-ahead.js';
 
 const [bootstrap = '', topic = '', expected = '0', ...fetch] = process.argv.slice(2);
 const [
@@ -23,10 +24,12 @@ const stream = await consumer.consume({
   highWaterMark,
   maxWaitTime,
 });
+// Read the way the indexer reads: ahead by bytes as well as by count.
+const read = readAhead<{ value: Buffer }>(stream, { bytes: readAheadBytes, messages: highWaterMark });
 let messages = 0;
 let bytes = 0;
 let first = 0;
-for await (const message of stream) {
+for await (const message of read) {
   if (messages === 0) first = performance.now();
   messages += 1;
   bytes += message.value.length;

@@ -6,6 +6,7 @@ import type { CommitPosition } from '../pipeline/offsets.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
+import { readAhead } from './read-ahead.js';
 
 export interface ConsumedMessage {
   topic: string;
@@ -34,6 +35,12 @@ export interface ConsumerEvents {
  * per message and keep about 15 MiB less resident (docs/benchmarks.md).
  */
 export const fetchDefaults = { maxBytes: 2 * 1024 * 1024, highWaterMark: 10, maxWaitTime: 100 };
+
+/**
+ * Bytes of messages read ahead of the pipeline (besides CONSUMER_CHANNEL_BUFFER_SIZE messages):
+ * two fetches, so that one is on its way while the pipeline works through the other.
+ */
+export const readAheadBytes = 2 * fetchDefaults.maxBytes;
 
 export class KafkaConsumer {
   private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
@@ -93,7 +100,7 @@ export class KafkaConsumer {
       this.logger.error({ err: error }, 'consumer stream error');
     });
     this.stream = stream;
-    return stream;
+    return readAhead(stream, { bytes: readAheadBytes, messages: this.config.consumerChannelBufferSize });
   }
 
   /** A certificate, password or mechanism the broker refuses: say which and stop; a retry would not help. */

@@ -106,6 +106,13 @@ const idKey = Buffer.from('"_id":');
 const quote = 0x22;
 const closeBrace = 0x7d;
 
+/** Whether `value` holds `expected` at `at`; a loop, because Buffer.compare costs a native call per document. */
+function bytesAt(value: Buffer, at: number, expected: Buffer): boolean {
+  if (at + expected.length > value.length) return false;
+  for (let i = 0; i < expected.length; i += 1) if (value[at + i] !== expected[i]) return false;
+  return true;
+}
+
 /** The end of a JSON string's content that starts at `at` (its closing quote), or -1 if it has escapes or ends early. */
 function plainStringEnd(value: Buffer, at: number, end: number): number {
   for (let i = at; i < end; i += 1) {
@@ -123,7 +130,7 @@ function plainStringEnd(value: Buffer, at: number, end: number): number {
  */
 function arkimeAction(value: Buffer, start: number, end: number): ActionLine | undefined {
   const prefix = arkimeIndexAction.length;
-  if (end - start < prefix + 3 || value.compare(arkimeIndexAction, 0, prefix, start, start + prefix) !== 0) {
+  if (end - start < prefix + 3 || !bytesAt(value, start, arkimeIndexAction)) {
     return undefined;
   }
   const indexEnd = plainStringEnd(value, start + prefix, end);
@@ -135,7 +142,7 @@ function arkimeAction(value: Buffer, start: number, end: number): ActionLine | u
     return { action: 'index', index, id: undefined };
   if (value[at] !== 0x2c) return undefined;
   at += value[at + 1] === 0x20 ? 2 : 1;
-  if (value.compare(idKey, 0, idKey.length, at, at + idKey.length) !== 0) return undefined;
+  if (!bytesAt(value, at, idKey)) return undefined;
   at += idKey.length;
   if (value[at] === 0x20) at += 1;
   if (value[at] !== quote) return undefined;
