@@ -131,6 +131,7 @@ try {
       ...bulkerSettings[format],
     };
     settings[format] = { ELASTIC_INDEXER_INSTANCES: String(best.parallel), ...bulkerSettings[format] };
+    settings['defaults'] = defaultSettings;
 
     /** The indexer into a fresh null sink; its notes carry the sink's and the broker's CPU. */
     const intoNullSink = async (scenario: string, env: Record<string, string>): Promise<void> => {
@@ -277,14 +278,15 @@ try {
   };
   const resultsDir = new URL('../../bench/results/', import.meta.url);
   const docsDir = new URL('../../docs/', import.meta.url);
-  mkdirSync(resultsDir, { recursive: true });
-  mkdirSync(docsDir, { recursive: true });
-  const stamp = run.date.replaceAll(':', '-').slice(0, 19);
   const table = markdown(run);
-  writeFileSync(new URL(`${stamp}.json`, resultsDir), `${JSON.stringify(run, null, 2)}\n`);
-  writeFileSync(new URL(`${stamp}.md`, resultsDir), `${table}\n`);
-  // A partial run (a profiling run of some scenarios) leaves the published page alone.
+  // A partial run (a profiling run of some scenarios) is printed only: results and the page are
+  // for complete runs.
   if (values.scenarios === defaultScenarios) {
+    mkdirSync(resultsDir, { recursive: true });
+    mkdirSync(docsDir, { recursive: true });
+    const stamp = run.date.replaceAll(':', '-').slice(0, 19);
+    writeFileSync(new URL(`${stamp}.json`, resultsDir), `${JSON.stringify(run, null, 2)}\n`);
+    writeFileSync(new URL(`${stamp}.md`, resultsDir), `${table}\n`);
     writeFileSync(new URL('throughput.svg', docsDir), chart(run));
     const page = readFileSync(new URL('benchmarks.md', docsDir), 'utf8');
     const [start, end] = ['<!-- bench:start -->', '<!-- bench:end -->'];
