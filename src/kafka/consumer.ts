@@ -37,10 +37,12 @@ export interface ConsumerEvents {
 export const fetchDefaults = { maxBytes: 2 * 1024 * 1024, highWaterMark: 10, maxWaitTime: 100 };
 
 /**
- * Bytes of messages read ahead of the pipeline (besides CONSUMER_CHANNEL_BUFFER_SIZE messages):
- * two fetches, so that one is on its way while the pipeline works through the other.
+ * Bytes of messages read ahead of the pipeline (and at least CONSUMER_CHANNEL_BUFFER_SIZE
+ * messages): one fetch. Fetching resumes when half of it is left, so the next fetch travels while
+ * the pipeline works through that half; more would only keep more messages alive (and promoted
+ * into V8's old generation) without less waiting.
  */
-export const readAheadBytes = 2 * fetchDefaults.maxBytes;
+export const readAheadBytes = fetchDefaults.maxBytes;
 
 export class KafkaConsumer {
   private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
