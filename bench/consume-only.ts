@@ -1,8 +1,16 @@
 // The Kafka limit: the indexer's own Kafka client reading the topic and doing nothing else.
-// Arguments: bootstrap topic messages. Prints one JSON line with its timings and resource use.
+// Arguments: bootstrap topic messages [maxBytes highWaterMark maxWaitTime], the fetch options the
+// indexer uses by default unless given. Prints one JSON line with its timings and resource use.
 import { Consumer } from '@platformatic/kafka';
+import { fetchDefaults, readAheadBytes } from '../src/kafka/consumer.js';
+import { readAhead } from '../src/kafka/read-ahead.js';
 
-const [bootstrap = '', topic = '', expected = '0'] = process.argv.slice(2);
+const [bootstrap = '', topic = '', expected = '0', ...fetch] = process.argv.slice(2);
+const [
+  maxBytes = fetchDefaults.maxBytes,
+  highWaterMark = fetchDefaults.highWaterMark,
+  maxWaitTime = fetchDefaults.maxWaitTime,
+] = fetch.map(Number);
 const consumer = new Consumer({
   clientId: 'bench-consume-only',
   groupId: `bench-${Date.now()}`,
@@ -12,12 +20,16 @@ const stream = await consumer.consume({
   topics: [topic],
   mode: 'earliest',
   autocommit: false,
-  highWaterMark: 10,
+  maxBytes,
+  highWaterMark,
+  maxWaitTime,
 });
+// Read the way the indexer reads: ahead by bytes as well as by count.
+const read = readAhead<{ value: Buffer }>(stream, { bytes: readAheadBytes, messages: highWaterMark });
 let messages = 0;
 let bytes = 0;
 let first = 0;
-for await (const message of stream) {
+for await (const message of read) {
   if (messages === 0) first = performance.now();
   messages += 1;
   bytes += message.value.length;

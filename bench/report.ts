@@ -32,11 +32,11 @@ export function markdown(run: BenchRun): string {
   const lines = [
     `Run of ${run.date}: ${run.documents.toLocaleString('en')} documents per format, median of ${run.repeats} runs.`,
     '',
-    '| format | indexer into null sink ÷ Kafka limit | end to end ÷ search limit |',
-    '| --- | --- | --- |',
+    '| format | indexer into null sink ÷ Kafka limit | end to end ÷ search limit | null sink, default settings ÷ Kafka limit | peak RSS, default settings, full speed |',
+    '| --- | --- | --- | --- | --- |',
     ...formats.map(
       (f) =>
-        `| ${f} | ${ratio(find(run, f, 'indexer-null'), find(run, f, 'kafka-limit'))} | ${ratio(find(run, f, 'end-to-end'), find(run, f, 'search-limit'))} |`,
+        `| ${f} | ${ratio(find(run, f, 'indexer-null'), find(run, f, 'kafka-limit'))} | ${ratio(find(run, f, 'end-to-end'), find(run, f, 'search-limit'))} | ${ratio(find(run, f, 'indexer-null-defaults'), find(run, f, 'kafka-limit'))} | ${find(run, f, 'indexer-null-defaults')?.peakRssMiB ?? 'n/a'} MiB |`,
     ),
     '',
     '| format | scenario | docs/s | MB/s | CPU s per 100k docs | peak RSS MiB | notes |',
@@ -46,6 +46,18 @@ export function markdown(run: BenchRun): string {
         `| ${r.format} | ${r.scenario} | ${r.docsPerSecond.toLocaleString('en')} | ${r.mbPerSecond} | ${r.cpuSecondsPer100k} | ${r.peakRssMiB} | ${r.notes ?? ''} |`,
     ),
   ];
+  const listed = (env: Record<string, string> | undefined): string =>
+    Object.entries(env ?? {})
+      .map(([name, value]) => `${name}=${value}`)
+      .join(', ');
+  lines.push(
+    '',
+    "Settings of each row: `kafka-limit` is the indexer's Kafka client with its fetch options, reading ahead as the indexer does; `search-limit` is a loader with requests of 10 MB; " +
+      formats
+        .map((f) => `\`indexer-null\` and \`end-to-end\` for ${f}: ${listed(run.settings[f])}`)
+        .join('; ') +
+      `; \`indexer-null-defaults\`: every setting at its default (1 request in flight, 100 messages and 10 MB per request, MAX_BUFFERED_BYTES 64 MiB) but ${listed(run.settings['defaults'])}, so that the run's last partial batch does not wait 10 s. Notes: CPU of the null sink and of the Kafka broker, which share the machine's cores.`,
+  );
   if (run.latency) {
     lines.push(
       '',

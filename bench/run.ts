@@ -2,6 +2,8 @@
 // the search limit, the indexer into a null sink, the indexer end to end — for the bulk and bulk1
 // formats, each repeated and reported as the median; then the produce→searchable latency.
 // Options: --documents N (default 1,000,000) --repeats N (default 3) --formats bulk,bulk1
+// --scenarios kafka-limit,search-limit,indexer-null,indexer-null-defaults,end-to-end (default all;
+// without search-limit and end-to-end no search server is started, for quick profiling runs)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -10,17 +12,22 @@ import { sessions3TemplatePath } from '../test/helpers/arkime.js';
 import { createTopic } from '../test/helpers/kafka.js';
 import { LocalStack } from '../test/stack/stack.js';
 import { measureLatency } from './latency.js';
+import { cpuSeconds, pidListeningOn } from './proc.js';
 import { chart, markdown, median, type BenchRun } from './report.js';
 import { measurement, runIndexer, runScript, startNullSink, type Measurement } from './scenarios.js';
 import { produceWorkload, Workload, type Format } from './workload.js';
 
+const defaultScenarios = 'kafka-limit,search-limit,indexer-null,indexer-null-defaults,end-to-end';
 const { values } = parseArgs({
   options: {
     documents: { type: 'string', default: '1000000' },
     repeats: { type: 'string', default: '3' },
     formats: { type: 'string', default: 'bulk,bulk1' },
+    scenarios: { type: 'string', default: defaultScenarios },
   },
 });
+const scenarios = new Set(values.scenarios.split(','));
+const needsSearch = scenarios.has('search-limit') || scenarios.has('end-to-end');
 const documents = Number(values.documents);
 const repeats = Number(values.repeats);
 const formats = values.formats.split(',') as Format[];
@@ -35,6 +42,10 @@ const bulkerSettings: Record<Format, Record<string, string>> = {
   bulk: { BULKER_FLUSH_INTERVAL: '100ms' },
   bulk1: { BULKER_MAX_MESSAGES: '10000', BULKER_FLUSH_INTERVAL: '100ms' },
 };
+// The indexer-null-defaults row: every setting at its default (one request in flight, 100
+// messages per request, MAX_BUFFERED_BYTES 64 MiB), but for the flush interval, so that the run's
+// last partial batch does not wait 10 s; at full speed batches fill long before it matters.
+const defaultSettings: Record<string, string> = { BULKER_FLUSH_INTERVAL: '100ms' };
 
 async function http(method: 'PUT' | 'DELETE', url: string, body?: string): Promise<void> {
   const response = await request(url, {
@@ -44,16 +55,25 @@ async function http(method: 'PUT' | 'DELETE', url: string, body?: string): Promi
   await response.body.text();
 }
 
-const stack = await LocalStack.start({ components: ['kafka', 'elasticsearch'], log: (l) => log(l) });
+const stack = await LocalStack.start({
+  components: needsSearch ? ['kafka', 'elasticsearch'] : ['kafka'],
+  log: (l) => log(l),
+});
 try {
   const kafka = stack.endpoints.kafka?.bootstrap ?? '';
   const search = stack.endpoints.elasticsearch?.url ?? '';
-  await http(
-    'PUT',
-    `${search}/_index_template/arkime_sessions3`,
-    readFileSync(sessions3TemplatePath, 'utf8'),
-  );
-  const clean = (): Promise<void> => http('DELETE', `${search}/arkime_sessions3-*`);
+  if (needsSearch) {
+    await http(
+      'PUT',
+      `${search}/_index_template/arkime_sessions3`,
+      readFileSync(sessions3TemplatePath, 'utf8'),
+    );
+  }
+  const clean = (): Promise<void> =>
+    needsSearch ? http('DELETE', `${search}/arkime_sessions3-*`) : Promise.resolve();
+  // The broker shares the machine's cores with the indexer: its CPU is reported beside the null sink's.
+  const brokerPid = pidListeningOn(Number(kafka.split(':').at(-1)));
+  const cpuOf = (pid: number | undefined): number => (pid === undefined ? 0 : cpuSeconds(pid));
   const results: Measurement[] = [];
   const settings: BenchRun['settings'] = {};
 
@@ -77,8 +97,8 @@ try {
     };
 
     // The search limit first: its best parallelism is then the indexer's ELASTIC_INDEXER_INSTANCES.
-    let best = { parallel: 1, docsPerSecond: 0 };
-    for (const parallel of [1, 2, 4]) {
+    let best = { parallel: 4, docsPerSecond: 0 };
+    for (const parallel of scenarios.has('search-limit') ? [1, 2, 4] : []) {
       await clean();
       const r = await runScript('./direct-bulk.js', [
         search,
@@ -111,27 +131,39 @@ try {
       ...bulkerSettings[format],
     };
     settings[format] = { ELASTIC_INDEXER_INSTANCES: String(best.parallel), ...bulkerSettings[format] };
+    settings['defaults'] = defaultSettings;
 
-    for (let repeat = 0; repeat < repeats; repeat += 1) {
-      const consumed = await runScript('./consume-only.js', [kafka, topic, String(messages)]);
-      add(
-        measurement(
-          { ...base, scenario: 'kafka-limit', seconds: consumed['seconds'] ?? 1 },
-          consumed['cpuSeconds'] ?? 0,
-          consumed['peakRssBytes'] ?? 0,
-        ),
-      );
-
+    /** The indexer into a fresh null sink; its notes carry the sink's and the broker's CPU. */
+    const intoNullSink = async (scenario: string, env: Record<string, string>): Promise<void> => {
       const sink = await startNullSink();
       try {
+        const [sinkBefore, brokerBefore] = [cpuOf(sink.pid), cpuOf(brokerPid)];
         const run = await runIndexer(
-          { ...indexerEnv, KAFKA_CONSUMER_GROUP_NAME: `bench-null-${Date.now()}`, ELASTIC_SERVICE: sink.url },
+          {
+            KAFKA_CONSUMER_BROKERS: kafka,
+            KAFKA_CONSUMER_TOPIC: topic,
+            ...env,
+            KAFKA_CONSUMER_GROUP_NAME: `bench-null-${Date.now()}`,
+            ELASTIC_SERVICE: sink.url,
+          },
           documents,
           1_800_000,
         );
+        const per100k = (cpu: number): string => ((cpu / documents) * 100_000).toFixed(2);
+        log(
+          `${format} ${scenario} peaks, MiB: ${Object.entries(run.memory)
+            .map(([name, bytes]) => `${name.replace(/^nodejs_|_bytes$/g, '')} ${Math.round(bytes / 2 ** 20)}`)
+            .join(', ')}`,
+        );
         add(
           measurement(
-            { ...base, scenario: 'indexer-null', seconds: run.seconds, timeline: run.timeline },
+            {
+              ...base,
+              scenario,
+              seconds: run.seconds,
+              timeline: run.timeline,
+              notes: `null sink ${per100k(cpuOf(sink.pid) - sinkBefore)}, broker ${per100k(cpuOf(brokerPid) - brokerBefore)} CPU s/100k`,
+            },
             run.cpu,
             run.rss,
           ),
@@ -139,22 +171,48 @@ try {
       } finally {
         sink.stop();
       }
+    };
 
-      await clean();
-      const run = await runIndexer(
-        { ...indexerEnv, KAFKA_CONSUMER_GROUP_NAME: `bench-e2e-${Date.now()}`, ELASTIC_SERVICE: search },
-        documents,
-        3_600_000,
-      );
-      add(
-        measurement(
-          { ...base, scenario: 'end-to-end', seconds: run.seconds, timeline: run.timeline },
-          run.cpu,
-          run.rss,
-        ),
-      );
+    for (let repeat = 0; repeat < repeats; repeat += 1) {
+      if (scenarios.has('kafka-limit')) {
+        const brokerBefore = cpuOf(brokerPid);
+        const consumed = await runScript('./consume-only.js', [kafka, topic, String(messages)]);
+        const brokerCpu = ((cpuOf(brokerPid) - brokerBefore) / documents) * 100_000;
+        add(
+          measurement(
+            {
+              ...base,
+              scenario: 'kafka-limit',
+              seconds: consumed['seconds'] ?? 1,
+              notes: `broker ${brokerCpu.toFixed(2)} CPU s/100k`,
+            },
+            consumed['cpuSeconds'] ?? 0,
+            consumed['peakRssBytes'] ?? 0,
+          ),
+        );
+      }
 
-      if (repeat > 0) {
+      if (scenarios.has('indexer-null')) await intoNullSink('indexer-null', indexerEnv);
+      if (scenarios.has('indexer-null-defaults'))
+        await intoNullSink('indexer-null-defaults', defaultSettings);
+
+      if (scenarios.has('end-to-end')) {
+        await clean();
+        const run = await runIndexer(
+          { ...indexerEnv, KAFKA_CONSUMER_GROUP_NAME: `bench-e2e-${Date.now()}`, ELASTIC_SERVICE: search },
+          documents,
+          3_600_000,
+        );
+        add(
+          measurement(
+            { ...base, scenario: 'end-to-end', seconds: run.seconds, timeline: run.timeline },
+            run.cpu,
+            run.rss,
+          ),
+        );
+      }
+
+      if (repeat > 0 && scenarios.has('search-limit')) {
         await clean();
         const r = await runScript('./direct-bulk.js', [
           search,
@@ -178,7 +236,13 @@ try {
       }
     }
     await clean();
-    for (const scenario of ['kafka-limit', 'search-limit', 'indexer-null', 'end-to-end']) {
+    for (const scenario of [
+      'kafka-limit',
+      'search-limit',
+      'indexer-null',
+      'indexer-null-defaults',
+      'end-to-end',
+    ]) {
       const measured = runs[scenario];
       if (measured && measured.length > 0) results.push(median(measured, (m) => m.docsPerSecond));
     }
@@ -214,19 +278,23 @@ try {
   };
   const resultsDir = new URL('../../bench/results/', import.meta.url);
   const docsDir = new URL('../../docs/', import.meta.url);
-  mkdirSync(resultsDir, { recursive: true });
-  mkdirSync(docsDir, { recursive: true });
-  const stamp = run.date.replaceAll(':', '-').slice(0, 19);
   const table = markdown(run);
-  writeFileSync(new URL(`${stamp}.json`, resultsDir), `${JSON.stringify(run, null, 2)}\n`);
-  writeFileSync(new URL(`${stamp}.md`, resultsDir), `${table}\n`);
-  writeFileSync(new URL('throughput.svg', docsDir), chart(run));
-  const page = readFileSync(new URL('benchmarks.md', docsDir), 'utf8');
-  const [start, end] = ['<!-- bench:start -->', '<!-- bench:end -->'];
-  writeFileSync(
-    new URL('benchmarks.md', docsDir),
-    `${page.slice(0, page.indexOf(start) + start.length)}\n${table}\n\n![Documents per second over time](throughput.svg)\n${page.slice(page.indexOf(end))}`,
-  );
+  // A partial run (a profiling run of some scenarios) is printed only: results and the page are
+  // for complete runs.
+  if (values.scenarios === defaultScenarios) {
+    mkdirSync(resultsDir, { recursive: true });
+    mkdirSync(docsDir, { recursive: true });
+    const stamp = run.date.replaceAll(':', '-').slice(0, 19);
+    writeFileSync(new URL(`${stamp}.json`, resultsDir), `${JSON.stringify(run, null, 2)}\n`);
+    writeFileSync(new URL(`${stamp}.md`, resultsDir), `${table}\n`);
+    writeFileSync(new URL('throughput.svg', docsDir), chart(run));
+    const page = readFileSync(new URL('benchmarks.md', docsDir), 'utf8');
+    const [start, end] = ['<!-- bench:start -->', '<!-- bench:end -->'];
+    writeFileSync(
+      new URL('benchmarks.md', docsDir),
+      `${page.slice(0, page.indexOf(start) + start.length)}\n${table}\n\n![Documents per second over time](throughput.svg)\n${page.slice(page.indexOf(end))}`,
+    );
+  }
   console.log(table);
 } finally {
   await stack.stop();

@@ -49,17 +49,20 @@ export async function runScript(script: string, args: string[]): Promise<Record<
   return JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
 }
 
-export async function startNullSink(): Promise<{ url: string; stop: () => void }> {
+export async function startNullSink(): Promise<{ url: string; pid: number; stop: () => void }> {
   const child = spawn(process.execPath, [dist('./null-sink.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   const { port } = JSON.parse(chunk.toString()) as { port: number };
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid ?? -1, stop: () => child.kill('SIGTERM') };
 }
 
-async function metric(port: number, name: string): Promise<number> {
+/** The indexer's metrics, read once: every value the benchmark needs comes from one scrape. */
+async function scrape(port: number): Promise<(name: string) => number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? 0 : Number(line.split(' ')[1]);
+  return (name) => {
+    const at = text.indexOf(`\n${name} `);
+    return at === -1 ? 0 : Number.parseFloat(text.slice(at + name.length + 2, text.indexOf('\n', at + 1)));
+  };
 }
 
 /**
@@ -70,7 +73,13 @@ export async function runIndexer(
   env: Record<string, string>,
   documents: number,
   timeoutMs: number,
-): Promise<{ seconds: number; cpu: number; rss: number; timeline: [number, number][] }> {
+): Promise<{
+  seconds: number;
+  cpu: number;
+  rss: number;
+  timeline: [number, number][];
+  memory: Record<string, number>;
+}> {
   const port = await freePort();
   // BENCH_PROFILE_DIR: write a V8 CPU profile of the indexer there (node --cpu-prof).
   const profile = process.env['BENCH_PROFILE_DIR'];
@@ -84,14 +93,22 @@ export async function runIndexer(
   const deadline = Date.now() + timeoutMs;
   let first = 0;
   const timeline: [number, number][] = [];
+  // What the resident memory is made of, at its worst: V8's heap and the buffers outside it.
+  const memory: Record<string, number> = {
+    nodejs_heap_size_total_bytes: 0,
+    nodejs_heap_size_used_bytes: 0,
+    nodejs_external_memory_bytes: 0,
+  };
   try {
     for (;;) {
       if (Date.now() > deadline) throw new Error(`the indexer did not finish ${documents} documents in time`);
       await sleep(250);
-      const consumed = await metric(port, `${prefix}msgs_consumed_total`).catch(() => 0);
+      const metric = await scrape(port).catch(() => () => 0);
+      const consumed = metric(`${prefix}msgs_consumed_total`);
       if (consumed > 0 && first === 0) first = performance.now();
       if (first === 0) continue;
-      const indexed = await metric(port, `${prefix}indexed_documents_total`);
+      const indexed = metric(`${prefix}indexed_documents_total`);
+      for (const name of Object.keys(memory)) memory[name] = Math.max(memory[name] ?? 0, metric(name));
       timeline.push([Number(((performance.now() - first) / 1000).toFixed(2)), indexed]);
       if (indexed >= documents) break;
     }
@@ -100,6 +117,7 @@ export async function runIndexer(
       cpu: cpuSeconds(pid),
       rss: peakRssBytes(pid),
       timeline,
+      memory,
     };
   } finally {
     child.kill('SIGTERM');

@@ -57,6 +57,14 @@ function bytesOf(p: PendingItem): Buffer {
   return p.entry.parsed.body.subarray(p.item.start, p.item.end);
 }
 
+function bytesIn(items: PendingItem[]): number {
+  return items.reduce((sum, p) => sum + p.item.end - p.item.start, 0);
+}
+
+function pendingGroup(items: PendingItem[]): Group {
+  return { items: () => items, count: items.length, bytes: bytesIn(items), body: items.map(bytesOf) };
+}
+
 function failure(
   p: PendingItem,
   reason: string,
@@ -98,27 +106,42 @@ async function attempt(
   }
 }
 
+/**
+ * A group of documents to send: its items, and (for a batch's first request) the bytes already
+ * joined. A batch's items are listed only if its first answer is not all-success: on the happy
+ * path nothing per document is built or walked.
+ */
+interface Group {
+  items: () => PendingItem[];
+  count: number;
+  bytes: number;
+  body: Buffer[];
+}
+
 /** Sends one group of documents until each is indexed, failed for good, or the group must be split. */
 async function sendGroup(
   deps: IndexerDeps,
-  group: PendingItem[],
-  firstBody: Buffer[] | undefined,
+  group: Group,
   signal: AbortSignal,
 ): Promise<GroupResult | 'abandoned'> {
   const result: GroupResult = { failures: [], splits: [], indexed: 0, indexedBytes: 0 };
-  let pending = group;
-  let body = firstBody ?? group.map(bytesOf);
+  let pending: PendingItem[] | undefined;
+  let count = group.count;
+  let body = group.body;
   const started = Date.now();
   let unavailable = false;
-  for (let tries = 1; pending.length > 0; tries += 1) {
+  for (let tries = 1; count > 0; tries += 1) {
     if (signal.aborted) return 'abandoned';
-    const outcome = await attempt(deps, body, pending.length, signal);
+    const outcome = await attempt(deps, body, count, signal);
+    if (outcome.kind === 'all_ok') {
+      result.indexed += count;
+      result.indexedBytes += pending === undefined ? group.bytes : bytesIn(pending);
+      break;
+    }
+    pending ??= group.items();
     let again: PendingItem[] = [];
     let why = '';
-    if (outcome.kind === 'all_ok') {
-      result.indexed += pending.length;
-      result.indexedBytes += pending.reduce((sum, p) => sum + p.item.end - p.item.start, 0);
-    } else if (outcome.kind === 'request_failed') {
+    if (outcome.kind === 'request_failed') {
       why = `${outcome.type} (${outcome.status}): ${outcome.detail.slice(0, 300)}`;
       if (outcome.action === 'retry') {
         again = pending;
@@ -132,7 +155,7 @@ async function sendGroup(
         );
     } else {
       outcome.items.forEach((item, i) => {
-        const p = pending[i] as PendingItem;
+        const p = (pending as PendingItem[])[i] as PendingItem;
         if (item.kind === 'ok') {
           result.indexed += 1;
           result.indexedBytes += p.item.end - p.item.start;
@@ -165,6 +188,7 @@ async function sendGroup(
       return 'abandoned';
     }
     pending = again;
+    count = again.length;
     body = again.map(bytesOf);
   }
   if (unavailable) deps.onUnavailable(false, '');
@@ -188,19 +212,23 @@ export async function indexBatch(
       source: message,
     })),
   );
-  const all = entries.flatMap((entry) => entry.parsed.items.map((item) => ({ entry, item })));
-  // The first request is the messages' own bytes, joined; later ones are cut from them.
-  const groups: { items: PendingItem[]; body?: Buffer[] }[] = [
-    { items: all, body: entries.map((e) => e.parsed.body).filter((b) => b.length > 0) },
+  // The first request is the messages' own bytes, joined; later ones (resends, halves) are cut from them.
+  const groups: Group[] = [
+    {
+      items: () => entries.flatMap((entry) => entry.parsed.items.map((item) => ({ entry, item }))),
+      count: entries.reduce((sum, e) => sum + e.parsed.items.length, 0),
+      bytes: entries.reduce((sum, e) => sum + e.parsed.body.length, 0),
+      body: entries.map((e) => e.parsed.body).filter((b) => b.length > 0),
+    },
   ];
   let indexed = 0;
   let indexedBytes = 0;
   for (let group = groups.shift(); group !== undefined; group = groups.shift()) {
-    if (group.items.length === 0) continue;
-    const result = await sendGroup(deps, group.items, group.body, signal);
+    if (group.count === 0) continue;
+    const result = await sendGroup(deps, group, signal);
     if (result === 'abandoned') return 'abandoned';
     failures.push(...result.failures);
-    groups.push(...result.splits.map((items) => ({ items })));
+    groups.push(...result.splits.map(pendingGroup));
     indexed += result.indexed;
     indexedBytes += result.indexedBytes;
   }

@@ -9,9 +9,10 @@ interface Pending {
 }
 
 class PartitionOffsets {
+  // Offsets not yet committable, in the order received, which is ascending: a completed offset
+  // is found by binary search (no map entry per message to build and delete).
   private readonly queue: Pending[] = [];
   private head = 0;
-  private readonly byOffset = new Map<bigint, Pending>();
   /** Next offset to read once everything before it is done; undefined until a message completes. */
   next: bigint | undefined;
   committed: bigint | undefined;
@@ -24,17 +25,14 @@ class PartitionOffsets {
     // second too would leave a pending entry that never completes and stall the partition.
     if (this.highestReceived !== undefined && offset <= this.highestReceived) return false;
     this.highestReceived = offset;
-    const pending = { offset, done: false };
-    this.queue.push(pending);
-    this.byOffset.set(offset, pending);
+    this.queue.push({ offset, done: false });
     return true;
   }
 
   completed(offset: bigint): void {
-    const pending = this.byOffset.get(offset);
+    const pending = this.find(offset);
     if (pending === undefined) return; // from before a revocation: no longer ours to commit
     pending.done = true;
-    this.byOffset.delete(offset);
     while (this.head < this.queue.length && (this.queue[this.head] as Pending).done) {
       this.next = (this.queue[this.head] as Pending).offset + 1n;
       this.head += 1;
@@ -43,6 +41,18 @@ class PartitionOffsets {
       this.queue.splice(0, this.head);
       this.head = 0;
     }
+  }
+
+  private find(offset: bigint): Pending | undefined {
+    let [low, high] = [this.head, this.queue.length - 1];
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const pending = this.queue[middle] as Pending;
+      if (pending.offset === offset) return pending;
+      if (pending.offset < offset) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
   }
 }
 

@@ -2,6 +2,7 @@
 // committed once their messages are done. Reading from Kafka stops while all N indexers are busy
 // or while MAX_BUFFERED_BYTES of messages are taken and not done, so memory stays flat however
 // long the search cluster is away; it resumes by itself.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumedMessage } from '../kafka/consumer.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -44,6 +45,9 @@ export class Pipeline {
 
   constructor(private readonly deps: PipelineDeps) {
     this.bulker = new Bulker(deps.limits);
+    // Every request and retry wait in flight listens on this signal, one listener each, removed
+    // when it ends: more than Node's default of 10 at once is normal under per-item retries.
+    setMaxListeners(0, this.abandon.signal);
   }
 
   /** Runs until `stop()`; then sends what is pending, waits for every bulk (or abandons it), and commits. */
@@ -139,7 +143,7 @@ export class Pipeline {
 
   private async accept(message: ConsumedMessage): Promise<void> {
     const size = message.value?.length ?? 0;
-    await this.makeRoom();
+    if (this.bufferedBytes >= this.deps.maxBufferedBytes) await this.makeRoom(); // no await per message
     // Stopped while waiting for room: leave the message untouched (uncommitted), it is read again.
     if (this.stopping) return;
     // The client rewinds every owned partition to its last commit when the assignment changes:
