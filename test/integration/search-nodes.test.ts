@@ -161,6 +161,13 @@ describe('search nodes: discovery, a node lost mid-stream, gzip', () => {
         }
       })();
       await indexer.waitFor('the stream under way', async () => (await indexed()) >= 60);
+      // The replica must be in sync before a node goes: a primary whose replica is still
+      // initializing has no copy to promote, and its index stays red until the node is back.
+      const health = (await call(
+        'GET',
+        `${stay.url}/_cluster/health/${prefix}-*?wait_for_status=green&timeout=30s`,
+      )) as { status: string };
+      assert.equal(health.status, 'green', 'the index and its replica allocated before the stop');
       await lose.stop();
       await stream;
       await produce(bootstrap, topic, duringOutage, 2);
