@@ -496,7 +496,8 @@ export const schema = {
     type: integer(1),
     default: '10',
     group: 'buffers',
-    description: 'Kafka messages fetched ahead of the bulker',
+    description:
+      'Kafka messages read ahead of the bulker; the read-ahead is this many messages or one 2 MiB fetch, whichever is more',
   }),
   errorChannelBufferSize: setting({
     env: 'ERROR_CHANNEL_BUFFER_SIZE',
