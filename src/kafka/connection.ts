@@ -5,6 +5,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from '@platformatic/kafka';
+import { readProblem } from '../config/files.js';
 import type { Config } from '../config/schema.js';
 
 export type KafkaTlsConfig = Pick<
@@ -68,14 +69,6 @@ function pairingErrors(config: KafkaSecurityConfig): string[] {
     }
   }
   return errors;
-}
-
-function readProblem(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a directory';
-  return code ?? 'unreadable';
 }
 
 /** Reads one file, or records why not under the variable that names it. */

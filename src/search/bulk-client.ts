@@ -12,7 +12,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { NodeDiscovery, nodesInfoPath } from './discovery.js';
 import { defaultTimings, NodePool, type NodeEvent, type SearchNodeState } from './node-pool.js';
 import { nodeReporter } from './node-report.js';
-import { searchSecurity, type SearchSecurity } from './connection.js';
+import { searchSecurity, type SearchConnectionConfig, type SearchSecurity } from './connection.js';
 import { nodeUrls } from './nodes.js';
 
 export interface BulkReply {
@@ -34,28 +34,20 @@ export class TransportError extends Error {
   }
 }
 
-export type SearchClientConfig = Pick<
-  Config,
-  | 'elasticService'
-  | 'elasticServicePort'
-  | 'elasticUseHttps'
-  | 'elasticCloudId'
-  | 'elasticSslCaLocation'
-  | 'elasticUsername'
-  | 'elasticPassword'
-  | 'elasticApiKey'
-  | 'elasticServiceToken'
-  | 'elasticClientBulkTimeout'
-  | 'elasticClientCompressRequests'
-  | 'elasticClientDiscoverNodes'
-  | 'elasticClientDiscoverInterval'
-  | 'elasticClientMaxDeadPercentage'
-  | 'bulkerFlushInterval'
-  | 'elasticTransportDialTimeout'
-  | 'elasticTransportDialKeepAlive'
-  | 'elasticTransportMaxConnsPerHost'
-  | 'elasticTransportIdleConnTimeout'
->;
+export type SearchClientConfig = SearchConnectionConfig &
+  Pick<
+    Config,
+    | 'elasticClientBulkTimeout'
+    | 'elasticClientCompressRequests'
+    | 'elasticClientDiscoverNodes'
+    | 'elasticClientDiscoverInterval'
+    | 'elasticClientMaxDeadPercentage'
+    | 'bulkerFlushInterval'
+    | 'elasticTransportDialTimeout'
+    | 'elasticTransportDialKeepAlive'
+    | 'elasticTransportMaxConnsPerHost'
+    | 'elasticTransportIdleConnTimeout'
+  >;
 
 export interface SearchClientTelemetry {
   logger: Logger;

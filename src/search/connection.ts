@@ -4,6 +4,7 @@
 // before the first connection, one line each naming the variable, never showing a secret.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readProblem } from '../config/files.js';
 import type { Config } from '../config/schema.js';
 import {
   authorization,
@@ -30,14 +31,6 @@ export type SearchConnectionConfig = Pick<
 /** A search TLS or credential setting that cannot work; the message names the variables at fault. */
 export class SearchSecurityError extends Error {
   readonly code = 'AKI_SEARCH_SECURITY';
-}
-
-function readProblem(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a directory';
-  return code ?? 'unreadable';
 }
 
 /** The CA file's certificates, or the reason they cannot be used. */
