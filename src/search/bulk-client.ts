@@ -89,11 +89,12 @@ function createPool(origin: string, config: SearchClientConfig, tls: SearchSecur
 }
 
 /**
- * Large message buffers (bulk format, ~500 KB) are written as they are, without a copy; runs of
- * small ones (bulk1, one document each) are joined into ~1 MB chunks, because thousands of
- * socket writes per request cost more than one copy.
+ * Large parts (bulk-format messages, ~500 KB each) are written as they are, without a copy; runs
+ * of small ones (bulk1, one document each) are joined into chunks of up to `chunk` bytes,
+ * because thousands of socket writes per request cost more than one copy. Joining the large
+ * ones too cost 3-5% of the indexer's CPU and a second copy of every request in flight.
  */
-function coalesce(parts: Buffer[], chunk = 1 << 20): Buffer[] {
+export function coalesce(parts: Buffer[], small = 64 * 1024, chunk = 1 << 20): Buffer[] {
   if (parts.length <= 16) return parts;
   const out: Buffer[] = [];
   let run: Buffer[] = [];
@@ -104,6 +105,11 @@ function coalesce(parts: Buffer[], chunk = 1 << 20): Buffer[] {
     runBytes = 0;
   };
   for (const part of parts) {
+    if (part.length >= small) {
+      flush();
+      out.push(part);
+      continue;
+    }
     if (runBytes + part.length > chunk) flush();
     run.push(part);
     runBytes += part.length;

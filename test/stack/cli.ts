@@ -32,7 +32,10 @@ async function main(argv: string[]): Promise<number> {
     if (verb === 'up') {
       console.log(JSON.stringify(stack.endpoints, null, 2));
       log('ready; press Ctrl-C to stop');
-      return await stopOnSignal;
+      // The servers' handles are unreferenced (a finished `run` must not wait on them): hold the
+      // event loop open until a signal, or the process would exit, and stop the stack, right here.
+      const keepAlive = setInterval(() => undefined, 60_000);
+      return await stopOnSignal.finally(() => clearInterval(keepAlive));
     }
     const [command, ...args] = separator === -1 ? [] : rest.slice(separator + 1);
     if (command === undefined) throw new Error('run needs a command after --');
