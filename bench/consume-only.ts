@@ -2,7 +2,7 @@
 // Arguments: bootstrap topic messages [maxBytes highWaterMark maxWaitTime], the fetch options the
 // indexer uses by default unless given. Prints one JSON line with its timings and resource use.
 import { Consumer } from '@platformatic/kafka';
-import { fetchDefaults, readAheadBytes } from '../src/kafka/consumer.js';
+import { consumedMessage, fetchDefaults, readAheadBytes } from '../src/kafka/consumer.js';
 import { readAhead } from '../src/kafka/read-ahead.js';
 
 const [bootstrap = '', topic = '', expected = '0', ...fetch] = process.argv.slice(2);
@@ -25,15 +25,17 @@ const stream = await consumer.consume({
   maxWaitTime,
 });
 // Read the way the indexer reads: ahead by bytes as well as by count.
-const read = readAhead<{ value: Buffer }>(stream, { bytes: readAheadBytes, messages: highWaterMark });
+const read = readAhead(stream, { bytes: readAheadBytes, messages: highWaterMark }, consumedMessage);
 let messages = 0;
 let bytes = 0;
 let first = 0;
-for await (const message of read) {
+reading: for await (const chunk of read) {
   if (messages === 0) first = performance.now();
-  messages += 1;
-  bytes += message.value.length;
-  if (messages >= Number(expected)) break;
+  for (const message of chunk) {
+    messages += 1;
+    bytes += message.value.length;
+    if (messages >= Number(expected)) break reading;
+  }
 }
 const seconds = (performance.now() - first) / 1000;
 const usage = process.resourceUsage();

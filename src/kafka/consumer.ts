@@ -1,6 +1,6 @@
 // The consumer side of Kafka: joins the group, hands out messages, commits what the pipeline
 // says is done. Offsets are never committed automatically.
-import { Consumer, type MessagesStream } from '@platformatic/kafka';
+import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Config } from '../config/schema.js';
 import type { CommitPosition } from '../pipeline/offsets.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -90,8 +90,8 @@ export class KafkaConsumer {
     });
   }
 
-  /** Joins the group; messages come from the returned iterable, in order within each partition. */
-  async start(): Promise<AsyncIterable<ConsumedMessage>> {
+  /** Joins the group; messages come from the returned iterable in chunks, in order within each partition. */
+  async start(): Promise<AsyncIterable<ConsumedMessage[]>> {
     const consuming = this.consumer.consume({
       topics: [this.config.kafkaConsumerTopic],
       // With nothing committed yet, start from the oldest retained message: no session is skipped.
@@ -114,7 +114,11 @@ export class KafkaConsumer {
       this.logger.error({ err: error }, 'consumer stream error');
     });
     this.stream = stream;
-    return readAhead(stream, { bytes: readAheadBytes, messages: this.config.consumerChannelBufferSize });
+    return readAhead(
+      stream,
+      { bytes: readAheadBytes, messages: this.config.consumerChannelBufferSize },
+      consumedMessage,
+    );
   }
 
   /** A certificate, password or mechanism the broker refuses: say which and stop; a retry would not help. */
@@ -236,6 +240,16 @@ export class KafkaConsumer {
       this.events.onRevoked(revoked);
     }
   }
+}
+
+/**
+ * The four fields the pipeline uses. The client's message also carries a header map, a bound
+ * commit function, a timestamp and metadata: dropped here, they die young instead of being
+ * promoted to V8's old generation while the message waits in a batch (garbage collection was
+ * the largest cost for one-document messages).
+ */
+export function consumedMessage(message: Message<Buffer, Buffer, Buffer, Buffer>): ConsumedMessage {
+  return { topic: message.topic, partition: message.partition, offset: message.offset, value: message.value };
 }
 
 function isStaleMemberEpoch(error: unknown): boolean {

@@ -17,6 +17,8 @@ export interface Batch<T> {
   reason: FlushReason;
 }
 
+const noBatches: readonly never[] = Object.freeze([]);
+
 export class Bulker<T> {
   private entries: T[] = [];
   private bytes = 0;
@@ -38,16 +40,17 @@ export class Bulker<T> {
    * the pending one if this message would push it over the byte limit, and the new one if it
    * reached the message limit. A message larger than the byte limit travels alone.
    */
-  add(entry: T, size: number, now: number): Batch<T>[] {
-    const ready: Batch<T>[] = [];
+  add(entry: T, size: number, now: number): readonly Batch<T>[] {
+    let ready: Batch<T>[] | undefined;
     if (this.entries.length > 0 && this.bytes + size > this.limits.maxBytes)
-      ready.push(this.take('bytes_limit'));
+      ready = [this.take('bytes_limit')];
     if (this.entries.length === 0) this.firstAt = now;
     this.entries.push(entry);
     this.bytes += size;
-    if (this.entries.length >= this.limits.maxMessages) ready.push(this.take('msg_limit'));
-    else if (this.bytes >= this.limits.maxBytes) ready.push(this.take('bytes_limit'));
-    return ready;
+    if (this.entries.length >= this.limits.maxMessages) (ready ??= []).push(this.take('msg_limit'));
+    else if (this.bytes >= this.limits.maxBytes) (ready ??= []).push(this.take('bytes_limit'));
+    // Called for every message: nothing is allocated when nothing is ready.
+    return ready ?? noBatches;
   }
 
   /** The pending batch if its time is up at `now`. */

@@ -13,7 +13,8 @@ import { parseMessage, withDerivedIds, type ParsedMessage } from './message-form
 import { OffsetTracker, type CommitPosition } from './offsets.js';
 
 export interface PipelineDeps {
-  messages: () => Promise<AsyncIterable<ConsumedMessage>>;
+  /** The consumer's messages, in chunks (whatever was read ahead when the pipeline asked). */
+  messages: () => Promise<AsyncIterable<ConsumedMessage[]>>;
   /** Whether fetching again may help after this consumer error (false for refused credentials). */
   recoverable: (error: unknown) => boolean;
   refetchDelayMs: number;
@@ -57,8 +58,8 @@ export class Pipeline {
     try {
       for (;;) {
         try {
-          for await (const message of messages) {
-            await this.accept(message);
+          for await (const chunk of messages) {
+            await this.accept(chunk);
             if (this.stopping) break;
           }
           break;
@@ -84,7 +85,7 @@ export class Pipeline {
   }
 
   /** Asks for the messages again until the consumer gets them, or the pipeline stops. */
-  private async refetch(): Promise<AsyncIterable<ConsumedMessage>> {
+  private async refetch(): Promise<AsyncIterable<ConsumedMessage[]>> {
     for (;;) {
       try {
         return await this.deps.messages();
@@ -141,21 +142,35 @@ export class Pipeline {
     );
   }
 
-  private async accept(message: ConsumedMessage): Promise<void> {
-    const size = message.value?.length ?? 0;
-    if (this.bufferedBytes >= this.deps.maxBufferedBytes) await this.makeRoom(); // no await per message
-    // Stopped while waiting for room: leave the message untouched (uncommitted), it is read again.
-    if (this.stopping) return;
-    // The client rewinds every owned partition to its last commit when the assignment changes:
-    // copies of messages already taken are skipped, not indexed a second time.
-    if (!this.offsets.received(message.topic, message.partition, message.offset)) return;
-    this.bufferedBytes += size;
-    this.deps.metrics.bufferedBytes.set(this.bufferedBytes);
-    this.deps.metrics.consumedMessages.inc();
-    this.deps.metrics.consumedMessageBytes.observe(size);
-    for (const batch of this.bulker.add({ message, parsed: this.prepare(message) }, size, Date.now())) {
-      await this.dispatch(batch);
+  /**
+   * Takes a chunk of messages into the bulker, sending each batch it fills. Awaits only when the
+   * buffer is full or every indexer is busy: no promise per message, and metrics per chunk.
+   */
+  private async accept(chunk: ConsumedMessage[]): Promise<void> {
+    const { metrics } = this.deps;
+    let taken = 0;
+    let now = Date.now();
+    for (const message of chunk) {
+      if (this.bufferedBytes >= this.deps.maxBufferedBytes) {
+        await this.makeRoom();
+        now = Date.now();
+      }
+      // Stopped while waiting: leave the rest untouched (uncommitted), it is read again.
+      if (this.stopping) break;
+      // The client rewinds every owned partition to its last commit when the assignment changes:
+      // copies of messages already taken are skipped, not indexed a second time.
+      if (!this.offsets.received(message.topic, message.partition, message.offset)) continue;
+      const size = message.value?.length ?? 0;
+      this.bufferedBytes += size;
+      taken += 1;
+      metrics.consumedMessageBytes.observe(size);
+      for (const batch of this.bulker.add({ message, parsed: this.prepare(message) }, size, now)) {
+        await this.dispatch(batch);
+        now = Date.now();
+      }
     }
+    metrics.consumedMessages.inc(taken);
+    metrics.bufferedBytes.set(this.bufferedBytes);
     this.scheduleFlush();
   }
 

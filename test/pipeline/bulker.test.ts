@@ -4,7 +4,7 @@ import { Bulker, type Batch } from '../../src/pipeline/bulker.js';
 
 const limits = { maxMessages: 3, maxBytes: 100, flushIntervalMs: 500 };
 
-const summary = (batches: Batch<string>[]): [string[], number, string][] =>
+const summary = (batches: readonly Batch<string>[]): [string[], number, string][] =>
   batches.map((b) => [b.entries, b.bytes, b.reason]);
 
 describe('message limit', () => {
