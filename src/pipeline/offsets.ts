@@ -3,15 +3,12 @@
 // partition only the offset below which *everything* is done may be committed (Kafka's committed
 // offset is the next one to read).
 
-interface Pending {
-  offset: bigint;
-  done: boolean;
-}
-
 class PartitionOffsets {
   // Offsets not yet committable, in the order received, which is ascending: a completed offset
-  // is found by binary search (no map entry per message to build and delete).
-  private readonly queue: Pending[] = [];
+  // is found by binary search. Two parallel arrays, not an object per message: the entries live
+  // as long as their batch, long enough to be promoted and cost garbage collection.
+  private offsets: bigint[] = [];
+  private done: boolean[] = [];
   private head = 0;
   /** Next offset to read once everything before it is done; undefined until a message completes. */
   next: bigint | undefined;
@@ -25,34 +22,36 @@ class PartitionOffsets {
     // second too would leave a pending entry that never completes and stall the partition.
     if (this.highestReceived !== undefined && offset <= this.highestReceived) return false;
     this.highestReceived = offset;
-    this.queue.push({ offset, done: false });
+    this.offsets.push(offset);
+    this.done.push(false);
     return true;
   }
 
   completed(offset: bigint): void {
-    const pending = this.find(offset);
-    if (pending === undefined) return; // from before a revocation: no longer ours to commit
-    pending.done = true;
-    while (this.head < this.queue.length && (this.queue[this.head] as Pending).done) {
-      this.next = (this.queue[this.head] as Pending).offset + 1n;
+    const at = this.find(offset);
+    if (at === -1) return; // from before a revocation: no longer ours to commit
+    this.done[at] = true;
+    while (this.head < this.offsets.length && this.done[this.head] === true) {
+      this.next = (this.offsets[this.head] as bigint) + 1n;
       this.head += 1;
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
+    if (this.head > 1024 && this.head * 2 > this.offsets.length) {
+      this.offsets = this.offsets.slice(this.head);
+      this.done = this.done.slice(this.head);
       this.head = 0;
     }
   }
 
-  private find(offset: bigint): Pending | undefined {
-    let [low, high] = [this.head, this.queue.length - 1];
+  private find(offset: bigint): number {
+    let [low, high] = [this.head, this.offsets.length - 1];
     while (low <= high) {
       const middle = (low + high) >>> 1;
-      const pending = this.queue[middle] as Pending;
-      if (pending.offset === offset) return pending;
-      if (pending.offset < offset) low = middle + 1;
+      const found = this.offsets[middle] as bigint;
+      if (found === offset) return middle;
+      if (found < offset) low = middle + 1;
       else high = middle - 1;
     }
-    return undefined;
+    return -1;
   }
 }
 
