@@ -55,3 +55,27 @@ export function pidListeningOn(port: number): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * Waits until a process has used less than `idleCores` of a core over a whole second (at most
+ * `maxSeconds`): the search server's merges after a load must not run into the next measurement.
+ */
+export async function settle(
+  pid: number,
+  log: (line: string) => void,
+  idleCores = 0.1,
+  maxSeconds = 180,
+): Promise<void> {
+  const started = Date.now();
+  let before = cpuSeconds(pid);
+  for (let waited = 1; waited <= maxSeconds; waited += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const now = cpuSeconds(pid);
+    if (now - before < idleCores) {
+      if (waited > 1) log(`search server quiet after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      return;
+    }
+    before = now;
+  }
+  log(`search server still busy after ${maxSeconds} s; going on`);
+}

@@ -27,6 +27,12 @@ function ratio(a: Measurement | undefined, b: Measurement | undefined): string {
   return a && b ? `${Math.round((a.docsPerSecond / b.docsPerSecond) * 100)}%` : 'n/a';
 }
 
+/** Every repeat's rate, so that the spread behind a median is visible. */
+function repeats(m: Measurement): string {
+  const rates = m.repeatDocsPerSecond ?? [];
+  return rates.length > 1 ? `runs: ${rates.map((r) => r.toLocaleString('en')).join(', ')} docs/s` : '';
+}
+
 export function markdown(run: BenchRun): string {
   const formats = [...new Set(run.results.map((r) => r.format))];
   const lines = [
@@ -43,7 +49,7 @@ export function markdown(run: BenchRun): string {
     '| --- | --- | ---: | ---: | ---: | ---: | --- |',
     ...run.results.map(
       (r) =>
-        `| ${r.format} | ${r.scenario} | ${r.docsPerSecond.toLocaleString('en')} | ${r.mbPerSecond} | ${r.cpuSecondsPer100k} | ${r.peakRssMiB} | ${r.notes ?? ''} |`,
+        `| ${r.format} | ${r.scenario} | ${r.docsPerSecond.toLocaleString('en')} | ${r.mbPerSecond} | ${r.cpuSecondsPer100k} | ${r.peakRssMiB} | ${[r.notes, repeats(r)].filter(Boolean).join('; ')} |`,
     ),
   ];
   const listed = (env: Record<string, string> | undefined): string =>

@@ -177,6 +177,8 @@ export class Pipeline {
   /** Holds the next message back while MAX_BUFFERED_BYTES are taken and not done. */
   private async makeRoom(): Promise<void> {
     if (this.bufferedBytes < this.deps.maxBufferedBytes) return;
+    // The gauge is otherwise set once per chunk: show the full buffer while fetching waits on it.
+    this.deps.metrics.bufferedBytes.set(this.bufferedBytes);
     const paused = performance.now();
     this.deps.metrics.fetchPaused.set(1);
     this.deps.logger.debug({ bufferedBytes: this.bufferedBytes }, 'fetching paused: buffer full');
