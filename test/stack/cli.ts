@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The local stack from the command line:
-//   up [components]             start, print the endpoints, stop on Ctrl-C
+//   up [components]             start, print the endpoints, stop on Ctrl-C, SIGTERM or SIGHUP
 //   run [components] -- cmd …   start, run cmd with AKI_STACK set, stop, exit with cmd's code
 // components: a comma list of kafka, elasticsearch, opensearch (default: all three)
 import { spawn } from 'node:child_process';
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const stack = await LocalStack.start({ components, log });
   const stopOnSignal = new Promise<number>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(130));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve(130));
   });
   try {
     if (verb === 'up') {
