@@ -46,9 +46,9 @@ export const fetchDefaults = { maxBytes: 2 * 1024 * 1024, highWaterMark: 10, max
 
 /**
  * Bytes of messages read ahead of the pipeline (and at least CONSUMER_CHANNEL_BUFFER_SIZE
- * messages): one fetch. Fetching resumes when half of it is left, so the next fetch travels while
- * the pipeline works through that half; more would only keep more messages alive (and promoted
- * into V8's old generation) without less waiting.
+ * messages): one fetch. Fetching resumes as the pipeline takes them, so the next fetch travels
+ * while it works through them; more would only keep more messages alive (and promoted into V8's
+ * old generation) without less waiting.
  */
 export const readAheadBytes = fetchDefaults.maxBytes;
 

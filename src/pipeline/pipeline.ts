@@ -220,15 +220,7 @@ export class Pipeline {
     clearTimeout(this.flushTimer);
     this.flushDeadline = deadline;
     if (deadline === undefined) return;
-    this.flushTimer = setTimeout(
-      () => {
-        // Deferred, the deadline stays marked as handled: no timer is armed again for it.
-        if (!this.flushIfDue()) return;
-        this.flushDeadline = undefined;
-        this.scheduleFlush();
-      },
-      Math.max(0, deadline - Date.now()),
-    );
+    this.flushTimer = setTimeout(() => this.flushIfDue(), Math.max(0, deadline - Date.now()));
   }
 
   /**
@@ -237,15 +229,17 @@ export class Pipeline {
    * it out at once made a queue of small batches behind the busy indexers: with a 100 ms flush
    * interval and a saturated cluster, 67 of 90 bulk requests carried a handful of documents.)
    */
-  private flushIfDue(): boolean {
+  private flushIfDue(): void {
     if (this.inFlight.size >= this.deps.instances || this.loopWaitsForIndexer) {
+      // Deferred: the deadline stays marked as handled, so no timer is armed again for it.
       this.flushWhenIndexerFree = true;
-      return false;
+      return;
     }
     this.flushWhenIndexerFree = false;
     const batch = this.bulker.due(Date.now());
     if (batch !== undefined) void this.dispatch(batch);
-    return true;
+    this.flushDeadline = undefined;
+    this.scheduleFlush();
   }
 
   /** Waits for a free indexer, then starts the batch without waiting for it to finish. */
@@ -286,10 +280,7 @@ export class Pipeline {
         this.inFlight.delete(work);
         metrics.inFlightRequests.set(this.inFlight.size);
         metrics.inFlightBytes.dec(batch.bytes);
-        if (this.flushWhenIndexerFree && this.flushIfDue()) {
-          this.flushDeadline = undefined;
-          this.scheduleFlush();
-        }
+        if (this.flushWhenIndexerFree) this.flushIfDue();
       });
     this.inFlight.add(work);
     metrics.inFlightRequests.set(this.inFlight.size);

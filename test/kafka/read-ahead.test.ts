@@ -21,6 +21,11 @@ function source(): PassThrough & { calls: string[] } {
 }
 
 const same = (m: Message): Message => m;
+/** The offsets of a chunk handed out, or of the next one (undefined once the read-ahead has ended). */
+const offsetsOf = (result: IteratorResult<Message[], void>): number[] | undefined =>
+  result.value?.map((m) => m.offset);
+const nextOffsets = async (read: AsyncGenerator<Message[], void>): Promise<number[] | undefined> =>
+  offsetsOf(await read.next());
 const settle = (): Promise<unknown> => new Promise((resolve) => setImmediate(resolve));
 
 describe('reading Kafka messages ahead by bytes', () => {
@@ -42,16 +47,10 @@ describe('reading Kafka messages ahead by bytes', () => {
     const read = readAhead(stream, { bytes: 10_000, messages: 2 }, same);
     const first = read.next(); // starts the generator: it now listens and the stream flows
     stream.write(message(0, 10));
-    assert.deepEqual(
-      (await first).value?.map((m) => m.offset),
-      [0],
-    );
+    assert.deepEqual(offsetsOf(await first), [0]);
     for (let offset = 1; offset < 6; offset += 1) stream.write(message(offset, 10));
     await settle();
-    assert.deepEqual(
-      (await read.next()).value?.map((m) => m.offset),
-      [1, 2, 3, 4, 5],
-    );
+    assert.deepEqual(await nextOffsets(read), [1, 2, 3, 4, 5]);
     stream.end();
     assert.equal((await read.next()).done, true);
   });
@@ -74,25 +73,19 @@ describe('reading Kafka messages ahead by bytes', () => {
     const read = readAhead(stream, { bytes: 300, messages: 2 }, same);
     const first = read.next();
     stream.write(message(0, 100));
-    assert.deepEqual(
-      (await first).value?.map((m) => m.offset),
-      [0],
-    );
+    assert.deepEqual(offsetsOf(await first), [0]);
     const before = stream.calls.length; // attaching the 'data' listener resumed it once
     for (let offset = 1; offset < 5; offset += 1) stream.write(message(offset, 100));
     await settle();
     assert.deepEqual(stream.calls.slice(before), ['pause'], 'paused at 300 bytes queued, not resumed');
     assert.deepEqual(
-      (await read.next()).value?.map((m) => m.offset),
+      await nextOffsets(read),
       [1, 2, 3], // the fourth waits in the paused stream
     );
     assert.deepEqual(stream.calls.slice(before), ['pause', 'resume'], 'resumed as the queue was taken');
     await settle();
     stream.end();
-    assert.deepEqual(
-      (await read.next()).value?.map((m) => m.offset),
-      [4],
-    );
+    assert.deepEqual(await nextOffsets(read), [4]);
     assert.equal((await read.next()).done, true);
   });
 
@@ -121,10 +114,7 @@ describe('reading Kafka messages ahead by bytes', () => {
     stream.write(message(1, 10));
     await settle();
     stream.destroy(new Error('broker went away'));
-    assert.deepEqual(
-      (await read.next()).value?.map((m) => m.offset),
-      [1],
-    );
+    assert.deepEqual(await nextOffsets(read), [1]);
     await assert.rejects(read.next(), /broker went away/);
   });
 

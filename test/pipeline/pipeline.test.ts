@@ -20,6 +20,7 @@ test('a batch whose time is up while every indexer is busy waits and fills: no q
   const messages = Array.from({ length: 60 }, (_, i) => bulk1(i));
   const size = messages[0]?.value.length ?? 0;
   const sent: number[] = [];
+  const logger = createLogger('error', silent);
   const metrics = createMetrics({
     metricsNamespace: 'test',
     metricsSubsystem: '',
@@ -53,7 +54,7 @@ test('a batch whose time is up while every indexer is busy waits and fills: no q
       },
       fail: () => Promise.resolve(),
       metrics,
-      logger: createLogger('error', silent),
+      logger,
       retryStatuses: new Set(),
       maxRetries: 3,
       giveUpAfterMs: 0,
@@ -68,7 +69,7 @@ test('a batch whose time is up while every indexer is busy waits and fills: no q
     commitIntervalMs: 1000,
     drainGraceMs: 1000,
     metrics,
-    logger: createLogger('error', silent),
+    logger,
   });
   await pipeline.run();
   assert.equal(
