@@ -49,4 +49,5 @@ console.log(
   }),
 );
 await stream.close();
-consumer.close(true, () => process.exit(0));
+await consumer.close(true);
+process.exit(0);

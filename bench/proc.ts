@@ -23,7 +23,7 @@ export function pidListeningOn(port: number): number | undefined {
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
   const inodes = new Set<string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(table, 'utf8');
     } catch {
@@ -38,7 +38,7 @@ export function pidListeningOn(port: number): number | undefined {
   if (inodes.size === 0) return undefined;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let fds: string[] = [];
+    let fds: string[];
     try {
       fds = readdirSync(`/proc/${entry}/fd`);
     } catch {

@@ -209,6 +209,8 @@ export async function runIndexer(config: Config): Promise<number> {
   );
   client.start();
   try {
+    await consumer.checkSecurity();
+    await producer?.checkSecurity();
     await pipeline.run();
   } catch (error) {
     // The message says what failed (a certificate, a password, a broker): it leads the log line.

@@ -1,10 +1,13 @@
 // `npm test`: runs every compiled test file with Node's test runner. When integration tests are
 // among them, one real stack (Kafka, Elasticsearch, OpenSearch) is started first and shared by
-// all files through AKI_STACK, then stopped. `--unit` runs only the tests that need no server.
+// all files through AKI_STACK, then stopped. `--unit` runs only the tests that need no server;
+// paths under test/ (`integration/demo.test.js`, `pipeline`) name files or folders to run, beside
+// the unit tests when `--unit` is given too.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { endpointsFromEnv, LocalStack, stackEnvVar } from './stack/stack.js';
 
 const testRoot = fileURLToPath(new URL('.', import.meta.url));
@@ -27,10 +30,26 @@ function runNodeTest(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const unitOnly = process.argv.includes('--unit');
+  const { values, positionals } = parseArgs({
+    options: { unit: { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
   const all = testFiles(testRoot).sort();
   const isIntegration = (f: string): boolean => relative(testRoot, f).startsWith(`integration${sep}`);
-  const files = unitOnly ? all.filter((f) => !isIntegration(f)) : all;
+  const named = positionals.map((p) => p.replace(/\.ts$/, '.js').replace(/[/\\]+$/, ''));
+  const matches = (file: string, name: string): boolean => {
+    const path = relative(testRoot, file);
+    return path === name || path === `${name}.test.js` || path.startsWith(`${name}${sep}`);
+  };
+  const unmatched = named.filter((name) => !all.some((f) => matches(f, name)));
+  if (unmatched.length > 0) {
+    console.error(`no test files under ${testRoot} match ${unmatched.join(', ')}`);
+    return 1;
+  }
+  const files =
+    !values.unit && named.length === 0
+      ? all
+      : all.filter((f) => (values.unit && !isIntegration(f)) || named.some((name) => matches(f, name)));
   if (files.length === 0) {
     console.error('no test files found under', testRoot);
     return 1;

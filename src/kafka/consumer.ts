@@ -7,6 +7,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { assignmentChange, flatten, type Assignment } from './assignment.js';
 import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
+import { securityRefusal } from './probe.js';
 import { readAhead } from './read-ahead.js';
 
 export type { Assignment } from './assignment.js';
@@ -38,7 +39,7 @@ export interface PartitionLag extends Assignment {
 /**
  * The fetch options with the default settings (the benchmark's Kafka limit uses them too).
  * `maxBytes`: at most this much per fetch response (a larger record batch still comes whole).
- * The client's 10 MB default arrives as one burst that is held twice (the socket's chunks, and
+ * The client's default (50 MB since its 2.0; 10 MB before) arrives as one burst that is held twice (the socket's chunks, and
  * the values copied out of them) before the pipeline sees it: 2 MiB fetches cost no more CPU
  * per message and keep about 15 MiB less resident (docs/benchmarks.md).
  */
@@ -91,6 +92,18 @@ export class KafkaConsumer {
   }
 
   /** Joins the group; messages come from the returned iterable in chunks, in order within each partition. */
+  /**
+   * Stops start-up with the reason when the brokers refuse the TLS or SASL settings: the client
+   * itself would report it only after a minute of nested retries (see securityRefusal).
+   */
+  async checkSecurity(): Promise<void> {
+    const refused = await securityRefusal(this.config.kafkaConsumerBrokers, this.config);
+    if (refused === undefined) return;
+    throw new KafkaConnectionError(
+      `Kafka consumer cannot connect to ${this.config.kafkaConsumerBrokers.join(',')}: ${refused}`,
+    );
+  }
+
   async start(): Promise<AsyncIterable<ConsumedMessage[]>> {
     const consuming = this.consumer.consume({
       topics: [this.config.kafkaConsumerTopic],
@@ -209,10 +222,7 @@ export class KafkaConsumer {
   /** Leaves the group at once, so that partitions move without waiting for the session timeout. */
   async close(): Promise<void> {
     await this.stopFetching();
-    // close(true) leaves the group at once; its boolean overload is typed as returning void.
-    await new Promise<void>((resolve, reject) =>
-      this.consumer.close(true, (error) => (error ? reject(error) : resolve())),
-    );
+    await this.consumer.close(true);
   }
 
   /** Counts, logs and reports a change of the partitions this member owns, once per change. */

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
+import { securityRefusal } from './probe.js';
 
 export interface FailedDocument {
   /** Action line and document line, as received. */
@@ -54,6 +55,15 @@ export class FailureProducer {
       timeout: config.kafkaProducerMsgTimeout,
       ...kafkaSecurity(config),
     });
+  }
+
+  /** As KafkaConsumer.checkSecurity: a refusal stops start-up, not the first failed document's delivery. */
+  async checkSecurity(): Promise<void> {
+    const refused = await securityRefusal(this.config.kafkaProducerBrokers, this.config);
+    if (refused === undefined) return;
+    throw new KafkaConnectionError(
+      `Kafka failure producer cannot connect to ${this.config.kafkaProducerBrokers.join(',')}: ${refused}`,
+    );
   }
 
   /** Resolves once every record is acknowledged by all in-sync replicas; rejects if any is not. */

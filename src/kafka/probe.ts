@@ -83,3 +83,34 @@ function describe(error: unknown): string {
   visit(error);
   return [...new Set(leaves)].join('; ') || String(error);
 }
+
+/**
+ * One connection to the brokers with the clients' TLS and SASL settings, without retries: the
+ * reason they are refused when the settings are at fault (a certificate, a password, a
+ * mechanism), else undefined (accepted, or no broker answering yet, which the clients' own
+ * retries wait out). The clients retry each step several times over, nested (a group join four
+ * times a coordinator lookup four times an API-version request): they take a minute to report a
+ * refusal that no retry can fix. This takes one round trip.
+ */
+export async function securityRefusal(
+  brokers: string[],
+  security: KafkaSecurityConfig,
+  timeoutMs = 10_000,
+): Promise<string | undefined> {
+  const admin = new Admin({
+    clientId: 'arkime-kafka-indexer-preflight',
+    bootstrapBrokers: brokers,
+    ...kafkaSecurity(security),
+    connectTimeout: timeoutMs,
+    timeout: timeoutMs,
+    retries: 0,
+  });
+  try {
+    await admin.metadata({ topics: [] });
+    return undefined;
+  } catch (error) {
+    return securityFailure(error, security);
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+}

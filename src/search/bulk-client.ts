@@ -77,6 +77,10 @@ const gzipAsync = promisify(gzip);
 /** The connections to one node. The one place a connection pool is made. */
 function createPool(origin: string, config: SearchClientConfig, tls: SearchSecurity['tls']): Pool {
   return new Pool(origin, {
+    // HTTP/1.1, as the Go indexer speaks. undici 8 would negotiate HTTP/2 with any TLS node (or
+    // proxy) that offers it; Elasticsearch's HTTP layer has no HTTP/2, so one protocol everywhere,
+    // with parallel bulks on parallel connections (docs/search-nodes.md).
+    allowH2: false,
     connections: config.elasticTransportMaxConnsPerHost,
     keepAliveTimeout: config.elasticTransportIdleConnTimeout,
     connect: {

@@ -58,7 +58,7 @@ export async function readRecords(
   const stream = await consumer
     .consume({ topics: [topic], mode: 'earliest', autocommit: false })
     .catch(async (error: unknown) => {
-      await closeNow(consumer);
+      await consumer.close(true);
       throw error;
     });
   const records: ReadRecord[] = [];
@@ -74,15 +74,9 @@ export async function readRecords(
   } finally {
     clearTimeout(timer);
     await stream.close();
-    await closeNow(consumer);
+    await consumer.close(true);
   }
   return records;
-}
-
-function closeNow(consumer: Consumer): Promise<void> {
-  return new Promise((resolve, reject) =>
-    consumer.close(true, (error) => (error ? reject(error) : resolve())),
-  );
 }
 
 /** The committed offset of each partition of `topic` for `group` (-1 where none). */
@@ -99,9 +93,7 @@ export async function committedOffsets(
     });
     return offsets.get(topic) ?? [];
   } finally {
-    await new Promise<void>((resolve, reject) =>
-      consumer.close(true, (error) => (error ? reject(error) : resolve())),
-    );
+    await consumer.close(true);
   }
 }
 
@@ -125,8 +117,6 @@ export async function endOffsets(bootstrap: string, topic: string): Promise<bigi
   try {
     return (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
   } finally {
-    await new Promise<void>((resolve, reject) =>
-      consumer.close(true, (error) => (error ? reject(error) : resolve())),
-    );
+    await consumer.close(true);
   }
 }

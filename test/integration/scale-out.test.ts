@@ -332,9 +332,7 @@ class Progress {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.running;
-    await new Promise<void>((resolve, reject) =>
-      this.reader.close(true, (error) => (error ? reject(error) : resolve())),
-    );
+    await this.reader.close(true);
   }
 
   /** [from, to] of each stretch in which the partition's committed offset stood still, from its first commit. */

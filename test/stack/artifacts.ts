@@ -27,9 +27,10 @@ async function command(file: string, args: string[], what: string, cwd?: string)
     await run(file, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
     const e = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT') throw new Error(`${what}: the command '${file}' is not installed`);
+    if (e.code === 'ENOENT')
+      throw new Error(`${what}: the command '${file}' is not installed`, { cause: error });
     const output = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-    throw new Error(`${what} failed: ${file} ${args.join(' ')}\n${output}`);
+    throw new Error(`${what} failed: ${file} ${args.join(' ')}\n${output}`, { cause: error });
   }
 }
 

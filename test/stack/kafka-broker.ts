@@ -82,6 +82,18 @@ export async function installKafka(version: string): Promise<string> {
 }
 
 /** A single-node Apache Kafka in KRaft mode (combined broker and controller) on loopback. */
+/**
+ * A KRaft cluster id: 16 random bytes in URL-safe base64, as `kafka-storage random-uuid` makes
+ * them. Kafka's own generator never lets one start with '-' (a command line would read it as an
+ * option); clearing the first byte's top bit does the same here, since base64 then starts with
+ * one of 'A'-'Z' or 'a'-'f'. It is also passed as `--cluster-id=<id>`, which no value can break.
+ */
+export function kafkaClusterId(random: (size: number) => Buffer = randomBytes): string {
+  const bytes = random(16);
+  bytes[0] = (bytes[0] ?? 0) & 0x7f;
+  return bytes.toString('base64url');
+}
+
 export class KafkaBroker extends ManagedServer {
   private constructor(
     readonly options: KafkaBrokerOptions,
@@ -170,15 +182,14 @@ export class KafkaBroker extends ManagedServer {
       ].join('\n'),
     );
     const classpath = ['-cp', `${join(home, 'libs')}/*`, `-Dlog4j2.configurationFile=${log4j}`];
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = kafkaClusterId();
     await runCommand(
       java,
       [
         ...classpath,
         'kafka.tools.StorageTool',
         'format',
-        '-t',
-        clusterId,
+        `--cluster-id=${clusterId}`,
         '-c',
         config,
         ...(this.options.formatArguments ?? []),

@@ -36,6 +36,7 @@ export async function installNginx(): Promise<string> {
     } catch (error) {
       throw new Error(
         `${(error as Error).message}\nnginx is not installed: run 'apt-get update' once (apt has no package list yet), or 'apt-get install nginx-light'`,
+        { cause: error },
       );
     }
     for (const deb of readdirSync(debs).filter((f) => f.endsWith('.deb'))) {

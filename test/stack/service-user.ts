@@ -32,7 +32,9 @@ export function serviceUser(): ServiceUser | undefined {
       stdio: 'pipe',
     });
   } catch (error) {
-    throw new Error(`could not create the unprivileged user ${userName} with useradd: ${String(error)}`);
+    throw new Error(`could not create the unprivileged user ${userName} with useradd: ${String(error)}`, {
+      cause: error,
+    });
   }
   const created = lookup(userName);
   if (created === undefined) throw new Error(`useradd ran but user ${userName} does not exist`);
