@@ -4,9 +4,11 @@ import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { secretValues } from './config/load.js';
 import type { Config } from './config/schema.js';
+import type { FailedDocument } from './records.js';
+import { searchBackoff } from './retry.js';
 import { KafkaConnectionError } from './kafka/connection.js';
 import { KafkaConsumer } from './kafka/consumer.js';
-import { FailureProducer, type FailedDocument } from './kafka/failure-producer.js';
+import { FailureProducer } from './kafka/failure-producer.js';
 import { allowList } from './pipeline/allow-list.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { BulkClient } from './search/bulk-client.js';
@@ -25,8 +27,6 @@ const shutdownDeadlineMs = 25_000;
 const commitIntervalMs = 1000;
 /** Batches in flight get this long to finish on shutdown; then they are abandoned, uncommitted. */
 const drainGraceMs = 20_000;
-/** The Go indexer's smallest retry backoff. */
-const backoffBaseMs = 50;
 /** How often consumer lag is asked from the brokers (and at each join), and the search cluster pinged for /readyz. */
 const lagIntervalMs = 5000;
 const searchPingIntervalMs = 10_000;
@@ -137,7 +137,7 @@ export async function runIndexer(config: Config): Promise<number> {
       logger: logger.child({ component: 'indexer' }),
       retryStatuses: new Set(config.elasticClientRetryStatuses),
       maxRetries: config.elasticClientMaxRetries,
-      backoff: { baseMs: backoffBaseMs, maxMs: config.elasticClientRetryMaxInterval },
+      backoff: searchBackoff(config.elasticClientRetryMaxInterval),
     },
     limits: {
       maxMessages: config.bulkerMaxMessages,

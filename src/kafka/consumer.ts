@@ -2,22 +2,13 @@
 // says is done. Offsets are never committed automatically.
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Config } from '../config/schema.js';
-import type { CommitPosition } from '../pipeline/offsets.js';
+import type { Assignment, CommitPosition, ConsumedMessage, PartitionLag } from '../records.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { assignmentChange, flatten, type Assignment } from './assignment.js';
+import { assignmentChange, flatten } from './assignment.js';
 import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
 import { securityRefusal } from './probe.js';
 import { readAhead } from './read-ahead.js';
-
-export type { Assignment } from './assignment.js';
-
-export interface ConsumedMessage {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  value: Buffer;
-}
 
 export interface ConsumerEvents {
   /**
@@ -29,11 +20,6 @@ export interface ConsumerEvents {
   onRevoked: (partitions: Assignment[]) => void;
   /** The consumer joined the group (again, after each classic rebalance; once with KIP-848). */
   onJoined?: () => void;
-}
-
-export interface PartitionLag extends Assignment {
-  /** Messages after the group's committed offset (from the oldest retained one if nothing is committed). */
-  lag: bigint;
 }
 
 /**

@@ -3,21 +3,11 @@
 // say why and where from. Produced with acks=all: a failure counts as handled only once durable.
 import { Producer } from '@platformatic/kafka';
 import type { Config } from '../config/schema.js';
+import type { FailedDocument } from '../records.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
 import { securityRefusal } from './probe.js';
-
-export interface FailedDocument {
-  /** Action line and document line, as received. */
-  bytes: Buffer;
-  reason: string;
-  errorType: string;
-  status: number | undefined;
-  index: string | undefined;
-  id: string | undefined;
-  source: { topic: string; partition: number; offset: bigint };
-}
 
 function headers(failure: FailedDocument): Map<Buffer, Buffer> {
   const values: Record<string, string | undefined> = {

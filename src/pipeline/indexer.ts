@@ -3,22 +3,15 @@
 // refuses for its content to find the document at fault, hand failures to the failure sink,
 // and only then report the batch done so its offsets can be committed.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FailedDocument } from '../kafka/failure-producer.js';
-import type { BulkReply } from '../search/bulk-client.js';
+import type { BulkReply, FailedDocument, SourcePosition } from '../records.js';
 import { classifyBulkResponse, type BulkOutcome } from '../search/classify.js';
-import { backoffDelay, type BackoffPolicy } from '../search/retry.js';
+import { backoffDelay, type BackoffPolicy } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { BulkItem, ParsedMessage } from './message-format.js';
 
-export interface SourceMessage {
-  topic: string;
-  partition: number;
-  offset: bigint;
-}
-
 export interface BatchEntry {
-  message: SourceMessage;
+  message: SourcePosition;
   parsed: ParsedMessage;
 }
 

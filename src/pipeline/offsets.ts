@@ -3,6 +3,8 @@
 // partition only the offset below which *everything* is done may be committed (Kafka's committed
 // offset is the next one to read).
 
+import type { CommitPosition } from '../records.js';
+
 class PartitionOffsets {
   // Offsets not yet committable, in the order received, which is ascending: a completed offset
   // is found by binary search. Two parallel arrays, not an object per message: the entries live
@@ -53,13 +55,6 @@ class PartitionOffsets {
     }
     return -1;
   }
-}
-
-export interface CommitPosition {
-  topic: string;
-  partition: number;
-  /** The next offset to read: one past the last message done. */
-  offset: bigint;
 }
 
 export class OffsetTracker {

@@ -4,13 +4,13 @@
 // long the search cluster is away; it resumes by itself.
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ConsumedMessage } from '../kafka/consumer.js';
+import type { CommitPosition, ConsumedMessage } from '../records.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { Bulker, type Batch, type BulkerLimits } from './bulker.js';
 import { indexBatch, type BatchEntry, type BatchResult, type IndexerDeps } from './indexer.js';
 import { parseMessage, withDerivedIds, type ParsedMessage } from './message-format.js';
-import { OffsetTracker, type CommitPosition } from './offsets.js';
+import { OffsetTracker } from './offsets.js';
 
 export interface PipelineDeps {
   /** The consumer's messages, in chunks (whatever was read ahead when the pipeline asked). */

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { constants as zlibConstants, gzip } from 'node:zlib';
 import { Pool } from 'undici';
 import type { Config } from '../config/schema.js';
+import type { BulkReply } from '../records.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { NodeDiscovery, nodesInfoPath } from './discovery.js';
@@ -14,12 +15,6 @@ import { defaultTimings, NodePool, type NodeEvent, type SearchNodeState } from '
 import { nodeReporter } from './node-report.js';
 import { searchSecurity, type SearchConnectionConfig, type SearchSecurity } from './connection.js';
 import { nodeUrls } from './nodes.js';
-
-export interface BulkReply {
-  status: number;
-  body: string;
-  node: string;
-}
 
 /** The request never got an HTTP answer: refused, reset, timed out. Always worth retrying. */
 export class TransportError extends Error {

@@ -4,14 +4,9 @@
 // cause in one clear line — status, node, authentication method, never the secret — once when a
 // node starts refusing, not once per retry, and once more when it accepts again.
 import type { Logger } from '../telemetry/logger.js';
-import { TransportError, type BulkReply } from './bulk-client.js';
+import type { BulkReply } from '../records.js';
+import { TransportError } from './bulk-client.js';
 import type { AuthMethod } from './connection.js';
-
-export interface ObservedReply {
-  status: number;
-  body: string;
-  node: string;
-}
 
 type Refusal = 'credentials' | 'privileges' | 'certificate';
 
@@ -51,7 +46,7 @@ export class RefusalReporter {
   ) {}
 
   /** Looks at one answer of the cluster. */
-  reply(reply: ObservedReply): void {
+  reply(reply: BulkReply): void {
     if (reply.status === 401 || reply.status === 403) {
       const refusal = reply.status === 401 ? 'credentials' : 'privileges';
       if (this.refusing.get(reply.node) === refusal) return;

@@ -1,7 +1,7 @@
 // Consumer lag, asked from the brokers every few seconds (never on the hot path, never on a
 // scrape, so that a slow broker cannot slow /metrics): a gauge per assigned partition, and the
 // total for the summary line.
-import type { PartitionLag } from '../kafka/consumer.js';
+import type { PartitionLag } from '../records.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 

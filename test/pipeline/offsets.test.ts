@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { OffsetTracker, type CommitPosition } from '../../src/pipeline/offsets.js';
+import { OffsetTracker } from '../../src/pipeline/offsets.js';
+import type { CommitPosition } from '../../src/records.js';
 
 const topic = 'arkime-sessions';
 

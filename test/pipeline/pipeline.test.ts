@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ConsumedMessage } from '../../src/kafka/consumer.js';
+import type { ConsumedMessage } from '../../src/records.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { createMetrics } from '../../src/telemetry/metrics.js';

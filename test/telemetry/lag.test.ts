@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { PartitionLag } from '../../src/kafka/consumer.js';
+import type { PartitionLag } from '../../src/records.js';
 import { LagMonitor } from '../../src/telemetry/lag.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { createMetrics } from '../../src/telemetry/metrics.js';

@@ -1,0 +1,53 @@
+// The shapes every layer passes on, declared once on the ground floor: Kafka hands out consumed
+// messages and takes commit positions; the pipeline turns messages into bulk requests and failed
+// documents; the search client answers with bulk replies. No layer imports another for these.
+
+/** Where a message came from: its topic, partition and offset. */
+export interface SourcePosition {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+/** A message as the consumer hands it to the pipeline. */
+export interface ConsumedMessage extends SourcePosition {
+  value: Buffer;
+}
+
+/** A partition's position to commit: the next offset to read, one past the last message done. */
+export interface CommitPosition {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+/** A partition a member of the consumer group owns. */
+export interface Assignment {
+  topic: string;
+  partition: number;
+}
+
+/** An assigned partition's consumer lag, as the brokers report it. */
+export interface PartitionLag extends Assignment {
+  /** Messages after the group's committed offset (from the oldest retained one if nothing is committed). */
+  lag: bigint;
+}
+
+/** A document the search cluster refused for good (or the pipeline did), bound for the failure topic. */
+export interface FailedDocument {
+  /** Action line and document line, as received. */
+  bytes: Buffer;
+  reason: string;
+  errorType: string;
+  status: number | undefined;
+  index: string | undefined;
+  id: string | undefined;
+  source: SourcePosition;
+}
+
+/** The search cluster's answer to a request: its status, its body, and which node gave it. */
+export interface BulkReply {
+  status: number;
+  body: string;
+  node: string;
+}
