@@ -165,4 +165,22 @@ describe('indexBatch', () => {
     assert.equal(requests.length, 1, 'nothing sent after the abort');
     assert.deepEqual(failed, [], 'the mapping error of message 0 is not handed to the failure sink');
   });
+
+  test('aborted while its failures are being delivered, the batch is abandoned: not done unless they are durable', async () => {
+    const shutdown = new AbortController();
+    const handed: FailedDocument[] = [];
+    const { deps } = setUp((offsets) => itemsReply(offsets.map((o) => (o === 0 ? 400 : 201))), {
+      // The failure producer gives up on abort; what it was delivering may not be on the topic.
+      fail: (failures) => {
+        handed.push(...failures);
+        shutdown.abort();
+        return Promise.resolve();
+      },
+    });
+    assert.equal(await indexBatch(deps, entries(messages(2)), shutdown.signal), 'abandoned');
+    assert.deepEqual(
+      handed.map((d) => d.source.offset),
+      [0n],
+    );
+  });
 });
