@@ -77,8 +77,11 @@ export class Pipeline {
       send: (batch) => void this.inFlight.send(batch),
     });
     this.fetchLoop = new FetchLoop({
-      ...deps,
+      messages: deps.messages,
       recoverable: deps.recoverable ?? canRetry,
+      stopFetching: deps.stopFetching,
+      deterministicIds: deps.deterministicIds,
+      allowList: deps.allowList,
       offsets: this.offsets,
       bulker: this.bulker,
       budget: this.budget,
@@ -86,6 +89,8 @@ export class Pipeline {
       flushTimer: this.flushTimer,
       stopped: this.stopping.signal,
       clock,
+      metrics,
+      logger,
     });
   }
 
