@@ -2,7 +2,7 @@
 // limits (time, bytes, messages) and their flush reasons, as pure logic. Time is passed in, so
 // the caller owns the clock and the timer.
 
-export type FlushReason = 'time_limit' | 'bytes_limit' | 'msg_limit' | 'shutdown';
+export type FlushReason = 'time_limit' | 'bytes_limit' | 'msg_limit' | 'shutdown' | 'buffer_full';
 
 export interface BulkerLimits {
   maxMessages: number;
@@ -59,9 +59,9 @@ export class Bulker<T> {
     return deadline !== undefined && now >= deadline ? this.take('time_limit') : undefined;
   }
 
-  /** Whatever is pending, on shutdown. */
-  drain(): Batch<T> | undefined {
-    return this.entries.length === 0 ? undefined : this.take('shutdown');
+  /** Whatever is pending: on shutdown, or when MAX_BUFFERED_BYTES are taken and nothing is in flight. */
+  drain(reason: 'shutdown' | 'buffer_full' = 'shutdown'): Batch<T> | undefined {
+    return this.entries.length === 0 ? undefined : this.take(reason);
   }
 
   private take(reason: FlushReason): Batch<T> {

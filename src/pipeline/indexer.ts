@@ -2,12 +2,12 @@
 // resending (only those documents) until the cluster takes them, split a request the cluster
 // refuses for its content to find the document at fault, hand failures to the failure sink,
 // and only then report the batch done so its offsets can be committed.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { BulkReply, FailedDocument, SourcePosition } from '../records.js';
 import { classifyBulkResponse, type BulkOutcome } from '../search/classify.js';
 import { backoffDelay, type BackoffPolicy } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { realClock, type Clock } from './clock.js';
 import type { BulkItem, ParsedMessage } from './message-format.js';
 
 export interface BatchEntry {
@@ -29,6 +29,10 @@ export interface IndexerDeps {
   backoff: BackoffPolicy;
   /** Called with true when a batch has failed `maxRetries` tries in a row, false when one succeeds again. */
   onUnavailable: (unavailable: boolean, why: string) => void;
+  /** For giving up after `giveUpAfterMs` (default `Date.now`). */
+  now?: Clock['now'];
+  /** The wait between tries; rejects when the batch is abandoned (default: a real timer). */
+  sleep?: Clock['sleep'];
 }
 
 export type BatchResult = 'done' | 'abandoned';
@@ -121,7 +125,8 @@ async function sendGroup(
   let pending: PendingItem[] | undefined;
   let count = group.count;
   let body = group.body;
-  const started = Date.now();
+  const { now = realClock.now, sleep = realClock.sleep } = deps;
+  const started = now();
   let unavailable = false;
   for (let tries = 1; count > 0; tries += 1) {
     if (signal.aborted) return 'abandoned';
@@ -160,7 +165,7 @@ async function sendGroup(
       });
     }
     if (again.length === 0) break;
-    if (deps.giveUpAfterMs > 0 && Date.now() - started >= deps.giveUpAfterMs) {
+    if (deps.giveUpAfterMs > 0 && now() - started >= deps.giveUpAfterMs) {
       deps.logger.error(
         { documents: again.length, tries, error: why },
         'giving documents up to the failure topic',
@@ -176,7 +181,7 @@ async function sendGroup(
     const delay = backoffDelay(deps.backoff, tries - 1);
     deps.logger.warn({ documents: again.length, try: tries, delayMs: delay, error: why }, 'retrying bulk');
     try {
-      await sleep(delay, undefined, { signal });
+      await sleep(delay, signal);
     } catch {
       return 'abandoned';
     }

@@ -1,0 +1,135 @@
+// The fetch loop: chunks of Kafka messages → parsed items → the bulker, each full batch sent to an
+// indexer. It waits only while every indexer is busy or MAX_BUFFERED_BYTES are taken, and after a
+// stream error it fetches again, waiting longer after each failed try.
+import type { ConsumedMessage } from '../records.js';
+import { backoff, retry } from '../retry.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { BufferBudget } from './buffer-budget.js';
+import type { Bulker } from './bulker.js';
+import type { Clock } from './clock.js';
+import type { FlushTimer } from './flush-timer.js';
+import type { InFlight } from './in-flight.js';
+import type { BatchEntry } from './indexer.js';
+import { parseMessage, withDerivedIds, type ParsedMessage } from './message-format.js';
+import type { OffsetTracker } from './offsets.js';
+
+export interface FetchLoopDeps {
+  messages: () => Promise<AsyncIterable<ConsumedMessage[]>>;
+  /** Whether fetching again may help after this consumer error. */
+  recoverable: (error: unknown) => boolean;
+  stopFetching: () => Promise<void>;
+  deterministicIds: boolean;
+  allowList: (parsed: ParsedMessage) => ParsedMessage;
+  offsets: OffsetTracker;
+  bulker: Bulker<BatchEntry>;
+  budget: BufferBudget;
+  inFlight: InFlight;
+  flushTimer: FlushTimer<BatchEntry>;
+  /** Aborted by the pipeline's stop(): take no more messages. */
+  stopped: AbortSignal;
+  clock: Clock;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export class FetchLoop {
+  constructor(private readonly deps: FetchLoopDeps) {}
+
+  /** Takes messages until the stream ends or the pipeline stops. */
+  async run(messages: AsyncIterable<ConsumedMessage[]>): Promise<void> {
+    for (;;) {
+      try {
+        for await (const chunk of messages) {
+          await this.accept(chunk);
+          if (this.deps.stopped.aborted) break;
+        }
+        return;
+      } catch (error) {
+        messages = await this.refetch(error);
+        if (this.deps.stopped.aborted) await this.deps.stopFetching(); // stopped while it was reconnecting
+      }
+    }
+  }
+
+  /**
+   * The stream ended in an error (a broker restarting, a network cut): fetches again from the last
+   * commit once the consumer answers, waiting longer after each failed try; what is redelivered
+   * and already here is tracked once. An error no retry fixes (refused credentials), or a stop
+   * while waiting, ends the run with the error.
+   */
+  private async refetch(streamError: unknown): Promise<AsyncIterable<ConsumedMessage[]>> {
+    const { clock, logger } = this.deps;
+    const started = clock.now();
+    let tries = 0;
+    const messages = await retry(
+      (attempt) => {
+        // Attempt 0 is the stream's own failure: retry() judges it and waits as after any other.
+        if (attempt === 0) throw streamError;
+        tries = attempt;
+        return this.deps.messages();
+      },
+      {
+        policy: backoff.kafkaFetch,
+        signal: this.deps.stopped,
+        retryable: this.deps.recoverable,
+        sleep: clock.sleep,
+        // One line when the failures start and one when they end, not one per try.
+        onRetry: (error, attempt) => {
+          if (attempt > 0) return;
+          logger.warn(
+            { err: error },
+            'Kafka consumer failed; fetching again, waiting longer after each failed try',
+          );
+        },
+      },
+    );
+    logger.info({ tries, afterMs: clock.now() - started }, 'Kafka consumer fetching again');
+    return messages;
+  }
+
+  /**
+   * Takes a chunk of messages into the bulker, sending each batch it fills. Awaits only when the
+   * buffer is full or every indexer is busy: no promise per message, and metrics per chunk.
+   */
+  private async accept(chunk: ConsumedMessage[]): Promise<void> {
+    const { metrics, offsets, bulker, budget, clock, stopped } = this.deps;
+    let taken = 0;
+    let now = clock.now();
+    for (const message of chunk) {
+      if (budget.full) {
+        await budget.makeRoom(this.deps.inFlight, bulker, stopped);
+        now = clock.now();
+      }
+      // Stopped while waiting: leave the rest untouched (uncommitted), it is read again.
+      if (stopped.aborted) break;
+      // The client rewinds every owned partition to its last commit when the assignment changes:
+      // copies of messages already taken are skipped, not indexed a second time.
+      if (!offsets.received(message.topic, message.partition, message.offset)) continue;
+      const size = message.value?.length ?? 0;
+      budget.take(size);
+      taken += 1;
+      metrics.consumedMessageBytes.observe(size);
+      for (const batch of bulker.add({ message, parsed: this.prepare(message) }, size, now)) {
+        await this.deps.inFlight.send(batch);
+        now = clock.now();
+      }
+    }
+    metrics.consumedMessages.inc(taken);
+    budget.report();
+    this.deps.flushTimer.schedule();
+  }
+
+  private prepare(message: ConsumedMessage): ParsedMessage {
+    const parsed = parseMessage(message.value);
+    for (const rejected of parsed.rejected)
+      this.deps.metrics.rejectedMessages.inc({ reason: rejected.reason });
+    // Ids before the allow-list: a derived id names the item's place in the message as received.
+    // Items the allow-list refuses are counted with the other failed documents, by reason.
+    return this.deps.allowList(
+      this.deps.deterministicIds
+        ? withDerivedIds(parsed, `${message.topic}:${message.partition}:${message.offset}`)
+        : parsed,
+    );
+  }
+}

@@ -1,0 +1,93 @@
+// After the consumer's stream fails, the pipeline fetches again by the one retry policy
+// (backoff.kafkaFetch: jittered, doubling, up to 30 s), logging the streak once when it starts
+// and once when it ends; an error no retry fixes ends the run.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { ConsumedMessage } from '../../src/records.js';
+import { IndexerError } from '../../src/retry.js';
+import { bulk1, levels } from './fakes.js';
+import { Feed, startPipeline } from './pipeline-harness.js';
+
+const brokerAway = (): Error => new Error('connect ECONNREFUSED 127.0.0.1:9092');
+
+/** The consumer: `first` at start, then `failures` refused fetches, then the harness's feed. */
+function consumer(first: Feed, failures: number) {
+  const calls = { count: 0 };
+  const messages = (feed: Feed): Promise<AsyncIterable<ConsumedMessage[]>> => {
+    calls.count += 1;
+    if (calls.count === 1) return Promise.resolve(first);
+    return calls.count <= failures + 1 ? Promise.reject(brokerAway()) : Promise.resolve(feed);
+  };
+  return { calls, messages };
+}
+
+describe('after a stream error', () => {
+  test('fetches again with growing waits, logs one line when failures start and one when they end, and loses nothing', async () => {
+    const first = new Feed();
+    const { calls, messages } = consumer(first, 2);
+    const h = startPipeline({ messages, limits: { flushIntervalMs: 1000 } });
+    first.push(bulk1(0));
+    await h.clock.settle();
+    first.fail(new Error('read ECONNRESET'));
+    await h.clock.advanceUntil(() => calls.count === 4, 100);
+    const [first0 = 0, second = 0, third = 0] = h.clock.sleeps;
+    assert.equal(h.clock.sleeps.length, 3);
+    assert.ok(first0 >= 500 && first0 <= 1000, `first wait ${first0} ms`);
+    assert.ok(second >= 1000 && second <= 2000, `second wait ${second} ms`);
+    assert.ok(third >= 2000 && third <= 4000, `third wait ${third} ms`);
+    const warnings = h.log.lines.filter((l) => l.level >= levels.warn);
+    assert.deepEqual(
+      warnings.map((l) => l.msg),
+      ['Kafka consumer failed; fetching again, waiting longer after each failed try'],
+    );
+    assert.match(JSON.stringify(warnings[0]?.['err']), /ECONNRESET/);
+    const recovered = h.log.lines.filter((l) => l.msg === 'Kafka consumer fetching again');
+    assert.deepEqual(
+      recovered.map((l) => [l.level, l['tries'], l['afterMs']]),
+      [[levels.info, 3, first0 + second + third]],
+    );
+    // Redelivered from the last commit: message 0 again (already here), then message 1.
+    h.feed.push(bulk1(0), bulk1(1));
+    await h.clock.settle();
+    await h.pipeline.stop();
+    await h.clock.advanceUntil(() => h.outcome.finished, 100);
+    assert.equal(h.outcome.error, undefined);
+    assert.deepEqual(
+      h.requests.flatMap((r) => r.offsets),
+      [0, 1],
+      'every message indexed once',
+    );
+    assert.equal(h.committed().get(0), 2n);
+  });
+
+  test('an error no retry fixes ends the run at once, after what was taken is sent and committed', async () => {
+    const first = new Feed();
+    const { calls, messages } = consumer(first, 0);
+    const h = startPipeline({ messages });
+    first.push(bulk1(0));
+    await h.clock.settle();
+    const refused = new IndexerError('SASL authentication failed', 'AKI_TEST_REFUSED', false);
+    first.fail(refused);
+    await h.clock.settle();
+    assert.equal(h.outcome.finished, true);
+    assert.equal(h.outcome.error, refused);
+    assert.equal(calls.count, 1, 'not fetched again');
+    assert.deepEqual(h.clock.sleeps, []);
+    assert.deepEqual(h.requests, [{ offsets: [0], at: 0 }]);
+    assert.equal(h.committed().get(0), 1n);
+  });
+
+  test('a stop while waiting to fetch again ends the run without waiting out the backoff', async () => {
+    const first = new Feed();
+    const { calls, messages } = consumer(first, 0);
+    const h = startPipeline({ messages });
+    first.fail(brokerAway());
+    await h.clock.advance(100);
+    assert.equal(h.outcome.finished, false);
+    await h.pipeline.stop();
+    await h.clock.settle();
+    assert.equal(h.outcome.finished, true);
+    assert.match(String(h.outcome.error), /ECONNREFUSED/, 'the run ends with the consumer error');
+    assert.equal(calls.count, 1, 'not fetched again');
+  });
+});
