@@ -2,6 +2,7 @@
 // same name, type, default and meaning, plus the ones this indexer adds. Validation, defaults,
 // --help and the README's table all come from here. Deviations from the Go defaults are marked
 // `goDefault` so that they can be listed.
+import { maxRequestBytes } from './limits.js';
 import {
   boolean,
   duration,
@@ -243,10 +244,10 @@ export const schema = {
   }),
   bulkerMaxBytes: setting({
     env: 'BULKER_MAX_BYTES',
-    type: integer(1, 90 * 1024 * 1024),
+    type: integer(1, maxRequestBytes),
     default: '10_485_760',
     group: 'bulker',
-    description: 'Maximum number of bytes to buffer before sending them to ES (at most 90 MB)',
+    description: `Maximum number of bytes to buffer before sending them to ES (at most ${maxRequestBytes / 1024 / 1024} MiB)`,
   }),
 
   elasticService: setting({

@@ -10,6 +10,7 @@
 // A message whose structure is wrong anywhere is refused whole, before it joins a bulk request:
 // half a message in a shared request would pair its dangling action with a neighbour's lines.
 import { isUtf8 } from 'node:buffer';
+import { maxRequestBytes } from '../config/limits.js';
 
 export type BulkAction = 'index' | 'create' | 'update' | 'delete';
 
@@ -39,9 +40,6 @@ export type RejectReason =
   | 'too_large'
   /** Aimed at an index or using an action the allow-list does not allow (see allow-list.ts). */
   | 'not_allowed';
-
-/** Elasticsearch refuses requests above 100 MB; a message this large could never be sent. */
-export const maxRequestBytes = 90 * 1024 * 1024;
 
 export interface ParsedMessage {
   format: 'bulk' | 'doc';
