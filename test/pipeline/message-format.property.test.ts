@@ -45,12 +45,12 @@ const session = fc.nat(sessions.length - 1);
 // Arkime writes only its own kind; the others are what the bulk format allows besides.
 const kind = fc.oneof(
   { arbitrary: fc.constant('arkime' as const), weight: 5 },
-  { arbitrary: fc.constantFrom('spaced', 'noId', 'create', 'update', 'delete' as const), weight: 3 },
+  { arbitrary: fc.constantFrom('spaced', 'noId', 'create', 'update', 'delete'), weight: 3 },
 );
 const item = fc.tuple(kind, session);
 const bulk = fc
   .array(item, { minLength: 1, maxLength: 4 })
-  .map((items) => Buffer.concat(items.map(([kind, i]) => itemKinds[kind][i] as Buffer)));
+  .map((items) => Buffer.concat(items.map(([name, i]) => itemKinds[name][i] as Buffer)));
 /** A message as Arkime writes it (bulk, bulk1, doc), in other shapes the format allows, or noise. */
 const message = fc.oneof(
   { arbitrary: bulk, weight: 4 },
