@@ -71,8 +71,9 @@ function parseAction(line: string): ActionLine | undefined {
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  // withDerivedIds may write the line anew.
-  if (rewriteProblem(line) !== undefined) return undefined;
+  // withDerivedIds may write the line anew. Its numbers are not checked: an _id above 2^53 is
+  // common (snowflake ids), the cluster takes it, and a line with an _id is never written anew.
+  if (rewriteProblem(line, false) !== undefined) return undefined;
   const keys = Object.keys(parsed);
   const action = claimed[1] as BulkAction;
   const meta = (parsed as Record<string, unknown>)[action];
@@ -130,10 +131,11 @@ function numberEnd(json: string, at: number): number {
 
 /**
  * Why valid JSON text would not come out the same once parsed and written anew, as a `doc`
- * message and a line given a derived id are: nested too deeply to write, or a number that a
- * double cannot hold (1e400 would become null, 2^53+1 another integer). Undefined if it would.
+ * message and a line given a derived id are: nested too deeply to write, or (if `numbers`) a
+ * number that a double cannot hold (1e400 would become null, 2^53+1 another integer). Undefined
+ * if it would.
  */
-function rewriteProblem(json: string): string | undefined {
+function rewriteProblem(json: string, numbers: boolean): string | undefined {
   let depth = 0;
   let inString = false;
   for (let at = 0; at < json.length; at += 1) {
@@ -146,7 +148,7 @@ function rewriteProblem(json: string): string | undefined {
       depth += 1;
       if (depth > maxNestingDepth) return `nested deeper than ${maxNestingDepth} levels`;
     } else if (c === closeBrace || c === 0x5d) depth -= 1;
-    else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+    else if (numbers && (c === 0x2d || (c >= 0x30 && c <= 0x39))) {
       const end = numberEnd(json, at);
       const literal = json.slice(at, end);
       const number = Number(literal);
@@ -272,7 +274,7 @@ function parseDocMessage(value: Buffer): ParsedMessage {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     return reject('a document must be a JSON object');
   }
-  const problem = rewriteProblem(text);
+  const problem = rewriteProblem(text, true);
   if (problem !== undefined) return reject(`cannot be written anew unchanged: ${problem}`);
   const { index, ...stored } = document as Record<string, unknown>;
   if (typeof index !== 'string' || index === '') {
