@@ -320,7 +320,7 @@ function assertAccountedFor(value: Buffer): boolean {
 describe('parseMessage, property-based, on the real session corpus', () => {
   const runs = 100_000;
 
-  test(`${runs} broken messages: never throws, every line is sent byte for byte or refused with a reason`, () => {
+  test(`${runs} broken messages: never throws, every line is sent byte for byte or refused with a reason`, (t) => {
     let refused = 0;
     let sent = 0;
     fc.assert(
@@ -333,6 +333,7 @@ describe('parseMessage, property-based, on the real session corpus', () => {
     // Both outcomes must be exercised, or the property says little.
     assert.equal(refused + sent, runs);
     assert.ok(refused > runs / 10 && sent > runs / 10, `refused ${refused}, sent ${sent}`);
+    t.diagnostic(`${sent} sent, ${refused} refused`);
   });
 
   test('every message as Arkime writes it is passed on whole, one item per session, in order', () => {
