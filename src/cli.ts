@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { loadConfig } from './config/load.js';
 import { printableConfig } from './config/print.js';
-import { groupTitles, schema, type Config, type Setting } from './config/schema.js';
+import { descriptionOf, groupTitles, schema, type Config, type Setting } from './config/schema.js';
 import { validateKafkaSecurity } from './kafka/connection.js';
 import { allowListErrors } from './pipeline/allow-list.js';
 import { validateSearchConnection } from './search/connection.js';
@@ -41,7 +41,7 @@ function help(): string {
       const secret = setting.secret === true ? ', secret' : '';
       lines.push(
         `  ${setting.env} (${setting.type.name}, ${fallback}${secret})`,
-        `      ${setting.description}`,
+        `      ${descriptionOf(setting)}`,
       );
     }
   }

@@ -41,14 +41,29 @@ describe('the command line', () => {
       assert.ok(at >= 0, `group ${title} (in order)`);
       for (const s of settings.filter((setting) => setting.group === group)) {
         const fallback = s.default === undefined ? 'required' : `default ${JSON.stringify(s.default)}`;
-        const line = `  ${s.env} (${s.type.name}, ${fallback}${s.secret === true ? ', secret' : ''})\n      ${s.description}\n`;
+        const line = `  ${s.env} (${s.type.name}, ${fallback}${s.secret === true ? ', secret' : ''})\n      `;
         const found = stdout.indexOf(line, at);
         assert.ok(found > at, `${s.env} under ${title}`);
+        const description = stdout.slice(found + line.length, stdout.indexOf('\n', found + line.length));
+        assert.ok(
+          description.toLowerCase().includes(s.description.toLowerCase()),
+          `${s.env}: ${description}`,
+        );
         at = found;
       }
     }
     for (const option of ['--help', '--version', '--print-config', '--check', '/healthz', '/readyz'])
       assert.ok(stdout.includes(option), option);
+  });
+
+  test('--help says of each setting without effect, and of no other, that it has none and why', () => {
+    const { stdout } = run(['--help']);
+    for (const s of Object.values(schema) as Setting<unknown>[]) {
+      const entry = new RegExp(`^  ${s.env} \\(.*\\)\\n      (.*)$`, 'm').exec(stdout)?.[1] ?? '';
+      assert.notEqual(entry, '', s.env);
+      if (s.noEffect === undefined) assert.doesNotMatch(entry, /no effect/i, s.env);
+      else assert.ok(entry.startsWith(`Accepted for compatibility; no effect: ${s.noEffect}.`), entry);
+    }
   });
 
   test('an unknown option stops with exit code 2 and one line', () => {

@@ -1,7 +1,8 @@
 // `--print-config`: the effective configuration as an env file, grouped as in --help, every value
-// in its variable's own syntax (so a line can be pasted back), secrets and passwords as ***.
+// in its variable's own syntax (so a line can be pasted back), secrets and passwords as ***. A
+// setting without effect has a comment line above it saying so.
 import { redacted } from './load.js';
-import { groupTitles, schema, type Config, type Setting } from './schema.js';
+import { groupTitles, noEffectNote, schema, type Config, type Setting } from './schema.js';
 
 const units: [string, number][] = [
   ['h', 3_600_000],
@@ -31,6 +32,7 @@ export function printableConfig(config: Config): string {
   for (const [group, title] of Object.entries(groupTitles)) {
     lines.push(`# ${title}`);
     for (const setting of settings.filter((s) => s.group === group)) {
+      if (setting.noEffect !== undefined) lines.push(`# ${noEffectNote}: ${setting.noEffect}`);
       lines.push(`${setting.env}=${format(setting, shown[setting.env])}`);
     }
     lines.push('');

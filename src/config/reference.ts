@@ -1,6 +1,6 @@
 // The settings table for people, generated from the schema so that it cannot drift from what the
 // indexer reads: the README embeds it between markers and a test checks that it is current.
-import { groupTitles, schema, type Setting } from './schema.js';
+import { descriptionOf, groupTitles, schema, type Setting } from './schema.js';
 
 const cell = (text: string): string => text.replaceAll('|', '\\|');
 
@@ -14,7 +14,7 @@ export function configurationTable(): string {
       const notes = [s.added === true ? '*(added)*' : '', s.secret === true ? '*(secret)*' : '']
         .filter(Boolean)
         .join(' ');
-      const description = [cell(s.description), notes].filter(Boolean).join(' ');
+      const description = [cell(descriptionOf(s)), notes].filter(Boolean).join(' ');
       rows.push(`| \`${s.env}\` | ${s.type.name} | ${fallback} | ${description} |`);
     }
   }
@@ -31,9 +31,18 @@ export function deviationsList(): string {
     .join('\n');
 }
 
+/** The Go indexer's settings that are read and checked here but change nothing, each with why. */
+export function noEffectList(): string {
+  return (Object.values(schema) as Setting<unknown>[])
+    .filter((s) => s.noEffect !== undefined)
+    .map((s) => `- \`${s.env}\`: ${s.noEffect}.`)
+    .join('\n');
+}
+
 export const markers = {
   table: ['<!-- configuration-table:start -->', '<!-- configuration-table:end -->'],
   deviations: ['<!-- deviations:start -->', '<!-- deviations:end -->'],
+  noEffect: ['<!-- no-effect:start -->', '<!-- no-effect:end -->'],
 } as const;
 
 /** `text` with the generated parts put between their markers. */
@@ -42,6 +51,7 @@ export function withReference(text: string): string {
   for (const [key, content] of [
     ['table', configurationTable()],
     ['deviations', deviationsList()],
+    ['noEffect', noEffectList()],
   ] as const) {
     const [start, end] = markers[key];
     const from = result.indexOf(start);

@@ -2,6 +2,7 @@
 // same name, type, default and meaning, plus the ones this indexer adds. Validation, defaults,
 // --help and the README's table all come from here. Deviations from the Go defaults are marked
 // `goDefault` so that they can be listed.
+import { maxRequestBytes } from './limits.js';
 import {
   boolean,
   duration,
@@ -43,6 +44,21 @@ export interface Setting<T> {
   goDefault?: { value: string; why: string };
   /** Added by this indexer; the Go indexer does not read it. */
   added?: boolean;
+  /**
+   * Read and validated so that a Go indexer's environment starts this one unchanged, but nothing
+   * here uses it: why there is nothing for it to set. `description` then says what it did in Go.
+   */
+  noEffect?: string;
+}
+
+/** What --help, --print-config and the README say of every setting marked `noEffect`. */
+export const noEffectNote = 'Accepted for compatibility; no effect';
+
+/** A setting's description as people read it: for one without effect, that comes first, and why. */
+export function descriptionOf(setting: Setting<unknown>): string {
+  if (setting.noEffect === undefined) return setting.description;
+  const goMeaning = setting.description.charAt(0).toLowerCase() + setting.description.slice(1);
+  return `${noEffectNote}: ${setting.noEffect}. In the Go indexer: ${goMeaning}`;
 }
 
 function setting<T>(definition: Setting<T>): Setting<T> {
@@ -52,6 +68,12 @@ function setting<T>(definition: Setting<T>): Setting<T> {
 export const kafkaSaslMechanisms = ['', 'plain', 'scram-sha-256', 'scram-sha-512'] as const;
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic', 'disabled'] as const;
+
+// Why the Go indexer's queues and idle-connection limits have nothing to set here.
+const producedPerBatch =
+  'failed documents are produced per batch and awaited before the batch counts as done; no queue holds them';
+const idleBounded =
+  'idle connections are bounded by ELASTIC_TRANSPORT_MAX_CONNS_PER_HOST and closed after ELASTIC_TRANSPORT_IDLE_CONN_TIMEOUT';
 
 export const schema = {
   port: setting({
@@ -126,6 +148,7 @@ export const schema = {
     default: '100ms',
     group: 'kafka',
     description: 'Timeout length when flushing Kafka messages at shutdown',
+    noEffect: `nothing is left to flush at shutdown, as ${producedPerBatch}`,
   }),
 
   kafkaProducerBrokers: setting({
@@ -243,10 +266,10 @@ export const schema = {
   }),
   bulkerMaxBytes: setting({
     env: 'BULKER_MAX_BYTES',
-    type: integer(1, 90 * 1024 * 1024),
+    type: integer(1, maxRequestBytes),
     default: '10_485_760',
     group: 'bulker',
-    description: 'Maximum number of bytes to buffer before sending them to ES (at most 90 MB)',
+    description: `Maximum number of bytes to buffer before sending them to ES (at most ${maxRequestBytes / 1024 / 1024} MiB)`,
   }),
 
   elasticService: setting({
@@ -452,6 +475,7 @@ export const schema = {
     default: '100',
     group: 'transport',
     description: 'Idle connections kept, all nodes together',
+    noEffect: idleBounded,
   }),
   elasticTransportMaxIdleConnsPerHost: setting({
     env: 'ELASTIC_TRANSPORT_MAX_IDLE_CONNS_PER_HOST',
@@ -459,6 +483,7 @@ export const schema = {
     default: '100',
     group: 'transport',
     description: 'Idle connections kept per node',
+    noEffect: idleBounded,
   }),
   elasticTransportMaxConnsPerHost: setting({
     env: 'ELASTIC_TRANSPORT_MAX_CONNS_PER_HOST',
@@ -479,7 +504,8 @@ export const schema = {
     type: duration(),
     default: '1s',
     group: 'transport',
-    description: 'Accepted for compatibility; bulk requests are sent without Expect: 100-continue',
+    description: "How long to wait for the cluster's 100-continue answer before sending a request body",
+    noEffect: 'bulk requests are sent without Expect: 100-continue',
   }),
 
   maxBufferedBytes: setting({
@@ -505,6 +531,7 @@ export const schema = {
     default: '10',
     group: 'buffers',
     description: 'Failed bulks waiting for the failure producer, per indexer',
+    noEffect: producedPerBatch,
   }),
   producerChannelBufferSize: setting({
     env: 'PRODUCER_CHANNEL_BUFFER_SIZE',
@@ -512,6 +539,7 @@ export const schema = {
     default: '10',
     group: 'buffers',
     description: 'Failed documents queued for the failure producer',
+    noEffect: producedPerBatch,
   }),
 
   metricsNamespace: setting({

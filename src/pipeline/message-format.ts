@@ -10,6 +10,7 @@
 // A message whose structure is wrong anywhere is refused whole, before it joins a bulk request:
 // half a message in a shared request would pair its dangling action with a neighbour's lines.
 import { isUtf8 } from 'node:buffer';
+import { maxRequestBytes } from '../config/limits.js';
 
 export type BulkAction = 'index' | 'create' | 'update' | 'delete';
 
@@ -39,9 +40,6 @@ export type RejectReason =
   | 'too_large'
   /** Aimed at an index or using an action the allow-list does not allow (see allow-list.ts). */
   | 'not_allowed';
-
-/** Elasticsearch refuses requests above 100 MB; a message this large could never be sent. */
-export const maxRequestBytes = 90 * 1024 * 1024;
 
 export interface ParsedMessage {
   format: 'bulk' | 'doc';
@@ -73,6 +71,9 @@ function parseAction(line: string): ActionLine | undefined {
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  // withDerivedIds may write the line anew. Its numbers are not checked: an _id above 2^53 is
+  // common (snowflake ids), the cluster takes it, and a line with an _id is never written anew.
+  if (rewriteProblem(line, false) !== undefined) return undefined;
   const keys = Object.keys(parsed);
   const action = claimed[1] as BulkAction;
   const meta = (parsed as Record<string, unknown>)[action];
@@ -109,6 +110,57 @@ const arkimeIndexAction = Buffer.from('{"index":{"_index":"');
 const idKey = Buffer.from('"_id":');
 const quote = 0x22;
 const closeBrace = 0x7d;
+
+/**
+ * Jackson's default nesting limit, which Elasticsearch and OpenSearch parse JSON with: the cluster
+ * refuses anything deeper anyway. Writing such a value anew (a `doc` message, a derived id) would
+ * exhaust the stack and throw out of the pipeline, on the same message after every restart.
+ */
+const maxNestingDepth = 1000;
+
+/** Where the number literal starting at `at` of valid JSON text ends: at the first other character. */
+function numberEnd(json: string, at: number): number {
+  let end = at + 1;
+  for (; end < json.length; end += 1) {
+    const c = json.charCodeAt(end);
+    const digit = c >= 0x30 && c <= 0x39;
+    if (!digit && c !== 0x2e && c !== 0x65 && c !== 0x45 && c !== 0x2b && c !== 0x2d) break;
+  }
+  return end;
+}
+
+/**
+ * Why valid JSON text would not come out the same once parsed and written anew, as a `doc`
+ * message and a line given a derived id are: nested too deeply to write, or (if `numbers`) a
+ * number that a double cannot hold (1e400 would become null, 2^53+1 another integer). Undefined
+ * if it would.
+ */
+function rewriteProblem(json: string, numbers: boolean): string | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let at = 0; at < json.length; at += 1) {
+    const c = json.charCodeAt(at);
+    if (inString) {
+      if (c === 0x5c) at += 1;
+      else if (c === quote) inString = false;
+    } else if (c === quote) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > maxNestingDepth) return `nested deeper than ${maxNestingDepth} levels`;
+    } else if (c === closeBrace || c === 0x5d) depth -= 1;
+    else if (numbers && (c === 0x2d || (c >= 0x30 && c <= 0x39))) {
+      const end = numberEnd(json, at);
+      const literal = json.slice(at, end);
+      const number = Number(literal);
+      if (!Number.isFinite(number)) return `the number ${literal} is beyond the range of a double`;
+      if (Number.isInteger(number) && !Number.isSafeInteger(number) && /^-?\d+$/.test(literal)) {
+        return `the integer ${literal} is above 2^53 - 1, where doubles start rounding`;
+      }
+      at = end - 1;
+    }
+  }
+  return undefined;
+}
 
 /** Whether `value` holds `expected` at `at`; a loop, because Buffer.compare costs a native call per document. */
 function bytesAt(value: Buffer, at: number, expected: Buffer): boolean {
@@ -212,15 +264,18 @@ function parseDocMessage(value: Buffer): ParsedMessage {
     items: [],
     rejected: [{ bytes: value, reason: 'malformed_document', detail }],
   });
+  const text = value.toString('utf8');
   let document: unknown;
   try {
-    document = JSON.parse(value.toString('utf8'));
+    document = JSON.parse(text);
   } catch (error) {
     return reject(`neither a bulk action line nor a JSON document: ${(error as Error).message}`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     return reject('a document must be a JSON object');
   }
+  const problem = rewriteProblem(text, true);
+  if (problem !== undefined) return reject(`cannot be written anew unchanged: ${problem}`);
   const { index, ...stored } = document as Record<string, unknown>;
   if (typeof index !== 'string' || index === '') {
     return reject('a document without an action line must name its target in a string field "index"');

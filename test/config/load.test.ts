@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
+import { maxRequestBytes } from '../../src/config/limits.js';
 import { loadConfig, maskCredentials, redacted, secretValues } from '../../src/config/load.js';
 import { schema, type Config, type Setting } from '../../src/config/schema.js';
 
@@ -162,6 +163,15 @@ describe('errors', () => {
   test('a value out of range names the range', () => {
     const [line = ''] = errorsOf({ ...required, ELASTIC_CLIENT_MAX_DEAD_PERCENTAGE: '150' });
     assert.match(line, /ELASTIC_CLIENT_MAX_DEAD_PERCENTAGE.*150.*0 to 100/);
+  });
+
+  test('BULKER_MAX_BYTES may be as large as the request limit the parser enforces, not larger', () => {
+    assert.equal(
+      load({ ...required, BULKER_MAX_BYTES: String(maxRequestBytes) }).bulkerMaxBytes,
+      maxRequestBytes,
+    );
+    const [line = ''] = errorsOf({ ...required, BULKER_MAX_BYTES: String(maxRequestBytes + 1) });
+    assert.match(line, new RegExp(`BULKER_MAX_BYTES.*1 to ${maxRequestBytes}$`));
   });
 
   test('each missing required variable gets a line of its own', () => {

@@ -45,6 +45,19 @@ describe('printableConfig', () => {
     for (const title of Object.values(groupTitles)) assert.ok(text.includes(`# ${title}\n`), title);
   });
 
+  test('a setting without effect has a comment saying so just above it; no other setting has one', () => {
+    const lines = printableConfig(load(required)).split('\n');
+    for (const setting of Object.values(schema) as Setting<unknown>[]) {
+      const at = lines.findIndex((line) => line.startsWith(`${setting.env}=`));
+      const above = lines[at - 1] ?? '';
+      if (setting.noEffect === undefined) {
+        assert.doesNotMatch(above, /no effect/i, setting.env);
+      } else {
+        assert.equal(above, `# Accepted for compatibility; no effect: ${setting.noEffect}`);
+      }
+    }
+  });
+
   test('hides secrets and passwords in addresses', () => {
     const text = printableConfig(
       load({
