@@ -5,7 +5,7 @@
 // node starts refusing, not once per retry, and once more when it accepts again.
 import type { Logger } from '../telemetry/logger.js';
 import type { BulkReply } from '../records.js';
-import { TransportError } from './bulk-client.js';
+import { unreachableNode } from './bulk-client.js';
 import type { AuthMethod } from './connection.js';
 
 type Refusal = 'credentials' | 'privileges' | 'certificate';
@@ -102,7 +102,8 @@ export function reportingRefusals<A extends unknown[]>(
       reporter.reply(reply);
       return reply;
     } catch (error) {
-      if (error instanceof TransportError) reporter.failure(error.node, error);
+      const unreachable = unreachableNode(error);
+      if (unreachable !== undefined) reporter.failure(unreachable.node, unreachable);
       throw error;
     }
   };
