@@ -5,6 +5,7 @@
 // node starts refusing, not once per retry, and once more when it accepts again.
 import type { Logger } from '../telemetry/logger.js';
 import type { BulkReply } from '../records.js';
+import { errorTree } from '../retry.js';
 import { unreachableNode } from './bulk-client.js';
 import type { AuthMethod } from './connection.js';
 
@@ -15,10 +16,8 @@ const untrusted =
   /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
 
 /** The certificate error somewhere in the error's causes, if there is one. */
-function certificateError(error: unknown, depth = 0): Error | undefined {
-  if (!(error instanceof Error) || depth > 5) return undefined;
-  if (untrusted.test(String((error as NodeJS.ErrnoException).code ?? ''))) return error;
-  return certificateError(error.cause, depth + 1);
+function certificateError(error: unknown): Error | undefined {
+  return errorTree(error).find((e) => untrusted.test(String((e as NodeJS.ErrnoException).code ?? '')));
 }
 
 /** The cluster's error type and reason, from an Elasticsearch/OpenSearch error body (a proxy's page has none). */
