@@ -35,7 +35,7 @@ export class TransportError extends IndexerError {
 /** The error, or one it wraps, that says a search node gave no HTTP answer. */
 export function unreachableNode(error: unknown): TransportError | undefined {
   return errorTree(error).find(
-    (e): e is TransportError => (e as { code?: unknown }).code === TransportError.code,
+    (e): e is TransportError => e instanceof IndexerError && e.code === TransportError.code,
   );
 }
 

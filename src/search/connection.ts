@@ -89,8 +89,8 @@ function addressErrors(config: SearchConnectionConfig): string[] {
     try {
       decodeCloudId(config.elasticCloudId);
     } catch (error) {
-      if ((error as { code?: unknown }).code !== CloudIdError.code) throw error;
-      errors.push((error as CloudIdError).message);
+      if (!(error instanceof IndexerError) || error.code !== CloudIdError.code) throw error;
+      errors.push(error.message);
     }
     return errors;
   }
