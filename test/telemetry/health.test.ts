@@ -103,10 +103,14 @@ describe('checkSearchNow (SIGHUP)', () => {
     let nodesChecked = false;
     await checkSearchNow(
       {
-        checkNodes: async () => {
-          await Promise.resolve();
-          nodesChecked = true;
-        },
+        // Rediscovery takes a round trip: longer than the health request here.
+        checkNodes: () =>
+          new Promise((resolve) =>
+            setTimeout(() => {
+              nodesChecked = true;
+              resolve();
+            }, 20),
+          ),
         get: (path) => {
           asked.push(path);
           return Promise.resolve({ status: 200, body: '{"status":"green"}' });
