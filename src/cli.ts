@@ -2,11 +2,11 @@
 // The command line: --version, --help, --print-config, --check, or (no option) run the indexer
 // configured from the environment.
 import { readFileSync } from 'node:fs';
+import { allowListErrors } from './config/allow-list.js';
 import { loadConfig } from './config/load.js';
 import { printableConfig } from './config/print.js';
 import { descriptionOf, groupTitles, schema, type Config, type Setting } from './config/schema.js';
 import { validateKafkaSecurity } from './kafka/connection.js';
-import { allowListErrors } from './pipeline/allow-list.js';
 import { validateSearchConnection } from './search/connection.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

@@ -1,24 +1,23 @@
 // Composition root: configuration → logger → metrics → HTTP server → search client → Kafka
-// clients → pipeline, and the signals that stop it. The only module that knows them all.
-import type { Server } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
+// clients → pipeline, and the signals that stop it. The only module that knows them all; each
+// part is made before anything refers to it, and policy lives with the part it belongs to.
 import { secretValues } from './config/load.js';
 import type { Config } from './config/schema.js';
-import type { FailedDocument } from './records.js';
-import { searchBackoff } from './retry.js';
-import { KafkaConnectionError } from './kafka/connection.js';
+import { backoff, canRetry, searchBackoff } from './retry.js';
 import { KafkaConsumer } from './kafka/consumer.js';
+import { failureDelivery } from './kafka/failure-delivery.js';
 import { FailureProducer } from './kafka/failure-producer.js';
 import { allowList } from './pipeline/allow-list.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { BulkClient } from './search/bulk-client.js';
-import { Readiness, watchSearch } from './telemetry/health.js';
 import { searchSecurity } from './search/connection.js';
 import { RefusalReporter, reportingRefusals } from './search/refusals.js';
+import { availabilityReporter } from './telemetry/availability.js';
+import { checkSearchNow, Readiness, watchSearch } from './telemetry/health.js';
 import { startHttpServer } from './telemetry/http-server.js';
 import { LagMonitor } from './telemetry/lag.js';
-import { createLogger, type Logger } from './telemetry/logger.js';
-import { createMetrics, type Metrics } from './telemetry/metrics.js';
+import { createLogger, logStarting } from './telemetry/logger.js';
+import { createMetrics } from './telemetry/metrics.js';
 import { startSummaryLog } from './telemetry/summary.js';
 
 /** How long a stop may take: below Kubernetes' default 30 s grace period. */
@@ -27,114 +26,56 @@ const shutdownDeadlineMs = 25_000;
 const commitIntervalMs = 1000;
 /** Batches in flight get this long to finish on shutdown; then they are abandoned, uncommitted. */
 const drainGraceMs = 20_000;
-/** How often consumer lag is asked from the brokers (and at each join), and the search cluster pinged for /readyz. */
-const lagIntervalMs = 5000;
-const searchPingIntervalMs = 10_000;
-const searchPingTimeoutMs = 5000;
-
-function failureSink(producer: FailureProducer | undefined, logger: Logger, fatal: (error: Error) => void) {
-  return async (failures: FailedDocument[], signal: AbortSignal): Promise<void> => {
-    for (const f of failures) {
-      logger.warn(
-        {
-          index: f.index,
-          id: f.id,
-          errorType: f.errorType,
-          status: f.status,
-          reason: f.reason,
-          source: `${f.source.topic}/${f.source.partition}/${f.source.offset}`,
-        },
-        'document failed to index',
-      );
-    }
-    if (producer === undefined) return;
-    // A failure is handled only once it is on the failure topic: keep trying until it is (or until
-    // shutdown abandons the batch, which then stays uncommitted).
-    for (let attempt = 0; !signal.aborted; attempt += 1) {
-      try {
-        await producer.send(failures);
-        return;
-      } catch (error) {
-        // Certificates, passwords, mechanisms: no retry fixes those. The batch stays uncommitted.
-        if (error instanceof KafkaConnectionError) {
-          fatal(error);
-          throw error;
-        }
-        logger.error(
-          { err: error, documents: failures.length, attempt },
-          'producing failed documents failed; retrying',
-        );
-        await sleep(Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)), undefined, { signal }).catch(
-          () => undefined,
-        );
-      }
-    }
-  };
-}
-
-/** Reports the search cluster unavailable while any batch has failed ELASTIC_CLIENT_MAX_RETRIES tries in a row. */
-function availabilityReporter(metrics: Metrics, readiness: Readiness, logger: Logger) {
-  let failing = 0;
-  return (unavailable: boolean, why: string): void => {
-    failing += unavailable ? 1 : -1;
-    metrics.searchUnavailable.set(failing > 0 ? 1 : 0);
-    readiness.bulkUnavailable(failing > 0);
-    if (unavailable && failing === 1) {
-      logger.error(
-        { error: why },
-        'search cluster unavailable: retrying without end, fetching pauses when buffers fill',
-      );
-    } else if (!unavailable && failing === 0) logger.info('search cluster available again');
-  };
-}
 
 export async function runIndexer(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel, undefined, secretValues(config));
+  const log = (component: string): typeof logger => logger.child({ component });
   const metrics = createMetrics(config);
   const readiness = new Readiness();
-  const server: Server = await startHttpServer(config.port, {
+  const server = await startHttpServer(config.port, {
     metricsPath: config.metricsPath,
     registry: metrics.registry,
     readiness: () => readiness.state,
   });
-  const client = new BulkClient(config, { logger: logger.child({ component: 'search' }), metrics });
+  let exitCode = 0;
+  const failed = (error: unknown): void => {
+    // The message says what failed (a certificate, a password, a broker): it leads the log line.
+    logger.error({ err: error }, error instanceof Error ? error.message : 'pipeline stopped on an error');
+    exitCode = 1;
+  };
+  // Asked for by a signal or by an error no retry fixes, which may come before the pipeline exists.
+  const stopping = new AbortController();
+
+  const client = new BulkClient(config, { logger: log('search'), metrics });
   const authMethod = searchSecurity(config).method();
   const send = reportingRefusals(
     (body: Buffer[], signal: AbortSignal) => client.bulk(body, signal),
-    new RefusalReporter(logger.child({ component: 'search' }), () => authMethod, config.elasticSslCaLocation),
+    new RefusalReporter(log('search'), () => authMethod, config.elasticSslCaLocation),
   );
   const producer =
-    config.kafkaProducerTopic === ''
-      ? undefined
-      : new FailureProducer(config, logger.child({ component: 'producer' }), metrics);
-  const consumer = new KafkaConsumer(config, logger.child({ component: 'consumer' }), metrics, {
-    // Commit what is done while the old assignment still holds: fewer duplicates after the move.
-    onRebalance: () => void pipeline.commit(),
-    onRevoked: (partitions) => {
-      for (const p of partitions) pipeline.offsets.forget(p.topic, p.partition);
-    },
-    onJoined: () => {
-      readiness.joinedGroup();
-      void lag.poll();
-    },
-  });
-  const pipeline: Pipeline = new Pipeline({
+    config.kafkaProducerTopic === '' ? undefined : new FailureProducer(config, log('producer'), metrics);
+  const consumer = new KafkaConsumer(config, log('consumer'), metrics);
+  const lag = new LagMonitor(consumer, metrics, log('lag'));
+  const pipeline = new Pipeline({
     messages: () => consumer.start(),
-    recoverable: (error) => !(error instanceof KafkaConnectionError),
-    refetchDelayMs: 1000,
+    recoverable: canRetry,
+    refetchDelayMs: backoff.kafkaFetch.baseMs,
     stopFetching: () => consumer.stopFetching(),
     commit: (positions) => consumer.commit(positions),
     indexer: {
       send,
-      fail: failureSink(producer, logger.child({ component: 'failures' }), (error) => {
-        logger.error({ err: error }, error.message);
-        exitCode = 1;
-        void pipeline.stop();
+      fail: failureDelivery({
+        producer,
+        logger: log('failures'),
+        onFatal: (error) => {
+          failed(error);
+          stopping.abort();
+        },
       }),
       giveUpAfterMs: config.elasticClientRetryGiveUpAfter,
-      onUnavailable: availabilityReporter(metrics, readiness, logger.child({ component: 'search' })),
+      onUnavailable: availabilityReporter(metrics, readiness, log('search')),
       metrics,
-      logger: logger.child({ component: 'indexer' }),
+      logger: log('indexer'),
       retryStatuses: new Set(config.elasticClientRetryStatuses),
       maxRetries: config.elasticClientMaxRetries,
       backoff: searchBackoff(config.elasticClientRetryMaxInterval),
@@ -151,28 +92,25 @@ export async function runIndexer(config: Config): Promise<number> {
     commitIntervalMs,
     drainGraceMs,
     metrics,
-    logger: logger.child({ component: 'pipeline' }),
+    logger: log('pipeline'),
   });
+  consumer.listen({
+    // Commit what is done while the old assignment still holds: fewer duplicates after the move.
+    onRebalance: () => void pipeline.commit(),
+    onRevoked: (partitions) => {
+      for (const p of partitions) pipeline.offsets.forget(p.topic, p.partition);
+    },
+    onJoined: () => {
+      readiness.joinedGroup();
+      void lag.poll();
+    },
+  });
+  stopping.signal.addEventListener('abort', () => void pipeline.stop());
 
-  const stopWatchingSearch = watchSearch(
-    (signal) => client.get('/', signal),
-    readiness,
-    searchPingIntervalMs,
-    searchPingTimeoutMs,
-  );
-  const lag = new LagMonitor(consumer, metrics, logger.child({ component: 'lag' }), lagIntervalMs);
+  const stopWatchingSearch = watchSearch((signal) => client.get('/', signal), readiness);
   lag.start();
-  const stopSummary =
-    config.summaryLogInterval > 0
-      ? startSummaryLog(
-          metrics,
-          () => lag.total,
-          logger.child({ component: 'summary' }),
-          config.summaryLogInterval,
-        )
-      : () => undefined;
+  const stopSummary = startSummaryLog(metrics, () => lag.total, log('summary'), config.summaryLogInterval);
 
-  let exitCode = 0;
   const stop = (signal: string): void => {
     logger.info({ signal }, 'signal received');
     readiness.stopped();
@@ -183,50 +121,27 @@ export async function runIndexer(config: Config): Promise<number> {
       );
       process.exit(1);
     }, shutdownDeadlineMs).unref();
-    void pipeline.stop();
+    stopping.abort();
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => {
-    void client.checkNodes();
-    client.get('/_cluster/health').then(
-      (health) => logger.info({ status: health.status, health: health.body }, 'search cluster checked'),
-      (error: unknown) => logger.error({ err: error }, 'search cluster check failed'),
-    );
-  });
+  process.on('SIGHUP', () => void checkSearchNow(client, logger));
 
-  logger.info(
-    {
-      brokers: config.kafkaConsumerBrokers,
-      topic: config.kafkaConsumerTopic,
-      group: config.kafkaConsumerGroupName,
-      search: client.nodes,
-      auth: authMethod,
-      allowedIndices: config.elasticAllowedIndices,
-      allowedActions: config.elasticAllowedActions,
-    },
-    'starting',
-  );
+  logStarting(logger, config, { nodes: client.nodes, auth: authMethod });
   client.start();
   try {
     await consumer.checkSecurity();
     await producer?.checkSecurity();
     await pipeline.run();
   } catch (error) {
-    // The message says what failed (a certificate, a password, a broker): it leads the log line.
-    logger.error({ err: error }, error instanceof Error ? error.message : 'pipeline stopped on an error');
-    exitCode = 1;
+    failed(error);
   }
   readiness.stopped();
   stopWatchingSearch();
   lag.stop();
   stopSummary();
-  await consumer
-    .close()
-    .catch((error: unknown) => logger.warn({ err: error }, 'closing the consumer failed'));
-  await producer
-    ?.close()
-    .catch((error: unknown) => logger.warn({ err: error }, 'closing the producer failed'));
+  await consumer.close();
+  await producer?.close();
   await client.close();
   await new Promise((resolve) => server.close(resolve));
   logger.info({ exitCode }, 'stopped');

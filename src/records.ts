@@ -51,3 +51,6 @@ export interface BulkReply {
   body: string;
   node: string;
 }
+
+/** The bulk API's actions: what a message may ask of the cluster, and what ELASTIC_ALLOWED_ACTIONS names. */
+export const bulkActions = ['index', 'create', 'update', 'delete'] as const;

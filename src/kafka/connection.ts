@@ -7,6 +7,7 @@ import { createSecureContext, type ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from '@platformatic/kafka';
 import { readProblem } from '../config/files.js';
 import type { Config } from '../config/schema.js';
+import { errorTree, IndexerError } from '../retry.js';
 
 export type KafkaTlsConfig = Pick<
   Config,
@@ -18,8 +19,11 @@ export type KafkaSaslConfig = Pick<Config, 'kafkaSaslMechanism' | 'kafkaSaslUser
 export type KafkaSecurityConfig = KafkaTlsConfig & KafkaSaslConfig;
 
 /** A Kafka TLS or SASL setting that cannot work; the message names the variables at fault. */
-export class KafkaSecurityError extends Error {
-  readonly code = 'AKI_KAFKA_SECURITY';
+export class KafkaSecurityError extends IndexerError {
+  static readonly code = 'AKI_KAFKA_SECURITY';
+  constructor(message: string) {
+    super(message, KafkaSecurityError.code, false);
+  }
 }
 
 const saslMechanisms = {
@@ -188,47 +192,66 @@ export function kafkaSasl(config: KafkaSaslConfig): SASLOptions | undefined {
  * The Kafka client could not connect or authenticate, for a reason a retry does not fix (a
  * certificate, a password, a mechanism); the message says which and which variables to check.
  */
-export class KafkaConnectionError extends Error {
-  readonly code = 'AKI_KAFKA_CONNECTION';
-  readonly retryable = false;
+export class KafkaConnectionError extends IndexerError {
+  static readonly code = 'AKI_KAFKA_CONNECTION';
+  constructor(message: string) {
+    super(message, KafkaConnectionError.code, false);
+  }
 }
 
-/** Every error in the tree the Kafka client reports: aggregated errors and causes, depth first. */
-function flatten(error: unknown, seen = new Set<unknown>()): Error[] {
-  if (!(error instanceof Error) || seen.has(error)) return [];
-  seen.add(error);
-  const children = [...(error instanceof AggregateError ? (error.errors as unknown[]) : []), error.cause];
-  return [error, ...children.flatMap((child) => flatten(child, seen))];
+/** A field of an error in the client's tree (`code`, `apiId`); '' when it has none. */
+function field(error: Error, name: 'code' | 'apiId'): string {
+  const value = (error as Partial<Record<typeof name, unknown>>)[name];
+  return typeof value === 'string' ? value : '';
 }
-
-const codeOf = (error: Error): string => String((error as NodeJS.ErrnoException).code ?? '');
 
 // Node's codes for a server certificate that does not verify (tls.connect's `authorizationError`).
 const untrusted =
   /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
 
 /**
+ * The client's error for a SASL handshake that failed. It has the code of a refused password
+ * (PLT_KFK_AUTHENTICATION) and no field of its own; the broker's answer (apiId
+ * UNSUPPORTED_SASL_MECHANISM) is in its cause only when one came, and a listener that drops the
+ * connection mid-handshake sends none. So its exact message, from network/connection.js, is what
+ * tells the handshake from the authentication that follows it.
+ */
+const handshakeFailed = (e: Error): boolean =>
+  field(e, 'code') === 'PLT_KFK_AUTHENTICATION' && e.message === 'Cannot find a suitable SASL mechanism.';
+
+/** A refused user or password: the client's authentication error, or the broker's own refusal under it. */
+const authenticationFailed = (e: Error): boolean =>
+  field(e, 'code') === 'PLT_KFK_AUTHENTICATION' || field(e, 'apiId') === 'SASL_AUTHENTICATION_FAILED';
+
+/**
+ * The client's "Connection closed": the socket ended under a request. Its timeouts share its
+ * code (PLT_KFK_NETWORK) and its `canRetry`, so only the message tells a broker that hung up from
+ * one that is slow.
+ */
+const connectionClosed = (e: Error): boolean =>
+  field(e, 'code') === 'PLT_KFK_NETWORK' && e.message.startsWith('Connection closed');
+
+/**
  * Why a Kafka client failed because of its TLS or SASL settings, in one sentence naming the
  * variables to check; undefined when the failure is something else (a broker down, say), which
- * the client's own retries are for.
+ * the client's own retries are for. Decided by the error codes of Node's TLS layer and of the
+ * client (errors.js: `code`, and `apiId` for the broker's answers).
  */
 export function securityFailure(error: unknown, config: KafkaSecurityConfig): string | undefined {
-  const errors = flatten(error);
-  const tls = errors.find((e) => untrusted.test(codeOf(e)));
+  const errors = errorTree(error);
+  const tls = errors.find((e) => untrusted.test(field(e, 'code')));
   if (tls !== undefined) {
     return `the broker's TLS certificate is not trusted (${tls.message}): check KAFKA_SSL_CA_LOCATION=${JSON.stringify(config.kafkaSslCaLocation)}`;
   }
-  const alert = errors.find((e) => /^ERR_SSL_.*ALERT/.test(codeOf(e)));
+  const alert = errors.find((e) => /^ERR_SSL_.*ALERT/.test(field(e, 'code')));
   if (alert !== undefined) {
     return `the broker refused the TLS handshake (${alert.message.trim()}): check KAFKA_SSL_CERT_LOCATION and KAFKA_SSL_KEY_LOCATION (a client certificate the broker trusts)`;
   }
   const mechanism = kafkaSasl(config)?.mechanism ?? 'none';
-  if (errors.some((e) => /suitable SASL mechanism/i.test(e.message))) {
+  if (errors.some(handshakeFailed)) {
     return `the broker does not offer the SASL mechanism ${mechanism} on this listener: check KAFKA_SASL_MECHANISM`;
   }
-  const authentication = errors.filter(
-    (e) => codeOf(e) === 'PLT_KFK_AUTHENTICATION' || /authentication failed/i.test(e.message),
-  );
+  const authentication = errors.filter(authenticationFailed);
   if (authentication.length > 0) {
     // The broker's own words are the deepest message; they name the mechanism, never the password.
     const reason = authentication.at(-1)?.message ?? 'authentication failed';
@@ -238,7 +261,7 @@ export function securityFailure(error: unknown, config: KafkaSecurityConfig): st
   // connection after the handshake: all the client sees is "Connection closed", every try.
   const leaves = errors.filter((e) => !(e instanceof AggregateError) && e.cause === undefined);
   const tlsOn = config.kafkaSslCaLocation !== '' || config.kafkaSslCertLocation !== '';
-  if (tlsOn && leaves.length > 0 && leaves.every((e) => /connection closed/i.test(e.message))) {
+  if (tlsOn && leaves.length > 0 && leaves.every(connectionClosed)) {
     return 'the broker closed every connection right after the TLS handshake: if it requires client certificates (ssl.client.auth=required), check KAFKA_SSL_CERT_LOCATION and KAFKA_SSL_KEY_LOCATION';
   }
   return undefined;

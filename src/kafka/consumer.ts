@@ -44,12 +44,12 @@ export class KafkaConsumer {
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   private owned: Assignment[] = [];
   private holdingSubscription = false;
+  private events: ConsumerEvents = { onRebalance: () => undefined, onRevoked: () => undefined };
 
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
-    private readonly events: ConsumerEvents,
   ) {
     this.consumer = new Consumer({
       clientId: 'arkime-kafka-indexer',
@@ -77,7 +77,14 @@ export class KafkaConsumer {
     });
   }
 
-  /** Joins the group; messages come from the returned iterable in chunks, in order within each partition. */
+  /**
+   * Who is told of the group's changes: set before `start()`, once whoever takes the messages
+   * exists (it needs this consumer first).
+   */
+  listen(events: ConsumerEvents): void {
+    this.events = events;
+  }
+
   /**
    * Stops start-up with the reason when the brokers refuse the TLS or SASL settings: the client
    * itself would report it only after a minute of nested retries (see securityRefusal).
@@ -90,6 +97,7 @@ export class KafkaConsumer {
     );
   }
 
+  /** Joins the group; messages come from the returned iterable in chunks, in order within each partition. */
   async start(): Promise<AsyncIterable<ConsumedMessage[]>> {
     const consuming = this.consumer.consume({
       topics: [this.config.kafkaConsumerTopic],
@@ -205,10 +213,17 @@ export class KafkaConsumer {
     await this.stream.close();
   }
 
-  /** Leaves the group at once, so that partitions move without waiting for the session timeout. */
+  /**
+   * Leaves the group at once, so that partitions move without waiting for the session timeout.
+   * Never rejects: shutdown goes on to close the rest, and the failure is logged.
+   */
   async close(): Promise<void> {
-    await this.stopFetching();
-    await this.consumer.close(true);
+    try {
+      await this.stopFetching();
+      await this.consumer.close(true);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'closing the consumer failed');
+    }
   }
 
   /** Counts, logs and reports a change of the partitions this member owns, once per change. */

@@ -85,7 +85,10 @@ export class FailureProducer {
     }
   }
 
+  /** Never rejects: shutdown goes on to close the rest, and the failure is logged. */
   async close(): Promise<void> {
-    await this.producer.close();
+    await this.producer
+      .close()
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'closing the producer failed'));
   }
 }

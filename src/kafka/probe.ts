@@ -2,6 +2,7 @@
 // reachable, with the same TLS and SASL options as the consumer and the failure producer. The
 // caller bounds each check's time.
 import { Admin, FindCoordinatorKeyTypes } from '@platformatic/kafka';
+import { errorTree } from '../retry.js';
 import { kafkaSecurity, securityFailure, type KafkaSecurityConfig } from './connection.js';
 
 export class KafkaProbe {
@@ -71,17 +72,9 @@ export class KafkaProbe {
 
 /** The deepest messages of the client's error tree (the ones that say what happened). */
 function describe(error: unknown): string {
-  const leaves: string[] = [];
-  const visit = (e: unknown): void => {
-    if (!(e instanceof Error)) return;
-    const children = [...(e instanceof AggregateError ? (e.errors as unknown[]) : []), e.cause].filter(
-      (c) => c instanceof Error,
-    );
-    if (children.length === 0) leaves.push(e.message);
-    children.forEach(visit);
-  };
-  visit(error);
-  return [...new Set(leaves)].join('; ') || String(error);
+  // A leaf is an error with no error under it: its own tree is itself alone.
+  const leaves = errorTree(error).filter((e) => errorTree(e).length === 1);
+  return [...new Set(leaves.map((e) => e.message))].join('; ') || String(error);
 }
 
 /**

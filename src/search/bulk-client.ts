@@ -8,6 +8,7 @@ import { constants as zlibConstants, gzip } from 'node:zlib';
 import { Pool } from 'undici';
 import type { Config } from '../config/schema.js';
 import type { BulkReply } from '../records.js';
+import { errorTree, IndexerError } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { NodeDiscovery, nodesInfoPath } from './discovery.js';
@@ -16,17 +17,26 @@ import { nodeReporter } from './node-report.js';
 import { searchSecurity, type SearchConnectionConfig, type SearchSecurity } from './connection.js';
 import { nodeUrls } from './nodes.js';
 
-/** The request never got an HTTP answer: refused, reset, timed out. Always worth retrying. */
-export class TransportError extends Error {
-  readonly code = 'AKI_SEARCH_UNREACHABLE';
+/**
+ * The request never got an HTTP answer: refused, reset, timed out, or a certificate that does not
+ * verify. Always worth retrying: the node comes back, or the operator fixes the CA.
+ */
+export class TransportError extends IndexerError {
+  static readonly code = 'AKI_SEARCH_UNREACHABLE';
   constructor(
     readonly node: string,
     cause: unknown,
   ) {
-    super(`search node ${node} unreachable: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`search node ${node} unreachable: ${why}`, TransportError.code, true, { cause });
   }
+}
+
+/** The error, or one it wraps, that says a search node gave no HTTP answer. */
+export function unreachableNode(error: unknown): TransportError | undefined {
+  return errorTree(error).find(
+    (e): e is TransportError => e instanceof IndexerError && e.code === TransportError.code,
+  );
 }
 
 export type SearchClientConfig = SearchConnectionConfig &

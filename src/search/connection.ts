@@ -6,6 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readProblem } from '../config/files.js';
 import type { Config } from '../config/schema.js';
+import { IndexerError } from '../retry.js';
 import {
   authorization,
   basicFromUrl,
@@ -29,8 +30,11 @@ export type SearchConnectionConfig = Pick<
 >;
 
 /** A search TLS or credential setting that cannot work; the message names the variables at fault. */
-export class SearchSecurityError extends Error {
-  readonly code = 'AKI_SEARCH_SECURITY';
+export class SearchSecurityError extends IndexerError {
+  static readonly code = 'AKI_SEARCH_SECURITY';
+  constructor(message: string) {
+    super(message, SearchSecurityError.code, false);
+  }
 }
 
 /** The CA file's certificates, or the reason they cannot be used. */
@@ -85,7 +89,7 @@ function addressErrors(config: SearchConnectionConfig): string[] {
     try {
       decodeCloudId(config.elasticCloudId);
     } catch (error) {
-      if (!(error instanceof CloudIdError)) throw error;
+      if (!(error instanceof IndexerError) || error.code !== CloudIdError.code) throw error;
       errors.push(error.message);
     }
     return errors;

@@ -7,19 +7,20 @@
 // - when every node is dead, the seeds come back, and failing that the dead node with the
 //   fewest failures is still tried: requests never stop for want of a node;
 // - discovery replaces the list with what the cluster lists (see applyDiscovery).
+import { backoffDelay, type BackoffPolicy } from '../retry.js';
 
 export interface NodeTimings {
-  /** Wait before a node that failed once is tried again; doubles with each failure in a row. */
-  resurrectInitialMs: number;
-  /** The doubling stops after this many failures (go-elasticsearch: 5, so 60 s·2^5 = 32 min). */
-  resurrectFactorCutoff: number;
+  /**
+   * When a dead node is tried again: `baseMs` after its first failure, doubling with each failure
+   * in a row up to `maxMs` (go-elasticsearch: 60 s, doubling 5 times, so 32 min).
+   */
+  resurrect: BackoffPolicy;
   /** A discovered node the cluster stops listing leaves the pool once unlisted this long. */
   unlistedGraceMs: number;
 }
 
 export const defaultTimings: NodeTimings = {
-  resurrectInitialMs: 60_000,
-  resurrectFactorCutoff: 5,
+  resurrect: { baseMs: 60_000, maxMs: 32 * 60_000 },
   unlistedGraceMs: 3_600_000,
 };
 
@@ -166,7 +167,7 @@ export class NodePool {
       } else if (!known.alive) {
         // The cluster counts it as a member: no longer than the first wait before it is tried
         // again, however long its failures made the wait (after an outage of the whole cluster).
-        known.retryAt = Math.min(known.retryAt, known.deadSince + this.timings.resurrectInitialMs);
+        known.retryAt = Math.min(known.retryAt, known.deadSince + this.timings.resurrect.baseMs);
       }
       known.unlistedSince = undefined;
       known.listed = true;
@@ -221,8 +222,11 @@ export class NodePool {
       });
   }
 
+  /**
+   * The retry policy's backoff at its ceiling, without jitter: go-elasticsearch's schedule, and
+   * a node's wait shows in its log line as the exact time it is tried again.
+   */
   private resurrectDelay(failures: number): number {
-    const factor = Math.min(failures - 1, this.timings.resurrectFactorCutoff);
-    return this.timings.resurrectInitialMs * 2 ** factor;
+    return backoffDelay(this.timings.resurrect, failures - 1, () => 1);
   }
 }

@@ -1,5 +1,6 @@
 import { maskCredentials } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { IndexerError } from '../retry.js';
 
 export type NodeAddressConfig = Pick<
   Config,
@@ -62,8 +63,11 @@ export function displayUrl(url: URL): string {
 }
 
 /** ELASTIC_CLOUD_ID cannot be decoded; the message says what is wrong, in one line. */
-export class CloudIdError extends Error {
-  readonly code = 'AKI_SEARCH_CLOUD_ID';
+export class CloudIdError extends IndexerError {
+  static readonly code = 'AKI_SEARCH_CLOUD_ID';
+  constructor(message: string) {
+    super(message, CloudIdError.code, false);
+  }
 }
 
 /**

@@ -5,7 +5,8 @@
 // node starts refusing, not once per retry, and once more when it accepts again.
 import type { Logger } from '../telemetry/logger.js';
 import type { BulkReply } from '../records.js';
-import { TransportError } from './bulk-client.js';
+import { errorTree } from '../retry.js';
+import { unreachableNode } from './bulk-client.js';
 import type { AuthMethod } from './connection.js';
 
 type Refusal = 'credentials' | 'privileges' | 'certificate';
@@ -15,10 +16,8 @@ const untrusted =
   /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
 
 /** The certificate error somewhere in the error's causes, if there is one. */
-function certificateError(error: unknown, depth = 0): Error | undefined {
-  if (!(error instanceof Error) || depth > 5) return undefined;
-  if (untrusted.test(String((error as NodeJS.ErrnoException).code ?? ''))) return error;
-  return certificateError(error.cause, depth + 1);
+function certificateError(error: unknown): Error | undefined {
+  return errorTree(error).find((e) => untrusted.test(String((e as NodeJS.ErrnoException).code ?? '')));
 }
 
 /** The cluster's error type and reason, from an Elasticsearch/OpenSearch error body (a proxy's page has none). */
@@ -102,7 +101,8 @@ export function reportingRefusals<A extends unknown[]>(
       reporter.reply(reply);
       return reply;
     } catch (error) {
-      if (error instanceof TransportError) reporter.failure(error.node, error);
+      const unreachable = unreachableNode(error);
+      if (unreachable !== undefined) reporter.failure(unreachable.node, unreachable);
       throw error;
     }
   };

@@ -1,6 +1,7 @@
 // Readiness for Kubernetes' probes: ready once the consumer has joined its group and while the
 // search cluster answers. Liveness needs no state: a process whose event loop answers /healthz
 // is alive (a stuck pipeline shows in the metrics, and restarting would not unstick the cluster).
+import type { Logger } from './logger.js';
 
 export interface ReadinessState {
   ready: boolean;
@@ -60,8 +61,8 @@ export function pingProblem(status: number): string | undefined {
 export function watchSearch(
   ping: SearchPing,
   readiness: Readiness,
-  intervalMs: number,
-  timeoutMs: number,
+  intervalMs = 10_000,
+  timeoutMs = 5000,
 ): () => void {
   const check = async (): Promise<void> => {
     try {
@@ -77,4 +78,27 @@ export function watchSearch(
   const timer = setInterval(() => void check(), intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** What the SIGHUP check asks of the search client. */
+export interface SearchChecks {
+  /** Applies the dead-percentage rule now (node discovery); never rejects. */
+  checkNodes: () => Promise<void>;
+  /** GET `path` on a node that answers. */
+  get: (path: string) => Promise<{ status: number; body: string }>;
+}
+
+/**
+ * SIGHUP, as in the Go indexer: looks at the search nodes again and logs the cluster's health in
+ * one line, for an operator who wants to know now rather than at the next interval.
+ */
+export async function checkSearchNow(search: SearchChecks, logger: Logger): Promise<void> {
+  const nodes = search.checkNodes();
+  try {
+    const health = await search.get('/_cluster/health');
+    logger.info({ status: health.status, health: health.body }, 'search cluster checked');
+  } catch (error) {
+    logger.error({ err: error }, 'search cluster check failed');
+  }
+  await nodes;
 }

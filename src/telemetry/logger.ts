@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import type { logLevels } from '../config/schema.js';
+import type { Config, logLevels } from '../config/schema.js';
 
 // The Go indexer's zerolog level names, mapped onto pino's.
 const levels: Record<(typeof logLevels)[number], pino.LevelWithSilent> = {
@@ -46,6 +46,35 @@ export function createLogger(
       ...(streamWrite && { hooks: { streamWrite } }),
     },
     destination ?? pino.destination({ fd: 1, sync: true }),
+  );
+}
+
+export type StartingConfig = Pick<
+  Config,
+  | 'kafkaConsumerBrokers'
+  | 'kafkaConsumerTopic'
+  | 'kafkaConsumerGroupName'
+  | 'elasticAllowedIndices'
+  | 'elasticAllowedActions'
+>;
+
+/** The first line: where messages come from, where they go (nodes and how it authenticates), what is let through. */
+export function logStarting(
+  logger: Logger,
+  config: StartingConfig,
+  search: { nodes: string[]; auth: string },
+): void {
+  logger.info(
+    {
+      brokers: config.kafkaConsumerBrokers,
+      topic: config.kafkaConsumerTopic,
+      group: config.kafkaConsumerGroupName,
+      search: search.nodes,
+      auth: search.auth,
+      allowedIndices: config.elasticAllowedIndices,
+      allowedActions: config.elasticAllowedActions,
+    },
+    'starting',
   );
 }
 

@@ -114,13 +114,14 @@ export function describe(summary: Summary): string {
   ].join(', ');
 }
 
-/** Logs a summary every `intervalMs`; returns the function that stops it. */
+/** Logs a summary every `intervalMs` (0: never, SUMMARY_LOG_INTERVAL's off); returns the function that stops it. */
 export function startSummaryLog(
   metrics: SummaryMetrics,
   lag: () => bigint | undefined,
   logger: Logger,
   intervalMs: number,
 ): () => void {
+  if (intervalMs <= 0) return () => undefined;
   let last: Promise<Snapshot> = snapshot(metrics, Date.now());
   const timer = setInterval(() => {
     last = last.then(async (before) => {

@@ -4,14 +4,24 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import {
+  AuthenticationError,
+  MultipleErrors,
+  NetworkError,
+  ResponseError,
+  TimeoutError,
+} from '@platformatic/kafka';
 import { loadConfig, redacted } from '../../src/config/load.js';
 import {
+  KafkaConnectionError,
   kafkaSasl,
   kafkaTls,
   KafkaSecurityError,
+  securityFailure,
   validateKafkaSecurity,
   type KafkaSecurityConfig,
 } from '../../src/kafka/connection.js';
+import { canRetry, IndexerError } from '../../src/retry.js';
 import { makeCertificates, type Certificates } from '../stack/certificates.js';
 
 const none: KafkaSecurityConfig = {
@@ -219,5 +229,111 @@ describe('Kafka TLS and SASL settings', () => {
     });
     assert.ok(defaults.ok);
     assert.equal(defaults.config.kafkaSaslMechanism, '');
+  });
+});
+
+/** An error as the client reports a failed connection: per broker, then for all of them. */
+function connectionFailed(cause: Error): Error {
+  const broker = new NetworkError('Connection to kafka:9093 failed.', { cause });
+  return new MultipleErrors('Cannot connect to any broker.', [broker]);
+}
+
+/** The broker's answer to an API (17: SaslHandshake, 36: SaslAuthenticate) with a protocol error code. */
+function brokerRefused(api: number, errorCode: number, message: string | null = null): Error {
+  return new ResponseError(api, 1, { '/': [errorCode, message] }, {});
+}
+
+describe('securityFailure: what the client reports, read by its codes', () => {
+  const sasl: KafkaSecurityConfig = {
+    ...none,
+    kafkaSaslMechanism: 'scram-sha-512',
+    kafkaSaslUsername: 'indexer512',
+    kafkaSaslPassword: 'secret-4',
+  };
+  const tls: KafkaSecurityConfig = { ...none, kafkaSslCaLocation: '/etc/kafka/ca.pem' };
+
+  test('a server certificate that does not verify names KAFKA_SSL_CA_LOCATION', () => {
+    const untrusted = Object.assign(new Error('unable to verify the first certificate'), {
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    });
+    assert.equal(
+      securityFailure(connectionFailed(new NetworkError('Connection error', { cause: untrusted })), tls),
+      `the broker's TLS certificate is not trusted (unable to verify the first certificate): check KAFKA_SSL_CA_LOCATION="/etc/kafka/ca.pem"`,
+    );
+  });
+
+  test('a TLS alert from the broker names the client certificate and key', () => {
+    const alert = Object.assign(new Error('tlsv13 alert certificate required\n'), {
+      code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+    });
+    assert.equal(
+      securityFailure(connectionFailed(alert), tls),
+      'the broker refused the TLS handshake (tlsv13 alert certificate required): check KAFKA_SSL_CERT_LOCATION and KAFKA_SSL_KEY_LOCATION (a client certificate the broker trusts)',
+    );
+  });
+
+  test('a mechanism the broker does not take: from its answer, or from a handshake it dropped', () => {
+    const expected =
+      'the broker does not offer the SASL mechanism SCRAM-SHA-512 on this listener: check KAFKA_SASL_MECHANISM';
+    for (const cause of [brokerRefused(17, 33), new NetworkError('Connection closed')]) {
+      const handshake = new AuthenticationError('Cannot find a suitable SASL mechanism.', { cause });
+      assert.equal(securityFailure(connectionFailed(handshake), sasl), expected);
+    }
+  });
+
+  test('a refused password: the deepest authentication error is the reason, the password is not shown', () => {
+    const refused = new AuthenticationError('SASL authentication failed.', {
+      cause: brokerRefused(36, 58, 'Authentication failed during authentication due to invalid credentials'),
+    });
+    const why = securityFailure(connectionFailed(refused), sasl);
+    assert.equal(
+      why,
+      'SASL SCRAM-SHA-512 authentication of user "indexer512" failed (SASL authentication failed.): check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD',
+    );
+    assert.ok(!why.includes('secret-4'));
+    // SCRAM's own refusal carries the server's word as its message.
+    assert.match(
+      securityFailure(connectionFailed(new AuthenticationError('invalid-proof')), sasl) ?? '',
+      /failed \(invalid-proof\): check/,
+    );
+  });
+
+  test('every connection closed under TLS: the client certificate the broker wants', () => {
+    const closed = (): Error => new NetworkError('Connection closed');
+    const both = new MultipleErrors('Cannot connect to any broker.', [closed(), closed()]);
+    assert.match(securityFailure(both, tls) ?? '', /^the broker closed every connection right after the TLS/);
+    // Without TLS, closed connections are a broker restarting.
+    assert.equal(securityFailure(both, none), undefined);
+  });
+
+  test('a broker down, slow or closing now and then is no security failure: the client retries', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9093'), { code: 'ECONNREFUSED' });
+    assert.equal(securityFailure(connectionFailed(refused), tls), undefined);
+    const slow = new TimeoutError('Connection to kafka:9093 timed out.', { canRetry: true });
+    assert.equal(securityFailure(connectionFailed(slow), tls), undefined);
+    const mixed = new MultipleErrors('Cannot connect to any broker.', [
+      new NetworkError('Connection closed'),
+      slow,
+    ]);
+    assert.equal(securityFailure(mixed, tls), undefined);
+    assert.equal(securityFailure(new Error('authentication failed, says a proxy'), sasl), undefined);
+  });
+});
+
+describe('Kafka errors', () => {
+  test('settings and refusals no retry fixes: stable codes, not retryable', () => {
+    const security = new KafkaSecurityError('KAFKA_SSL_CA_LOCATION cannot be read');
+    const connection = new KafkaConnectionError('Kafka consumer cannot connect to kafka:9093: …');
+    for (const [error, code] of [
+      [security, 'AKI_KAFKA_SECURITY'],
+      [connection, 'AKI_KAFKA_CONNECTION'],
+    ] as const) {
+      assert.ok(error instanceof IndexerError);
+      assert.equal(error.code, code);
+      assert.equal(error.retryable, false);
+      assert.equal(canRetry(error), false);
+      assert.equal(canRetry(new Error('wrapped', { cause: error })), false);
+    }
+    assert.equal(connection.name, 'KafkaConnectionError');
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { allowList, allowListErrors, type AllowListConfig } from '../../src/pipeline/allow-list.js';
+import type { AllowListConfig } from '../../src/config/allow-list.js';
+import { allowList } from '../../src/pipeline/allow-list.js';
 import { parseMessage, type ParsedMessage } from '../../src/pipeline/message-format.js';
 
 const everything: AllowListConfig = {
@@ -24,41 +25,6 @@ const message = (...pairs: string[]): ParsedMessage => parseMessage(Buffer.from(
 /** The body cut into each item's lines, as the bulk request will carry them. */
 const lines = (parsed: ParsedMessage): string[] =>
   parsed.items.map((item) => parsed.body.subarray(item.start, item.end).toString());
-
-describe('allowListErrors', () => {
-  test('the defaults and the Arkime recommendation are valid', () => {
-    assert.deepEqual(allowListErrors(everything), []);
-    assert.deepEqual(allowListErrors(arkime), []);
-    assert.deepEqual(
-      allowListErrors({
-        elasticAllowedIndices: ['.ds-logs-*', 'a*b', 'x'],
-        elasticAllowedActions: ['INDEX'],
-      }),
-      [],
-    );
-  });
-
-  test('a pattern no index name could match: one line each, naming the variable and the entry', () => {
-    const errors = allowListErrors({
-      elasticAllowedIndices: ['Arkime_*', 'arkime sessions', '-arkime_*', '_all', 'a/b', 'x:y', '..'],
-      elasticAllowedActions: ['index'],
-    });
-    assert.equal(errors.length, 7);
-    for (const error of errors)
-      assert.match(error, /^ELASTIC_ALLOWED_INDICES entry ".+" is not valid: expected /);
-    assert.match(errors[0] ?? '', /lower case/);
-    assert.match(errors[2] ?? '', /do not start with -, _ or \+/);
-  });
-
-  test('an action that is not a bulk action', () => {
-    assert.deepEqual(
-      allowListErrors({ elasticAllowedIndices: ['*'], elasticAllowedActions: ['index', 'upsert', 'drop'] }),
-      [
-        'ELASTIC_ALLOWED_ACTIONS="index,upsert,drop" is not valid: expected bulk actions among index, create, update, delete, not upsert, drop',
-      ],
-    );
-  });
-});
 
 describe('allowList', () => {
   test('everything allowed (the default): the very same message, nothing copied', () => {

@@ -7,7 +7,10 @@ import {
   type SearchNodeState,
 } from '../../src/search/node-pool.js';
 
-const timings: NodeTimings = { resurrectInitialMs: 1000, resurrectFactorCutoff: 3, unlistedGraceMs: 10_000 };
+const timings: NodeTimings = {
+  resurrect: { baseMs: 1000, maxMs: 8000 },
+  unlistedGraceMs: 10_000,
+};
 const a = new URL('http://10.0.0.1:9200');
 const b = new URL('http://10.0.0.2:9200');
 const c = new URL('http://10.0.0.3:9200');

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { pingProblem, Readiness, watchSearch } from '../../src/telemetry/health.js';
+import { checkSearchNow, pingProblem, Readiness, watchSearch } from '../../src/telemetry/health.js';
 import { startHttpServer } from '../../src/telemetry/http-server.js';
 import { createMetrics } from '../../src/telemetry/metrics.js';
+import { capturedLogger } from '../helpers/log-lines.js';
 
 describe('Readiness', () => {
   test('ready only once in the group and with the search cluster answering; each missing part named', () => {
@@ -92,5 +93,51 @@ describe('the HTTP server', () => {
     assert.equal(response.status, 200);
     assert.match(await response.text(), /^# TYPE arkime_kafkaindexer_consumer_lag_messages gauge$/m);
     assert.equal((await fetch(await url('/metrics'))).status, 404);
+  });
+});
+
+describe('checkSearchNow (SIGHUP)', () => {
+  test('applies the dead-node rule and logs the cluster health in one line', async () => {
+    const { logger, lines } = capturedLogger();
+    const asked: string[] = [];
+    let nodesChecked = false;
+    await checkSearchNow(
+      {
+        // Rediscovery takes a round trip: longer than the health request here.
+        checkNodes: () =>
+          new Promise((resolve) =>
+            setTimeout(() => {
+              nodesChecked = true;
+              resolve();
+            }, 20),
+          ),
+        get: (path) => {
+          asked.push(path);
+          return Promise.resolve({ status: 200, body: '{"status":"green"}' });
+        },
+      },
+      logger,
+    );
+    assert.ok(nodesChecked, 'waits for the node check too');
+    assert.deepEqual(asked, ['/_cluster/health']);
+    assert.deepEqual(
+      lines.map((l) => [l['level'], l['msg'], l['status'], l['health']]),
+      [[30, 'search cluster checked', 200, '{"status":"green"}']],
+    );
+  });
+
+  test('a cluster that does not answer: one error line, and the promise still resolves', async () => {
+    const { logger, lines } = capturedLogger();
+    await checkSearchNow(
+      {
+        checkNodes: () => Promise.resolve(),
+        get: () => Promise.reject(new Error('search node http://es:9200 unreachable: connect ECONNREFUSED')),
+      },
+      logger,
+    );
+    assert.deepEqual(
+      lines.map((l) => [l['level'], l['msg'], (l['err'] as { message?: string } | undefined)?.message]),
+      [[50, 'search cluster check failed', 'search node http://es:9200 unreachable: connect ECONNREFUSED']],
+    );
   });
 });

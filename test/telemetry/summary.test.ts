@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createMetrics } from '../../src/telemetry/metrics.js';
-import { describe as describeSummary, snapshot, summarize } from '../../src/telemetry/summary.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import {
+  describe as describeSummary,
+  snapshot,
+  startSummaryLog,
+  summarize,
+} from '../../src/telemetry/summary.js';
 
 const metricsConfig = {
   metricsNamespace: 'arkime',
@@ -56,5 +62,16 @@ describe('the summary line', () => {
       describeSummary(summary),
       '0 docs/s, 0 MB/s, lag unknown, 0 failed, 0 retried, flushes none, paused 0s',
     );
+  });
+
+  test('SUMMARY_LOG_INTERVAL=0 starts no timer; another interval starts one', (t) => {
+    const setInterval = t.mock.method(globalThis, 'setInterval');
+    const metrics = createMetrics(metricsConfig);
+    const logger = createLogger('disabled');
+    startSummaryLog(metrics, () => undefined, logger, 0)();
+    assert.equal(setInterval.mock.callCount(), 0);
+    startSummaryLog(metrics, () => undefined, logger, 60_000)();
+    assert.equal(setInterval.mock.callCount(), 1);
+    assert.equal(setInterval.mock.calls[0]?.arguments[1], 60_000);
   });
 });
