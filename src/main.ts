@@ -3,7 +3,7 @@
 // part is made before anything refers to it, and policy lives with the part it belongs to.
 import { secretValues } from './config/load.js';
 import type { Config } from './config/schema.js';
-import { backoff, canRetry, searchBackoff } from './retry.js';
+import { searchBackoff } from './retry.js';
 import { KafkaConsumer } from './kafka/consumer.js';
 import { failureDelivery } from './kafka/failure-delivery.js';
 import { FailureProducer } from './kafka/failure-producer.js';
@@ -58,8 +58,6 @@ export async function runIndexer(config: Config): Promise<number> {
   const lag = new LagMonitor(consumer, metrics, log('lag'));
   const pipeline = new Pipeline({
     messages: () => consumer.start(),
-    recoverable: canRetry,
-    refetchDelayMs: backoff.kafkaFetch.baseMs,
     stopFetching: () => consumer.stopFetching(),
     commit: (positions) => consumer.commit(positions),
     indexer: {
@@ -97,9 +95,7 @@ export async function runIndexer(config: Config): Promise<number> {
   consumer.listen({
     // Commit what is done while the old assignment still holds: fewer duplicates after the move.
     onRebalance: () => void pipeline.commit(),
-    onRevoked: (partitions) => {
-      for (const p of partitions) pipeline.offsets.forget(p.topic, p.partition);
-    },
+    onRevoked: (partitions) => pipeline.revoked(partitions),
     onJoined: () => {
       readiness.joinedGroup();
       void lag.poll();

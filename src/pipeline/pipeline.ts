@@ -21,8 +21,6 @@ export interface PipelineDeps {
   messages: () => Promise<AsyncIterable<ConsumedMessage[]>>;
   /** Whether fetching again may help after this consumer error (default `canRetry`: not for refused credentials). */
   recoverable?: (error: unknown) => boolean;
-  /** @deprecated Ignored: fetching again waits by the one retry policy (`backoff.kafkaFetch`). */
-  refetchDelayMs?: number;
   stopFetching: () => Promise<void>;
   commit: (positions: CommitPosition[]) => Promise<void>;
   /** Without `now` and `sleep`, the indexers use the pipeline's clock. */
@@ -43,7 +41,7 @@ export interface PipelineDeps {
 }
 
 export class Pipeline {
-  readonly offsets = new OffsetTracker();
+  private readonly offsets = new OffsetTracker();
   private readonly bulker: Bulker<BatchEntry>;
   private readonly clock: Clock;
   private readonly stopping = new AbortController();
