@@ -1,4 +1,4 @@
-import { endpointsFromEnv, LocalStack, type Component, type StackEndpoints } from '../stack/stack.js';
+import { endpointsFromEnv, LocalStack, type Component, type StackEndpoints } from '../../stack/stack.js';
 
 /**
  * The stack for an integration test file: the one `npm test` started for the whole run (AKI_STACK),

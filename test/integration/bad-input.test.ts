@@ -2,11 +2,11 @@
 // whole, with its reason; every good document is indexed; every offset is committed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { arkimeMessages, bulkLines, indexFor, readSessions } from '../helpers/arkime.js';
+import { arkimeMessages, bulkLines, indexFor, readSessions } from '../../stack/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
-import { committedOffsets, createTopic, produce, readRecords } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { allDocuments, installTemplate } from '../helpers/search.js';
+import { committedOffsets, createTopic, produce, readRecords } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import { allDocuments, installTemplate } from '../../stack/search-client.js';
 import { required, useStack } from '../helpers/stack.js';
 
 function nested(depth: number): unknown {

@@ -5,14 +5,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { arkimeMessages, copiesOf, readSessions, type ArkimeSession } from '../helpers/arkime.js';
+import { arkimeMessages, copiesOf, readSessions, type ArkimeSession } from '../../stack/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
-import { createTopic, endOffsets, produce } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { allDocuments, installTemplate } from '../helpers/search.js';
+import { createTopic, endOffsets, produce } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import { allDocuments, installTemplate } from '../../stack/search-client.js';
 import { required, useStack } from '../helpers/stack.js';
-import { KafkaBroker } from '../stack/kafka-broker.js';
-import { versionsFromEnv } from '../stack/versions.js';
+import { KafkaBroker } from '../../stack/kafka-broker.js';
+import { versionsFromEnv } from '../../stack/versions.js';
 
 const indexed = 'indexed_documents_total';
 

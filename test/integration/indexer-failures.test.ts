@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { bulkLines, indexFor, readSessions, type ArkimeSession } from '../helpers/arkime.js';
+import { bulkLines, indexFor, readSessions, type ArkimeSession } from '../../stack/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
-import { createTopic, produce, readRecords } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { allDocuments, installTemplate } from '../helpers/search.js';
+import { createTopic, produce, readRecords } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import { allDocuments, installTemplate } from '../../stack/search-client.js';
 import { required, useStack } from '../helpers/stack.js';
 
 for (const server of ['elasticsearch', 'opensearch'] as const) {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { arkimeMessages, readSessions } from '../helpers/arkime.js';
+import { arkimeMessages, readSessions } from '../../stack/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
-import { committedOffsets, createTopic, produce } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { count, installTemplate } from '../helpers/search.js';
+import { committedOffsets, createTopic, produce } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import { count, installTemplate } from '../../stack/search-client.js';
 import { required, useStack } from '../helpers/stack.js';
 
 const flushes = (reason: string): [string, string] => ['bulk_flush_reason_total', `reason="${reason}"`];

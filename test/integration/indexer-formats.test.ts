@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { arkimeMessages, indexFor, readSessions, type ArkimeFormat } from '../helpers/arkime.js';
+import { arkimeMessages, indexFor, readSessions, type ArkimeFormat } from '../../stack/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
-import { committedOffsets, createTopic, groupType, produce } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { allDocuments, installTemplate } from '../helpers/search.js';
+import { committedOffsets, createTopic, groupType, produce } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import { allDocuments, installTemplate } from '../../stack/search-client.js';
 import { required, useStack } from '../helpers/stack.js';
 
 const sessions = readSessions();

@@ -7,15 +7,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bulkLines, indexFor, readSessions, type ArkimeSession } from '../helpers/arkime.js';
+import { bulkLines, indexFor, readSessions, type ArkimeSession } from '../../stack/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
-import { createTopic, produce, readRecords } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { allDocuments, installTemplate } from '../helpers/search.js';
+import { createTopic, produce, readRecords } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import { allDocuments, installTemplate } from '../../stack/search-client.js';
 import { required, useStack } from '../helpers/stack.js';
-import { brokerSslProperties, makeCertificates, type Certificates } from '../stack/certificates.js';
-import { KafkaBroker, saslListenerProperties, scramUser } from '../stack/kafka-broker.js';
-import { versionsFromEnv } from '../stack/versions.js';
+import { brokerSslProperties, makeCertificates, type Certificates } from '../../stack/certificates.js';
+import { KafkaBroker, saslListenerProperties, scramUser } from '../../stack/kafka-broker.js';
+import { versionsFromEnv } from '../../stack/versions.js';
 
 const secret = (): string => `pw-${randomBytes(12).toString('hex')}`;
 

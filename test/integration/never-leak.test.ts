@@ -5,16 +5,16 @@
 // secret, in any form a request carries it, appears anywhere in what it wrote.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { arkimeMessages, bulkLines, readSessions } from '../helpers/arkime.js';
+import { arkimeMessages, bulkLines, readSessions } from '../../stack/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
-import { committedOffsets, createTopic, produce } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { installTemplate } from '../helpers/search.js';
+import { committedOffsets, createTopic, produce } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import { installTemplate } from '../../stack/search-client.js';
 import { secret, startSearchProxy, type ProxyCredentials } from '../helpers/search-proxy.js';
 import { required, useStack } from '../helpers/stack.js';
-import type { Certificates } from '../stack/certificates.js';
-import type { SearchProxy } from '../stack/nginx.js';
-import { freePort } from '../stack/ports.js';
+import type { Certificates } from '../../stack/certificates.js';
+import type { SearchProxy } from '../../stack/nginx.js';
+import { freePort } from '../../stack/ports.js';
 
 const stack = await useStack('kafka', 'opensearch');
 

@@ -5,14 +5,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { bulkLines, indexFor, readSessions } from '../helpers/arkime.js';
+import { bulkLines, indexFor, readSessions } from '../../stack/arkime.js';
 import { dashboardQueries, exposedNames, metricNames } from '../helpers/dashboard.js';
 import { IndexerProcess } from '../helpers/indexer.js';
-import { createTopic, produce } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { installTemplate } from '../helpers/search.js';
+import { createTopic, produce } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import { installTemplate } from '../../stack/search-client.js';
 import { required, useStack } from '../helpers/stack.js';
-import { freePort } from '../stack/ports.js';
+import { freePort } from '../../stack/ports.js';
 
 const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 

@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { arkimeMessages, copiesOf, readSessions } from '../helpers/arkime.js';
+import { arkimeMessages, copiesOf, readSessions } from '../../stack/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
-import { createTopic, endOffsets, produce } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
+import { createTopic, endOffsets, produce } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
 import { residentBytes } from '../helpers/rss.js';
-import { allDocuments, count, installTemplate } from '../helpers/search.js';
+import { allDocuments, count, installTemplate } from '../../stack/search-client.js';
 import { required, useStack } from '../helpers/stack.js';
-import { SearchNode } from '../stack/search-node.js';
-import { versionsFromEnv } from '../stack/versions.js';
+import { SearchNode } from '../../stack/search-node.js';
+import { versionsFromEnv } from '../../stack/versions.js';
 
 describe('an overloaded, then stopped, search node', () => {
   let bootstrap: string;

@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, Producer } from '@platformatic/kafka';
-import { arkimeMessages, copiesOf, readSessions } from '../helpers/arkime.js';
+import { arkimeMessages, copiesOf, readSessions } from '../../stack/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
-import { createTopic, endOffsets } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { call, installTemplate } from '../helpers/search.js';
+import { createTopic, endOffsets } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import { call, installTemplate } from '../../stack/search-client.js';
 import { required, useStack } from '../helpers/stack.js';
-import { KafkaBroker } from '../stack/kafka-broker.js';
-import { versionsFromEnv } from '../stack/versions.js';
+import { KafkaBroker } from '../../stack/kafka-broker.js';
+import { versionsFromEnv } from '../../stack/versions.js';
 
 const partitions = 6;
 /** Messages a second, spread round-robin over the partitions; one session each (bulk1). */

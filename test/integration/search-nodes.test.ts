@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { arkimeMessages, copiesOf, readSessions, sessions3TemplatePath } from '../helpers/arkime.js';
+import { arkimeMessages, copiesOf, readSessions, sessions3TemplatePath } from '../../stack/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
-import { createTopic, endOffsets, produce } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { allDocuments, call, installTemplate } from '../helpers/search.js';
+import { createTopic, endOffsets, produce } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import { allDocuments, call, installTemplate } from '../../stack/search-client.js';
 import { required, useStack } from '../helpers/stack.js';
-import { SearchNode } from '../stack/search-node.js';
-import { versionsFromEnv } from '../stack/versions.js';
+import { SearchNode } from '../../stack/search-node.js';
+import { versionsFromEnv } from '../../stack/versions.js';
 
 /** One day of the real corpus (177 sessions): one daily index, so index creation stays out of the timings. */
 const oneDay = readSessions().filter((s) => s.index.endsWith('-250124'));

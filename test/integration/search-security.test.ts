@@ -6,15 +6,15 @@
 // serve every case; the cases run side by side.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { arkimeMessages, bulkLines, indexFor, readSessions, type ArkimeSession } from '../helpers/arkime.js';
+import { arkimeMessages, bulkLines, indexFor, readSessions, type ArkimeSession } from '../../stack/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
-import { committedOffsets, createTopic, produce, readRecords } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { allDocuments, call, installTemplate } from '../helpers/search.js';
+import { committedOffsets, createTopic, produce, readRecords } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import { allDocuments, call, installTemplate } from '../../stack/search-client.js';
 import { required, useStack } from '../helpers/stack.js';
 import { secret, startSearchProxy, type ProxyCredentials } from '../helpers/search-proxy.js';
-import type { Certificates } from '../stack/certificates.js';
-import type { SearchProxy } from '../stack/nginx.js';
+import type { Certificates } from '../../stack/certificates.js';
+import type { SearchProxy } from '../../stack/nginx.js';
 
 // At the top level, so that a stack of its own (when this file runs alone) stops after the file.
 const stack = await useStack('kafka', 'opensearch');

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { arkimeMessages, readSessions } from '../helpers/arkime.js';
+import { arkimeMessages, readSessions } from '../../stack/arkime.js';
 import { IndexerProcess } from '../helpers/indexer.js';
-import { createTopic, endOffsets, produce } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { call, count, installTemplate } from '../helpers/search.js';
+import { createTopic, endOffsets, produce } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import { call, count, installTemplate } from '../../stack/search-client.js';
 import { required, useStack } from '../helpers/stack.js';
 
 for (const server of ['elasticsearch', 'opensearch'] as const) {
