@@ -5,7 +5,11 @@ import { freePort } from './ports.js';
 
 const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 
-/** The real indexer, as an operator runs it: the built CLI in its own process, configured by environment. */
+/**
+ * The real indexer, as an operator runs it: the built CLI in its own process, configured by
+ * environment. The demo runs it this way; tests start it through test/helpers/indexer.ts, which
+ * stops it when the test ends.
+ */
 export class IndexerProcess {
   readonly lines: Record<string, unknown>[] = [];
   private stderr = '';
@@ -41,6 +45,11 @@ export class IndexerProcess {
     return new IndexerProcess(child, port);
   }
 
+  /** True until the process has exited, by itself or by a signal. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   get pid(): number {
     return this.child.pid ?? -1;
   }
@@ -74,14 +83,25 @@ export class IndexerProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (await Promise.resolve(check()).catch(() => false)) return;
-      if (this.child.exitCode !== null) break;
+      if (!this.running) break;
       await sleep(200);
     }
     throw new Error(`timed out waiting for ${what}; indexer output:\n${this.output.slice(-4000)}`);
   }
 
+  /** Waits until a metric's value `holds` (as `metric()` sums it), e.g. `(n) => n === 20`. */
+  async waitForMetric(
+    shortName: string,
+    holds: (value: number) => boolean,
+    labels = '',
+    timeoutMs?: number,
+  ): Promise<void> {
+    const what = `${shortName}${labels === '' ? '' : `{${labels}}`} to satisfy ${holds.toString()}`;
+    await this.waitFor(what, async () => holds(await this.metric(shortName, labels)), timeoutMs);
+  }
+
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill(signal);
+    if (this.running) this.child.kill(signal);
     return this.exited;
   }
 }
