@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Producer } from '@platformatic/kafka';
 import { request } from 'undici';
-import { createTopic } from '../test/helpers/kafka.js';
-import { freePort } from '../test/stack/ports.js';
+import { createTopic } from '../stack/kafka-topics.js';
+import { freePort } from '../stack/ports.js';
 import { Workload } from './workload.js';
 
 function percentile(sorted: number[], p: number): number {

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../test/stack/ports.js';
+import { freePort } from '../stack/ports.js';
 import { cpuSeconds, peakRssBytes } from './proc.js';
 
 export interface Measurement {

@@ -3,7 +3,7 @@
 // into Kafka messages the way Arkime's kafka plugin does (bulk: ~dbBulkSize bytes, bulk1: one
 // document each).
 import { Producer } from '@platformatic/kafka';
-import { readSessions } from '../test/helpers/arkime.js';
+import { readSessions } from '../stack/arkime.js';
 
 export type Format = 'bulk' | 'bulk1';
 

@@ -1,7 +1,7 @@
 // The demo's closing table: what landed where, what failed and why (read back from the failure
 // topic, as an operator would), how fast, and where to look.
-import { readRecords } from '../test/helpers/kafka.js';
-import { call } from '../test/helpers/search.js';
+import { readRecords } from '../stack/kafka-topics.js';
+import { call } from '../stack/search-client.js';
 
 export interface IndexCount {
   index: string;

@@ -15,11 +15,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { IndexerProcess } from '../test/helpers/indexer.js';
-import { committedOffsets, createTopic, endOffsets, produce } from '../test/helpers/kafka.js';
-import { uniqueName } from '../test/helpers/names.js';
-import { installTemplate } from '../test/helpers/search.js';
-import { endpointsFromEnv, LocalStack, type StackEndpoints } from '../test/stack/stack.js';
+import { IndexerProcess } from '../stack/indexer-process.js';
+import { committedOffsets, createTopic, endOffsets, produce } from '../stack/kafka-topics.js';
+import { uniqueName } from '../stack/names.js';
+import { installTemplate } from '../stack/search-client.js';
+import { endpointsFromEnv, LocalStack, type StackEndpoints } from '../stack/stack.js';
 import { failureRecords, indexCounts, report } from './report.js';
 import { demoTraffic, formats } from './spi.js';
 
@@ -63,7 +63,7 @@ function onSignal(): void {
 }
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
-// Last resort on any exit: the servers' own exit hook kills them (test/stack/server-process.ts).
+// Last resort on any exit: the servers' own exit hook kills them (stack/server-process.ts).
 process.on('exit', () => void running.indexer?.stop('SIGKILL'));
 
 async function servers(): Promise<{ endpoints: StackEndpoints; shared: boolean }> {

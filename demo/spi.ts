@@ -9,7 +9,7 @@ import {
   readSessions,
   type ArkimeFormat,
   type ArkimeSession,
-} from '../test/helpers/arkime.js';
+} from '../stack/arkime.js';
 
 export const formats: readonly ArkimeFormat[] = ['bulk', 'bulk1', 'doc'];
 

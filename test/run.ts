@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { endpointsFromEnv, LocalStack, stackEnvVar } from './stack/stack.js';
+import { endpointsFromEnv, LocalStack, stackEnvVar } from '../stack/stack.js';
 
 const testRoot = fileURLToPath(new URL('.', import.meta.url));
 

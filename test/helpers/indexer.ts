@@ -1,87 +1,115 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../stack/ports.js';
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { IndexerProcess } from '../../stack/indexer-process.js';
+import {
+  committedOffsets,
+  createTopic,
+  endOffsets,
+  produce,
+  readRecords,
+  type ReadRecord,
+} from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import { allDocuments, installTemplate, type StoredDocument } from '../../stack/search-client.js';
 
-const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+export type { IndexerProcess };
 
-/** The real indexer, as an operator runs it: the built CLI in its own process, configured by environment. */
-export class IndexerProcess {
-  readonly lines: Record<string, unknown>[] = [];
-  private stderr = '';
-  readonly exited: Promise<number | null>;
+/** Where clean-ups go: a test's context `t`, or the `after` of node:test called inside a test. */
+export type Cleanups = Pick<TestContext, 'after'>;
 
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly port: number,
-  ) {
-    let buffered = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const parts = buffered.split('\n');
-      buffered = parts.pop() ?? '';
-      for (const line of parts) {
-        try {
-          this.lines.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          this.lines.push({ text: line });
-        }
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  }
+/**
+ * Starts the built indexer with exactly `env`, and kills it when the test ends: a test that fails
+ * half-way never leaves an indexer running. A test that expects a clean exit stops it itself.
+ */
+export async function startIndexer(t: Cleanups, env: Record<string, string>): Promise<IndexerProcess> {
+  const indexer = await IndexerProcess.start(env);
+  t.after(() => indexer.stop('SIGKILL'));
+  return indexer;
+}
 
-  static async start(env: Record<string, string>): Promise<IndexerProcess> {
-    const port = await freePort();
-    const child = spawn(process.execPath, [cli], {
-      env: { PATH: process.env['PATH'], PORT: String(port), LOG_LEVEL: 'debug', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return new IndexerProcess(child, port);
-  }
+export interface RunOptions {
+  bootstrap: string;
+  /** The search cluster the indexer writes to (ELASTIC_SERVICE). */
+  url: string;
+  /** Starts the prefix of the run's indices, `<name>-<random>` (lower case). */
+  name?: string;
+  /** Partitions of the topic, messages spread round-robin over them by `produce` (1). */
+  partitions?: number;
+  /** Installs Arkime's template for `<prefix>-*`, removed with its indices after the test (true). */
+  template?: boolean;
+  /** Creates a failure topic and has the indexer produce to it (true). */
+  failureTopic?: boolean;
+}
 
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
+/**
+ * One indexer run's own names, each unique: a topic, a consumer group, a failure topic and an
+ * index prefix, created before the test and removed after it; `start` fills in the environment
+ * every run shares, so that a test states only what differs.
+ */
+export interface IndexerRun {
+  readonly bootstrap: string;
+  readonly url: string;
+  readonly prefix: string;
+  readonly topic: string;
+  readonly group: string;
+  readonly failures: string;
+  readonly partitions: number;
+  /** The shared environment: brokers, topic, group, failure topic, ELASTIC_SERVICE, a 200 ms flush interval. */
+  readonly env: Record<string, string>;
+  start(extra?: Record<string, string>): Promise<IndexerProcess>;
+  produce(values: Buffer[]): Promise<void>;
+  committed(): Promise<bigint[]>;
+  /** Waits until the group's committed offset is the end of every partition: every message done. */
+  waitAllCommitted(indexer: IndexerProcess, timeoutMs?: number): Promise<void>;
+  /** Every document in `<prefix>-*`, after a refresh. */
+  documents(): Promise<StoredDocument[]>;
+  failureRecords(count: number): Promise<ReadRecord[]>;
+  assertNoFailureRecords(): Promise<void>;
+}
 
-  get output(): string {
-    return `${this.lines.map((l) => JSON.stringify(l)).join('\n')}\n${this.stderr}`;
-  }
+export async function indexerRun(t: Cleanups, options: RunOptions): Promise<IndexerRun> {
+  const { bootstrap, url, partitions = 1 } = options;
+  const prefix = uniqueName(options.name ?? 'arkime').toLowerCase();
+  const [topic, group, failures] = [uniqueName('spi'), uniqueName('indexer'), uniqueName('spi-failed')];
+  if (options.template !== false) t.after(await installTemplate(url, prefix));
+  await createTopic(bootstrap, topic, partitions);
+  const failureTopic = options.failureTopic !== false;
+  if (failureTopic) await createTopic(bootstrap, failures);
+  const env: Record<string, string> = {
+    KAFKA_CONSUMER_BROKERS: bootstrap,
+    KAFKA_CONSUMER_TOPIC: topic,
+    KAFKA_CONSUMER_GROUP_NAME: group,
+    ...(failureTopic && { KAFKA_PRODUCER_BROKERS: bootstrap, KAFKA_PRODUCER_TOPIC: failures }),
+    ELASTIC_SERVICE: url,
+    BULKER_FLUSH_INTERVAL: '200ms',
+  };
+  const committed = (): Promise<bigint[]> => committedOffsets(bootstrap, group, topic, partitions);
+  return {
+    bootstrap,
+    url,
+    prefix,
+    topic,
+    group,
+    failures,
+    partitions,
+    env,
+    start: (extra = {}) => startIndexer(t, { ...env, ...extra }),
+    produce: (values) => produce(bootstrap, topic, values, partitions),
+    committed,
+    async waitAllCommitted(indexer, timeoutMs) {
+      const ends = await endOffsets(bootstrap, topic);
+      const what = `offsets ${ends.join(', ')} committed`;
+      await indexer.waitFor(what, async () => (await committed()).every((c, p) => c === ends[p]), timeoutMs);
+    },
+    documents: () => allDocuments(url, `${prefix}-*`),
+    failureRecords: (count) => readRecords(bootstrap, failures, count),
+    async assertNoFailureRecords() {
+      assert.deepEqual(await endOffsets(bootstrap, failures), [0n], 'nothing on the failure topic');
+    },
+  };
+}
 
-  /** The Prometheus text at /metrics. */
-  async metrics(): Promise<string> {
-    const response = await fetch(`http://127.0.0.1:${this.port}/metrics`);
-    return response.text();
-  }
-
-  /**
-   * Sum of a metric's samples whose labels include `labels` (e.g. 'reason="msg_limit"'); `name`
-   * without the default `arkime_kafkaindexer_` prefix.
-   */
-  async metric(shortName: string, labels = ''): Promise<number> {
-    const text = await this.metrics();
-    const name = `arkime_kafkaindexer_${shortName}`;
-    return text
-      .split('\n')
-      .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-      .filter((line) => line.includes(labels))
-      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-  }
-
-  /** Polls `check` until it holds, failing with the indexer's output if it does not within `timeoutMs`. */
-  async waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await Promise.resolve(check()).catch(() => false)) return;
-      if (this.child.exitCode !== null) break;
-      await sleep(200);
-    }
-    throw new Error(`timed out waiting for ${what}; indexer output:\n${this.output.slice(-4000)}`);
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill(signal);
-    return this.exited;
-  }
+/** Stops the indexer with SIGTERM and checks that it drained and exited 0. */
+export async function stopCleanly(indexer: IndexerProcess): Promise<void> {
+  assert.equal(await indexer.stop(), 0, indexer.output.slice(-3000));
 }

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeCertificates, type Certificates } from '../stack/certificates.js';
-import { SearchProxy } from '../stack/nginx.js';
+import { makeCertificates, type Certificates } from '../../stack/certificates.js';
+import { SearchProxy } from '../../stack/nginx.js';
 
 /** A secret no output may contain: random, long enough to never appear by chance. */
 export const secret = (): string => `s-${randomBytes(12).toString('hex')}`;

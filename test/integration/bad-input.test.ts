@@ -1,13 +1,10 @@
 // A corpus of broken messages mixed into good traffic: each broken one ends on the failure topic
 // whole, with its reason; every good document is indexed; every offset is committed.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { arkimeMessages, bulkLines, indexFor, readSessions } from '../helpers/arkime.js';
-import { IndexerProcess } from '../helpers/indexer.js';
-import { committedOffsets, createTopic, produce, readRecords } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { allDocuments, installTemplate } from '../helpers/search.js';
-import { required, useStack } from '../helpers/stack.js';
+import { before, describe, test } from 'node:test';
+import { arkimeMessages, bulkLines, indexFor, readSessions } from '../../stack/arkime.js';
+import { indexerRun, stopCleanly } from '../helpers/indexer.js';
+import { kafkaAnd, type KafkaAndSearch } from '../helpers/stack.js';
 
 function nested(depth: number): unknown {
   let value: unknown = 'deep';
@@ -16,21 +13,12 @@ function nested(depth: number): unknown {
 }
 
 describe('bad input never stalls a partition nor spoils its neighbours', () => {
-  let bootstrap: string;
-  let url: string;
+  let servers: KafkaAndSearch;
+  before(async () => (servers = await kafkaAnd('elasticsearch')));
 
-  before(async () => {
-    const stack = await useStack('kafka', 'elasticsearch');
-    bootstrap = required(stack.kafka, 'kafka').bootstrap;
-    url = required(stack.elasticsearch, 'elasticsearch').url;
-  });
-
-  test('each broken message goes to the failure topic whole with its reason; all good documents are indexed', async () => {
-    const prefix = uniqueName('arkime_bad').toLowerCase();
-    const [topic, group, failures] = [uniqueName('spi'), uniqueName('indexer'), uniqueName('spi-failed')];
-    after(await installTemplate(url, prefix));
-    await createTopic(bootstrap, topic);
-    await createTopic(bootstrap, failures);
+  test('each broken message goes to the failure topic whole with its reason; all good documents are indexed', async (t) => {
+    const run = await indexerRun(t, { ...servers, name: 'arkime_bad' });
+    const { prefix, topic } = run;
 
     const sessions = readSessions().slice(200, 260);
     const [a, b, c, d] = sessions as [
@@ -79,29 +67,14 @@ describe('bad input never stalls a partition nor spoils its neighbours', () => {
       if (broken !== undefined) values.push(broken.value);
     });
     values.push(bigMessage);
-    await produce(bootstrap, topic, values);
+    await run.produce(values);
 
-    const indexer = await IndexerProcess.start({
-      KAFKA_CONSUMER_BROKERS: bootstrap,
-      KAFKA_CONSUMER_TOPIC: topic,
-      KAFKA_CONSUMER_GROUP_NAME: group,
-      KAFKA_PRODUCER_BROKERS: bootstrap,
-      KAFKA_PRODUCER_TOPIC: failures,
-      ELASTIC_SERVICE: url,
-      BULKER_MAX_BYTES: '100_000',
-      BULKER_FLUSH_INTERVAL: '200ms',
-    });
-    try {
-      await indexer.waitFor('every message committed', async () => {
-        const [committed] = await committedOffsets(bootstrap, group, topic, 1);
-        return committed === BigInt(values.length);
-      });
-    } finally {
-      await indexer.stop();
-    }
-    assert.equal(await indexer.exited, 0, indexer.output.slice(-2000));
+    const indexer = await run.start({ BULKER_MAX_BYTES: '100_000' });
+    await run.waitAllCommitted(indexer);
+    assert.deepEqual(await run.committed(), [BigInt(values.length)]);
+    await stopCleanly(indexer);
 
-    const records = await readRecords(bootstrap, failures, bad.length);
+    const records = await run.failureRecords(bad.length);
     assert.equal(records.length, bad.length);
     for (const broken of bad) {
       // The too-deep document is refused by the cluster, per document: its record is that document's lines.
@@ -119,7 +92,7 @@ describe('bad input never stalls a partition nor spoils its neighbours', () => {
       );
       assert.equal(record.headers.get('aki.source.topic'), topic);
     }
-    const stored = new Set((await allDocuments(url, `${prefix}-*`)).map((doc) => doc._id));
+    const stored = new Set((await run.documents()).map((doc) => doc._id));
     for (const session of [...good, ...big]) assert.ok(stored.has(session.id), `${session.id} indexed`);
     assert.equal(stored.size, good.length + big.length, 'nothing from the broken messages was indexed');
     console.log(

@@ -3,9 +3,9 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { before, describe, test } from 'node:test';
-import { call } from '../helpers/search.js';
+import { call } from '../../stack/search-client.js';
 import { required, useStack } from '../helpers/stack.js';
-import { stackEnvVar, type StackEndpoints } from '../stack/stack.js';
+import { stackEnvVar, type StackEndpoints } from '../../stack/stack.js';
 
 const run = promisify(execFile);
 const demo = fileURLToPath(new URL('../../demo/run.js', import.meta.url));

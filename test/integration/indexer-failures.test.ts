@@ -1,31 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { bulkLines, indexFor, readSessions, type ArkimeSession } from '../helpers/arkime.js';
-import { IndexerProcess } from '../helpers/indexer.js';
-import { createTopic, produce, readRecords } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { allDocuments, installTemplate } from '../helpers/search.js';
-import { required, useStack } from '../helpers/stack.js';
+import { before, describe, test } from 'node:test';
+import { bulkLines, indexFor, readSessions, type ArkimeSession } from '../../stack/arkime.js';
+import { indexerRun, stopCleanly } from '../helpers/indexer.js';
+import { kafkaAnd, type KafkaAndSearch } from '../helpers/stack.js';
 
 for (const server of ['elasticsearch', 'opensearch'] as const) {
   describe(`documents that break the sessions3 mapping (${server})`, () => {
-    let bootstrap: string;
-    let url: string;
+    let servers: KafkaAndSearch;
+    before(async () => (servers = await kafkaAnd(server)));
 
-    before(async () => {
-      const stack = await useStack('kafka', server);
-      bootstrap = required(stack.kafka, 'kafka').bootstrap;
-      url = required(stack[server], server).url;
-    });
-
-    test('go to the failure topic exactly as sent, with the reason, while their neighbours are indexed', async () => {
-      const prefix = uniqueName('arkime_fail').toLowerCase();
-      const topic = uniqueName('spi');
-      const failures = uniqueName('spi-failed');
-      after(await installTemplate(url, prefix));
-      await createTopic(bootstrap, topic);
-      await createTopic(bootstrap, failures);
-
+    test('go to the failure topic exactly as sent, with the reason, while their neighbours are indexed', async (t) => {
+      const run = await indexerRun(t, { ...servers, name: 'arkime_fail' });
       const sessions = readSessions().slice(100, 110);
       const broken = new Map<number, ArkimeSession>([
         [2, { ...sessions[2]!, doc: { ...sessions[2]!.doc, firstPacket: 'yesterday' } }],
@@ -33,31 +18,20 @@ for (const server of ['elasticsearch', 'opensearch'] as const) {
         [9, { ...sessions[9]!, doc: { ...sessions[9]!.doc, lastPacket: 'never' } }],
       ]);
       const sent = sessions.map((s, i) => broken.get(i) ?? s);
-      const pairs = sent.map((s) => bulkLines(s, indexFor(s, prefix)));
+      const pairs = sent.map((s) => bulkLines(s, indexFor(s, run.prefix)));
       // One bulk message holding two broken documents among good ones, and a bulk1 message holding the third.
-      await produce(bootstrap, topic, [Buffer.from(pairs.slice(0, 9).join('')), Buffer.from(pairs[9]!)]);
+      await run.produce([Buffer.from(pairs.slice(0, 9).join('')), Buffer.from(pairs[9]!)]);
 
-      const indexer = await IndexerProcess.start({
-        KAFKA_CONSUMER_BROKERS: bootstrap,
-        KAFKA_CONSUMER_TOPIC: topic,
-        KAFKA_CONSUMER_GROUP_NAME: uniqueName('indexer'),
-        KAFKA_PRODUCER_BROKERS: bootstrap,
-        KAFKA_PRODUCER_TOPIC: failures,
-        ELASTIC_SERVICE: url,
-        BULKER_FLUSH_INTERVAL: '200ms',
+      const indexer = await run.start();
+      await indexer.waitFor('good documents indexed and bad ones produced', async () => {
+        const indexed = await indexer.metric('indexed_documents_total');
+        const produced = await indexer.metric('msg_produced_success_total');
+        return indexed === 7 && produced === 3;
       });
-      try {
-        await indexer.waitFor('good documents indexed and bad ones produced', async () => {
-          const indexed = await indexer.metric('indexed_documents_total');
-          const produced = await indexer.metric('msg_produced_success_total');
-          return indexed === 7 && produced === 3;
-        });
-        assert.equal(await indexer.metric('session_index_failure_total'), 3);
-      } finally {
-        assert.equal(await indexer.stop(), 0, indexer.output.slice(-3000));
-      }
+      assert.equal(await indexer.metric('session_index_failure_total'), 3);
+      await stopCleanly(indexer);
 
-      const records = await readRecords(bootstrap, failures, 3);
+      const records = await run.failureRecords(3);
       const byId = new Map(records.map((r) => [r.headers.get('aki.id'), r]));
       for (const [i, session] of broken) {
         const record = byId.get(session.id);
@@ -68,12 +42,12 @@ for (const server of ['elasticsearch', 'opensearch'] as const) {
           /^(mapper_parsing_exception|document_parsing_exception)$/,
         );
         assert.equal(record.headers.get('aki.error.status'), '400');
-        assert.equal(record.headers.get('aki.index'), indexFor(session, prefix));
-        assert.equal(record.headers.get('aki.source.topic'), topic);
+        assert.equal(record.headers.get('aki.index'), indexFor(session, run.prefix));
+        assert.equal(record.headers.get('aki.source.topic'), run.topic);
         assert.ok((record.headers.get('aki.error.reason') ?? '').length > 0);
       }
 
-      const stored = new Set((await allDocuments(url, `${prefix}-*`)).map((d) => d._id));
+      const stored = new Set((await run.documents()).map((d) => d._id));
       sessions.forEach((s, i) =>
         assert.equal(stored.has(s.id), !broken.has(i), `${s.id} indexed: ${!broken.has(i)}`),
       );

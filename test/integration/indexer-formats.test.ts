@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { arkimeMessages, indexFor, readSessions, type ArkimeFormat } from '../helpers/arkime.js';
-import { IndexerProcess } from '../helpers/indexer.js';
-import { committedOffsets, createTopic, groupType, produce } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { allDocuments, installTemplate } from '../helpers/search.js';
+import { before, describe, test } from 'node:test';
+import { arkimeMessages, indexFor, readSessions, type ArkimeFormat } from '../../stack/arkime.js';
+import { groupType } from '../../stack/kafka-topics.js';
+import { indexerRun, stopCleanly } from '../helpers/indexer.js';
 import { required, useStack } from '../helpers/stack.js';
 
 const sessions = readSessions();
@@ -41,42 +39,35 @@ describe('the indexer moves the whole real corpus from Kafka into the search clu
   });
 
   for (const { format, server, incremental = false } of cases) {
-    test(`kafkaMsgFormat=${format} into ${server}${incremental ? ', incremental rebalancing' : ''}: every session in its index, with its _id, unchanged`, async () => {
+    test(`kafkaMsgFormat=${format} into ${server}${incremental ? ', incremental rebalancing' : ''}: every session in its index, with its _id, unchanged`, async (t) => {
       const url = urls[server] as string;
-      const prefix = uniqueName(`arkime_${format}`).toLowerCase();
-      const topic = uniqueName(`spi-${format}`);
-      const group = uniqueName('indexer');
-      after(await installTemplate(url, prefix));
-      await createTopic(bootstrap, topic, 3);
+      const run = await indexerRun(t, {
+        bootstrap,
+        url,
+        name: `arkime_${format}`,
+        partitions: 3,
+        failureTopic: false,
+      });
+      const { prefix } = run;
       const messages = arkimeMessages(sessions, format, prefix);
-      await produce(bootstrap, topic, messages, 3);
+      await run.produce(messages);
 
-      const indexer = await IndexerProcess.start({
-        KAFKA_CONSUMER_BROKERS: bootstrap,
-        KAFKA_CONSUMER_TOPIC: topic,
-        KAFKA_CONSUMER_GROUP_NAME: group,
-        ELASTIC_SERVICE: url,
+      const indexer = await run.start({
         ELASTIC_INDEXER_INSTANCES: '2',
         BULKER_FLUSH_INTERVAL: '500ms',
         KAFKA_CONSUMER_INCREMENTAL_REBALANCE: String(incremental),
       });
-      try {
-        await indexer.waitFor('all documents indexed', async () => {
-          return (await indexer.metric('indexed_documents_total')) >= sessions.length;
-        });
-        assert.equal(await indexer.metric('session_index_failure_total'), 0, indexer.output.slice(-3000));
-        assert.equal(await groupType(bootstrap, group), incremental ? 'consumer' : 'classic');
-        // Offsets are committed once documents are acknowledged: every message is accounted for.
-        const perPartition = [0, 1, 2].map((p) => BigInt(messages.filter((_, i) => i % 3 === p).length));
-        await indexer.waitFor('offsets committed', async () => {
-          const committed = await committedOffsets(bootstrap, group, topic, 3);
-          return committed.every((offset, p) => offset === perPartition[p]);
-        });
-      } finally {
-        assert.equal(await indexer.stop(), 0, indexer.output.slice(-3000));
-      }
+      // The corpus spans 130 days: as many indices to create, which takes long on a busy machine.
+      await indexer.waitForMetric('indexed_documents_total', (n) => n >= sessions.length, '', 180_000);
+      assert.equal(await indexer.metric('session_index_failure_total'), 0, indexer.output.slice(-3000));
+      assert.equal(await groupType(bootstrap, run.group), incremental ? 'consumer' : 'classic');
+      // Offsets are committed once documents are acknowledged: every message is accounted for.
+      const perPartition = [0, 1, 2].map((p) => BigInt(messages.filter((_, i) => i % 3 === p).length));
+      await run.waitAllCommitted(indexer);
+      assert.deepEqual(await run.committed(), perPartition);
+      await stopCleanly(indexer);
 
-      const stored = await allDocuments(url, `${prefix}-*`);
+      const stored = await run.documents();
       assert.equal(stored.length, sessions.length);
       const expectedIndex = new Map<string, number>();
       for (const s of sessions)

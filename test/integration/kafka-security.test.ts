@@ -6,16 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { bulkLines, indexFor, readSessions, type ArkimeSession } from '../helpers/arkime.js';
-import { IndexerProcess } from '../helpers/indexer.js';
-import { createTopic, produce, readRecords } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { allDocuments, installTemplate } from '../helpers/search.js';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import { bulkLines, indexFor, readSessions, type ArkimeSession } from '../../stack/arkime.js';
+import { brokerSslProperties, makeCertificates, type Certificates } from '../../stack/certificates.js';
+import { KafkaBroker, saslListenerProperties, scramUser } from '../../stack/kafka-broker.js';
+import { uniqueName } from '../../stack/names.js';
+import { versionsFromEnv } from '../../stack/versions.js';
+import { indexerRun, startIndexer, stopCleanly } from '../helpers/indexer.js';
 import { required, useStack } from '../helpers/stack.js';
-import { brokerSslProperties, makeCertificates, type Certificates } from '../stack/certificates.js';
-import { KafkaBroker, saslListenerProperties, scramUser } from '../stack/kafka-broker.js';
-import { versionsFromEnv } from '../stack/versions.js';
 
 const secret = (): string => `pw-${randomBytes(12).toString('hex')}`;
 
@@ -99,49 +97,43 @@ describe('Kafka TLS and SASL', () => {
    * Indexes ten sessions, two of them breaking the mapping, through `listener` with `security`:
    * consumed through it, and the two failures produced through it to the failure topic.
    */
-  async function indexThrough(listener: string, security: Record<string, string>): Promise<void> {
-    const plaintext = running().bootstrap();
-    const prefix = uniqueName('arkime_secure').toLowerCase();
-    const [topic, failures] = [uniqueName('spi'), uniqueName('spi-failed')];
-    after(await installTemplate(url, prefix));
-    await createTopic(plaintext, topic);
-    await createTopic(plaintext, failures);
+  async function indexThrough(
+    t: TestContext,
+    listener: string,
+    security: Record<string, string>,
+  ): Promise<void> {
+    // Topics made and read through the plaintext listener; the indexer goes through `listener`.
+    const run = await indexerRun(t, { bootstrap: running().bootstrap(), url, name: 'arkime_secure' });
+    const { prefix } = run;
     const sessions = readSessions().slice(200, 210);
     const broken = new Map<number, ArkimeSession>([
       [3, { ...sessions[3]!, doc: { ...sessions[3]!.doc, firstPacket: 'yesterday' } }],
       [7, { ...sessions[7]!, doc: { ...sessions[7]!.doc, source: { ip: 'not-an-ip' } } }],
     ]);
     const pairs = sessions.map((s, i) => bulkLines(broken.get(i) ?? s, indexFor(s, prefix)));
-    await produce(plaintext, topic, [Buffer.from(pairs.join(''))]);
+    await run.produce([Buffer.from(pairs.join(''))]);
 
-    const indexer = await IndexerProcess.start({
-      KAFKA_CONSUMER_BROKERS: running().bootstrap(listener),
-      KAFKA_CONSUMER_TOPIC: topic,
-      KAFKA_CONSUMER_GROUP_NAME: uniqueName('indexer'),
-      KAFKA_PRODUCER_BROKERS: running().bootstrap(listener),
-      KAFKA_PRODUCER_TOPIC: failures,
-      ELASTIC_SERVICE: url,
-      BULKER_FLUSH_INTERVAL: '200ms',
+    const secured = running().bootstrap(listener);
+    const indexer = await run.start({
+      KAFKA_CONSUMER_BROKERS: secured,
+      KAFKA_PRODUCER_BROKERS: secured,
       ...security,
     });
-    try {
-      await indexer.waitFor('good documents indexed and bad ones produced', async () => {
-        const indexed = await indexer.metric('indexed_documents_total');
-        const produced = await indexer.metric('msg_produced_success_total');
-        return indexed === 8 && produced === 2;
-      });
-      assertNoSecrets(await indexer.metrics(), '/metrics');
-    } finally {
-      assert.equal(await indexer.stop(), 0, indexer.output.slice(-3000));
-    }
+    await indexer.waitFor('good documents indexed and bad ones produced', async () => {
+      const indexed = await indexer.metric('indexed_documents_total');
+      const produced = await indexer.metric('msg_produced_success_total');
+      return indexed === 8 && produced === 2;
+    });
+    assertNoSecrets(await indexer.metrics(), '/metrics');
+    await stopCleanly(indexer);
     assertNoSecrets(indexer.output, 'indexer output');
 
-    const records = await readRecords(plaintext, failures, 2);
+    const records = await run.failureRecords(2);
     assert.deepEqual(
       new Set(records.map((r) => r.headers.get('aki.id'))),
       new Set([...broken.values()].map((s) => s.id)),
     );
-    assert.equal((await allDocuments(url, `${prefix}-*`)).length, 8);
+    assert.equal((await run.documents()).length, 8);
   }
 
   /**
@@ -149,9 +141,13 @@ describe('Kafka TLS and SASL', () => {
    * failFastMs, and returns the one line saying why (an error log line's message, or the
    * command's own error line on stderr).
    */
-  async function failsFast(listener: string, security: Record<string, string>): Promise<string> {
+  async function failsFast(
+    t: TestContext,
+    listener: string,
+    security: Record<string, string>,
+  ): Promise<string> {
     const started = Date.now();
-    const indexer = await IndexerProcess.start({
+    const indexer = await startIndexer(t, {
       KAFKA_CONSUMER_BROKERS: running().bootstrap(listener),
       KAFKA_CONSUMER_TOPIC: uniqueName('spi'),
       KAFKA_CONSUMER_GROUP_NAME: uniqueName('indexer'),
@@ -179,34 +175,34 @@ describe('Kafka TLS and SASL', () => {
     return reasons[0]!;
   }
 
-  test('SSL with a client certificate and an encrypted key: consumes and produces', async () => {
-    await indexThrough('SSL', sslEnv());
+  test('SSL with a client certificate and an encrypted key: consumes and produces', async (t) => {
+    await indexThrough(t, 'SSL', sslEnv());
   });
 
   for (const mechanism of ['scram-sha-512', 'scram-sha-256', 'plain'] as const) {
-    test(`SASL_SSL with ${mechanism.toUpperCase()}: consumes and produces`, async () => {
-      await indexThrough('SASL_SSL', saslEnv(mechanism));
+    test(`SASL_SSL with ${mechanism.toUpperCase()}: consumes and produces`, async (t) => {
+      await indexThrough(t, 'SASL_SSL', saslEnv(mechanism));
     });
   }
 
-  test('a CA that did not sign the broker certificate: exits at once, saying so', async () => {
-    const output = await failsFast('SSL', { ...sslEnv(), KAFKA_SSL_CA_LOCATION: certs.otherCa });
+  test('a CA that did not sign the broker certificate: exits at once, saying so', async (t) => {
+    const output = await failsFast(t, 'SSL', { ...sslEnv(), KAFKA_SSL_CA_LOCATION: certs.otherCa });
     assert.match(
       output,
       /^Kafka consumer cannot connect to .*: the broker's TLS certificate is not trusted \(.+\): check KAFKA_SSL_CA_LOCATION=/,
     );
   });
 
-  test('no client certificate where the broker requires one: exits at once, saying so', async () => {
-    const output = await failsFast('SSL', { KAFKA_SSL_CA_LOCATION: certs.ca });
+  test('no client certificate where the broker requires one: exits at once, saying so', async (t) => {
+    const output = await failsFast(t, 'SSL', { KAFKA_SSL_CA_LOCATION: certs.ca });
     assert.match(
       output,
       /: the broker closed every connection right after the TLS handshake: .* check KAFKA_SSL_CERT_LOCATION and KAFKA_SSL_KEY_LOCATION$/,
     );
   });
 
-  test('a wrong SASL password: exits at once, saying authentication failed', async () => {
-    const output = await failsFast('SASL_SSL', {
+  test('a wrong SASL password: exits at once, saying authentication failed', async (t) => {
+    const output = await failsFast(t, 'SASL_SSL', {
       ...saslEnv('scram-sha-512'),
       KAFKA_SASL_PASSWORD: secret(),
     });
@@ -216,17 +212,17 @@ describe('Kafka TLS and SASL', () => {
     );
   });
 
-  test('a mechanism the broker does not enable: exits at once, naming it', async () => {
-    const output = await failsFast('SCRAM_ONLY', saslEnv('plain'));
+  test('a mechanism the broker does not enable: exits at once, naming it', async (t) => {
+    const output = await failsFast(t, 'SCRAM_ONLY', saslEnv('plain'));
     assert.match(
       output,
       /: the broker does not offer the SASL mechanism PLAIN on this listener: check KAFKA_SASL_MECHANISM$/,
     );
   });
 
-  test('an unreadable certificate file: exits before connecting, naming the variable and path', async () => {
+  test('an unreadable certificate file: exits before connecting, naming the variable and path', async (t) => {
     const missing = join(tmpdir(), uniqueName('missing-ca'));
-    const output = await failsFast('SSL', { ...sslEnv(), KAFKA_SSL_CA_LOCATION: missing });
+    const output = await failsFast(t, 'SSL', { ...sslEnv(), KAFKA_SSL_CA_LOCATION: missing });
     assert.equal(
       output,
       `arkime-kafka-indexer: KAFKA_SSL_CA_LOCATION="${missing}" cannot be read: no such file`,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Admin, Consumer, Producer, type Message } from '@platformatic/kafka';
-import { bulkLines, readSessions } from '../helpers/arkime.js';
-import { uniqueName } from '../helpers/names.js';
+import { bulkLines, readSessions } from '../../stack/arkime.js';
+import { uniqueName } from '../../stack/names.js';
 import { required, useStack } from '../helpers/stack.js';
 
 describe('the real Kafka broker, through @platformatic/kafka', () => {

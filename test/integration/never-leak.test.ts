@@ -4,17 +4,16 @@
 // documents, bad settings), is asked for a cluster check (SIGHUP) and scraped at /metrics; no
 // secret, in any form a request carries it, appears anywhere in what it wrote.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { arkimeMessages, bulkLines, readSessions } from '../helpers/arkime.js';
-import { IndexerProcess } from '../helpers/indexer.js';
-import { committedOffsets, createTopic, produce } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { installTemplate } from '../helpers/search.js';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import { arkimeMessages, bulkLines, readSessions } from '../../stack/arkime.js';
+import type { Certificates } from '../../stack/certificates.js';
+import { createTopic, produce } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import type { SearchProxy } from '../../stack/nginx.js';
+import { freePort } from '../../stack/ports.js';
+import { indexerRun, startIndexer, stopCleanly, type IndexerProcess } from '../helpers/indexer.js';
 import { secret, startSearchProxy, type ProxyCredentials } from '../helpers/search-proxy.js';
 import { required, useStack } from '../helpers/stack.js';
-import type { Certificates } from '../stack/certificates.js';
-import type { SearchProxy } from '../stack/nginx.js';
-import { freePort } from '../stack/ports.js';
 
 const stack = await useStack('kafka', 'opensearch');
 
@@ -65,15 +64,20 @@ describe('never leak a secret', { concurrency: true }, () => {
     return topic;
   }
 
-  function start(topic: string, env: Record<string, string>): Promise<IndexerProcess> {
-    return IndexerProcess.start({
+  /** Quick retries, few before the cluster counts as unavailable: every error path is reached soon. */
+  const quickly = (): Record<string, string> => ({
+    ELASTIC_CLIENT_RETRY_MAX_INTERVAL: '200ms',
+    ELASTIC_CLIENT_MAX_RETRIES: '3',
+    ELASTIC_SSL_CA_LOCATION: certs.ca,
+  });
+
+  function start(t: TestContext, topic: string, env: Record<string, string>): Promise<IndexerProcess> {
+    return startIndexer(t, {
       KAFKA_CONSUMER_BROKERS: bootstrap,
       KAFKA_CONSUMER_TOPIC: topic,
       KAFKA_CONSUMER_GROUP_NAME: uniqueName('indexer'),
       BULKER_FLUSH_INTERVAL: '200ms',
-      ELASTIC_CLIENT_RETRY_MAX_INTERVAL: '200ms',
-      ELASTIC_CLIENT_MAX_RETRIES: '3',
-      ELASTIC_SSL_CA_LOCATION: certs.ca,
+      ...quickly(),
       ...env,
     });
   }
@@ -82,89 +86,74 @@ describe('never leak a secret', { concurrency: true }, () => {
   const oneMessage = (prefix: string): Buffer[] =>
     arkimeMessages([required(session, 'session')], 'bulk', prefix);
 
-  test('trace: refused user:password@ on one node, a closed port on the other, a SIGHUP check, /metrics', async () => {
+  test('trace: refused user:password@ on one node, a closed port on the other, a SIGHUP check, /metrics', async (t) => {
     const closed = await freePort();
     const address = (p: number): string => `https://indexer:${given.urlPassword}@127.0.0.1:${p}`;
-    const running = await start(await topicWith(oneMessage('leak-a')), {
+    const running = await start(t, await topicWith(oneMessage('leak-a')), {
       LOG_LEVEL: 'trace',
       ELASTIC_SERVICE: `${address(port('basic'))},${address(closed)}`,
     });
-    try {
-      await running.waitFor('a refusal, an unreachable node and the cluster unavailable', () => {
-        const text = running.output;
-        return /refused the credentials/.test(text) && /ECONNREFUSED/.test(text) && /unavailable/.test(text);
-      });
-      process.kill(running.pid, 'SIGHUP');
-      await running.waitFor('the SIGHUP check logged', () => /search cluster check/.test(running.output));
-      assertNoSecret(await running.metrics(), '/metrics');
-    } finally {
-      await running.stop('SIGKILL');
-    }
+    // Waits on the lines themselves: what they say is what must hold no secret.
+    await running.waitFor('a refusal, an unreachable node and the cluster unavailable', () => {
+      const text = running.output;
+      return /refused the credentials/.test(text) && /ECONNREFUSED/.test(text) && /unavailable/.test(text);
+    });
+    process.kill(running.pid, 'SIGHUP');
+    await running.waitFor('the SIGHUP check logged', () => /search cluster check/.test(running.output));
+    assertNoSecret(await running.metrics(), '/metrics');
+    await running.stop('SIGKILL');
     assertCleanOutput(running);
   });
 
-  test('debug: a refused API key, and a service token sent to a node whose certificate is not trusted', async () => {
+  test('debug: a refused API key, and a service token sent to a node whose certificate is not trusted', async (t) => {
     const [refusedKey, untrusted] = await Promise.all([
-      start(await topicWith(oneMessage('leak-b')), {
+      start(t, await topicWith(oneMessage('leak-b')), {
         ELASTIC_SERVICE: `https://127.0.0.1:${port('apiKey')}`,
         ELASTIC_API_KEY: given.apiKey,
       }),
-      start(await topicWith(oneMessage('leak-c')), {
+      start(t, await topicWith(oneMessage('leak-c')), {
         ELASTIC_SERVICE: `https://127.0.0.1:${port('bearer')}`,
         ELASTIC_SERVICE_TOKEN: given.token,
         ELASTIC_SSL_CA_LOCATION: certs.otherCa,
       }),
     ]);
-    try {
-      await refusedKey.waitFor('the refusal', () => /refused the credentials/.test(refusedKey.output));
-      await untrusted.waitFor('the untrusted certificate', () => /not trusted/.test(untrusted.output));
-      assertNoSecret(await refusedKey.metrics(), '/metrics');
-      assertNoSecret(await untrusted.metrics(), '/metrics');
-    } finally {
-      await Promise.all([refusedKey.stop('SIGKILL'), untrusted.stop('SIGKILL')]);
-    }
+    await refusedKey.waitFor('the refusal', () => /refused the credentials/.test(refusedKey.output));
+    await untrusted.waitFor('the untrusted certificate', () => /not trusted/.test(untrusted.output));
+    assertNoSecret(await refusedKey.metrics(), '/metrics');
+    assertNoSecret(await untrusted.metrics(), '/metrics');
+    await Promise.all([refusedKey.stop('SIGKILL'), untrusted.stop('SIGKILL')]);
     assertCleanOutput(refusedKey);
     assertCleanOutput(untrusted);
   });
 
-  test('trace, the right password: indexed, bad documents to the failure topic, a clean stop', async () => {
-    const prefix = uniqueName('leak_ok').toLowerCase();
-    after(await installTemplate(url, prefix));
-    const failures = uniqueName('spi-failed');
-    await createTopic(bootstrap, failures);
+  test('trace, the right password: indexed, bad documents to the failure topic, a clean stop', async (t) => {
+    const run = await indexerRun(t, { bootstrap, url, name: 'leak_ok' });
+    const { prefix } = run;
     const good = required(session, 'session');
     const values = [
       ...oneMessage(prefix),
       Buffer.from(bulkLines({ ...good, doc: { ...good.doc, firstPacket: 'yesterday' } }, `${prefix}-231114`)),
       Buffer.from(bulkLines(good, 'elsewhere')),
     ];
-    const topic = await topicWith(values);
-    const group = uniqueName('indexer');
-    const running = await start(topic, {
+    await run.produce(values);
+    const running = await run.start({
+      ...quickly(),
       LOG_LEVEL: 'trace',
-      KAFKA_CONSUMER_GROUP_NAME: group,
-      KAFKA_PRODUCER_BROKERS: bootstrap,
-      KAFKA_PRODUCER_TOPIC: failures,
       ELASTIC_SERVICE: `https://127.0.0.1:${port('basic')}`,
       ELASTIC_USERNAME: credentials.user,
       ELASTIC_PASSWORD: credentials.password,
       ELASTIC_ALLOWED_INDICES: `${prefix}-*`,
     });
-    try {
-      await running.waitFor('every message committed', async () => {
-        const [committed] = await committedOffsets(bootstrap, group, topic, 1);
-        return committed === BigInt(values.length);
-      });
-      assert.equal(await running.metric('indexed_documents_total'), 1);
-      assert.equal(await running.metric('msg_produced_success_total'), 2);
-      assertNoSecret(await running.metrics(), '/metrics');
-    } finally {
-      assert.equal(await running.stop(), 0, running.output.slice(-3000));
-    }
+    await run.waitAllCommitted(running);
+    assert.deepEqual(await run.committed(), [BigInt(values.length)]);
+    assert.equal(await running.metric('indexed_documents_total'), 1);
+    assert.equal(await running.metric('msg_produced_success_total'), 2);
+    assertNoSecret(await running.metrics(), '/metrics');
+    await stopCleanly(running);
     assertCleanOutput(running);
   });
 
-  test('bad settings with every secret set: the start-up refusal lines name variables, never values', async () => {
+  test('bad settings with every secret set: the start-up refusal lines name variables, never values', async (t) => {
     const settings = {
       LOG_LEVEL: 'trace',
       KAFKA_CONSUMER_TOPIC: 'spi',
@@ -178,8 +167,8 @@ describe('never leak a secret', { concurrency: true }, () => {
     };
     // A bad value stops the loading; without one, the search settings are checked, a line each.
     const [badValue, badSearch] = await Promise.all([
-      IndexerProcess.start({ ...settings, BULKER_MAX_MESSAGES: 'lots' }),
-      IndexerProcess.start(settings),
+      startIndexer(t, { ...settings, BULKER_MAX_MESSAGES: 'lots' }),
+      startIndexer(t, settings),
     ]);
     assert.deepEqual(await Promise.all([badValue.exited, badSearch.exited]), [2, 2]);
     assertNoSecret(badValue.output, 'the start-up errors');

@@ -2,19 +2,14 @@
 // time here), shared by the cases: the indexer seeded with one node finds the other; one node
 // stopped mid-stream and started again costs nothing; gzip bodies arrive.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
-import { arkimeMessages, copiesOf, readSessions, sessions3TemplatePath } from '../helpers/arkime.js';
-import { IndexerProcess } from '../helpers/indexer.js';
-import { createTopic, endOffsets, produce } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { allDocuments, call, installTemplate } from '../helpers/search.js';
-import { required, useStack } from '../helpers/stack.js';
-import { SearchNode } from '../stack/search-node.js';
-import { versionsFromEnv } from '../stack/versions.js';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import { arkimeMessages, copiesOf, readSessions, sessions3TemplatePath } from '../../stack/arkime.js';
+import { call } from '../../stack/search-client.js';
+import { SearchNode } from '../../stack/search-node.js';
+import { indexerRun, stopCleanly, type IndexerRun } from '../helpers/indexer.js';
+import { ownOpenSearch, required, useStack } from '../helpers/stack.js';
 
 /** One day of the real corpus (177 sessions): one daily index, so index creation stays out of the timings. */
 const oneDay = readSessions().filter((s) => s.index.endsWith('-250124'));
@@ -49,91 +44,51 @@ describe('search nodes: discovery, a node lost mid-stream, gzip', () => {
 
   before(async () => {
     bootstrap = required((await useStack('kafka')).kafka, 'kafka').bootstrap;
-    [a, b] = (await SearchNode.cluster(
-      {
-        distribution: 'opensearch',
-        version: versionsFromEnv(process.env).opensearch,
-        dir: mkdtempSync(join(tmpdir(), 'aki-search-nodes-')),
-        heapMb: 512,
-      },
-      ['a', 'b'],
-    )) as [SearchNode, SearchNode];
+    [a, b] = (await SearchNode.cluster({ ...ownOpenSearch('search-nodes'), heapMb: 512 }, ['a', 'b'])) as [
+      SearchNode,
+      SearchNode,
+    ];
     await Promise.all([a.start(), b.start()]);
   });
   after(() => Promise.all([a?.stop(), b?.stop()]));
 
-  /** The indexer seeded with node a only. */
-  async function indexerFor(topic: string, failures: string, extra: Record<string, string> = {}) {
-    return IndexerProcess.start({
-      KAFKA_CONSUMER_BROKERS: bootstrap,
-      KAFKA_CONSUMER_TOPIC: topic,
-      KAFKA_CONSUMER_GROUP_NAME: uniqueName('indexer'),
-      KAFKA_PRODUCER_BROKERS: bootstrap,
-      KAFKA_PRODUCER_TOPIC: failures,
-      ELASTIC_SERVICE: a.url,
-      ELASTIC_CLIENT_RETRY_MAX_INTERVAL: '1s',
-      BULKER_FLUSH_INTERVAL: '200ms',
-      BULKER_MAX_MESSAGES: '20',
-      ...extra,
-    });
-  }
+  /** A run seeded with node a only; `template: false` where the test installs its own. */
+  const runOnA = (t: TestContext, name: string, partitions: number, template = true): Promise<IndexerRun> =>
+    indexerRun(t, { bootstrap, url: a.url, name, partitions, template });
+  const settings = { ELASTIC_CLIENT_RETRY_MAX_INTERVAL: '1s', BULKER_MAX_MESSAGES: '20' };
 
-  async function topics(partitions: number): Promise<{ topic: string; failures: string }> {
-    const names = { topic: uniqueName('spi'), failures: uniqueName('spi-failed') };
-    await createTopic(bootstrap, names.topic, partitions);
-    await createTopic(bootstrap, names.failures);
-    return names;
-  }
-
-  test('seeded with one node, the indexer finds the other and sends bulks to both', async () => {
-    const prefix = uniqueName('arkime_discover').toLowerCase();
-    after(await installTemplate(a.url, prefix));
-    const { topic, failures } = await topics(2);
-    await produce(bootstrap, topic, arkimeMessages(oneDay, 'bulk1', prefix), 2);
+  test('seeded with one node, the indexer finds the other and sends bulks to both', async (t) => {
+    const run = await runOnA(t, 'arkime_discover', 2);
+    await run.produce(arkimeMessages(oneDay, 'bulk1', run.prefix));
     const opened = await httpConnectionsOpened(a.url);
 
-    const indexer = await indexerFor(topic, failures);
-    try {
-      await indexer.waitFor(
-        'both nodes in the pool',
-        async () => (await indexer.metric('es_client_total_connections_total')) === 2,
-      );
-      await indexer.waitFor(
-        'every session indexed',
-        async () => (await indexer.metric('indexed_documents_total')) === oneDay.length,
-      );
-      const toA = await indexer.metric('es_client_requests_total', `url="${a.url}"`);
-      const toB = await indexer.metric('es_client_requests_total', `url="${b.url}"`);
-      assert.ok(toA > 0 && toB > 0, `bulks to a: ${toA}, to b: ${toB}`);
-      assert.ok(
-        indexer.lines.some((l) => l['msg'] === 'search node added to the rotation' && l['node'] === b.url),
-        'the discovered node is logged',
-      );
-      console.log(
-        `# discovery: ${oneDay.length} sessions, ${toA} bulks to the seed, ${toB} to the found node`,
-      );
-    } finally {
-      await indexer.stop();
-    }
-    assert.equal(await indexer.exited, 0, indexer.output.slice(-2000));
+    const indexer = await run.start(settings);
+    // The pool's size and the requests by node say that b was found and put in rotation.
+    await indexer.waitForMetric('es_client_total_connections_total', (n) => n === 2);
+    await indexer.waitForMetric('indexed_documents_total', (n) => n === oneDay.length);
+    const toA = await indexer.metric('es_client_requests_total', `url="${a.url}"`);
+    const toB = await indexer.metric('es_client_requests_total', `url="${b.url}"`);
+    assert.ok(toA > 0 && toB > 0, `bulks to a: ${toA}, to b: ${toB}`);
+    console.log(`# discovery: ${oneDay.length} sessions, ${toA} bulks to the seed, ${toB} to the found node`);
+    await stopCleanly(indexer);
     // The nodes' own count: b accepted connections it can only have had from the indexer.
     const openedAfter = await httpConnectionsOpened(a.url);
     assert.ok(
       (openedAfter.get('b') ?? 0) > (opened.get('b') ?? 0),
       'node b saw connections from the indexer',
     );
-    const stored = await allDocuments(a.url, `${prefix}-*`);
+    const stored = await run.documents();
     assert.deepEqual(new Set(stored.map((d) => d._id)), new Set(oneDay.map((s) => s.id)));
-    assert.deepEqual(await endOffsets(bootstrap, failures), [0n], 'nothing on the failure topic');
+    await run.assertNoFailureRecords();
   });
 
-  test('one node stopped mid-stream and started again: every session once, none failed, the node back in rotation', async () => {
+  test('one node stopped mid-stream and started again: every session once, none failed, the node back in rotation', async (t) => {
     // Stop the node that is not the cluster manager: with two nodes, only one of them votes.
     const manager = ((await call('GET', `${a.url}/_cat/master?format=json`)) as { node: string }[])[0]?.node;
     const [stay, lose] = manager === 'b' ? [b, a] : [a, b];
-    const prefix = uniqueName('arkime_loss').toLowerCase();
+    const run = await runOnA(t, 'arkime_loss', 2, false);
+    const { prefix } = run;
     after(await installReplicatedTemplate(stay.url, prefix));
-    const { topic, failures } = await topics(2);
     const sessions = copiesOf(oneDay, 6, 'loss'); // 1,062 sessions
     const messages = arkimeMessages(sessions, 'bulk1', prefix);
     const third = Math.floor(messages.length / 3);
@@ -143,106 +98,87 @@ describe('search nodes: discovery, a node lost mid-stream, gzip', () => {
       messages.slice(2 * third),
     ];
 
-    const indexer = await indexerFor(topic, failures, {
+    const indexer = await run.start({
+      ...settings,
       ELASTIC_CLIENT_DISCOVER_INTERVAL: '2s',
       ELASTIC_INDEXER_INSTANCES: '2',
     });
     const indexed = () => indexer.metric('indexed_documents_total');
-    try {
-      await indexer.waitFor(
-        'both nodes in the pool',
-        async () => (await indexer.metric('es_client_total_connections_total')) === 2,
-      );
-      // A steady stream, 30 messages every 150 ms; the node stops in the middle of it.
-      const stream = (async () => {
-        for (let i = 0; i < streamed.length; i += 30) {
-          await produce(bootstrap, topic, streamed.slice(i, i + 30), 2);
-          await sleep(150);
-        }
-      })();
-      await indexer.waitFor('the stream under way', async () => (await indexed()) >= 60);
-      // The replica must be in sync before a node goes: a primary whose replica is still
-      // initializing has no copy to promote, and its index stays red until the node is back.
-      const health = (await call(
-        'GET',
-        `${stay.url}/_cluster/health/${prefix}-*?wait_for_status=green&timeout=30s`,
-      )) as { status: string };
-      assert.equal(health.status, 'green', 'the index and its replica allocated before the stop');
-      await lose.stop();
-      await stream;
-      await produce(bootstrap, topic, duringOutage, 2);
-      await indexer.waitFor(
-        'everything sent so far indexed, with one node',
-        async () => (await indexed()) >= streamed.length + duringOutage.length,
-      );
-      const outOfRotation = new Set([
-        'search node dead: out of rotation until it is retried',
-        'search node removed: the cluster no longer lists it',
-      ]);
-      assert.ok(
-        indexer.lines.some((l) => outOfRotation.has(String(l['msg'])) && l['node'] === lose.url),
-        'the stopped node was taken out of rotation',
-      );
+    await indexer.waitForMetric('es_client_total_connections_total', (n) => n === 2);
+    // A steady stream, 30 messages every 150 ms; the node stops in the middle of it.
+    const stream = (async () => {
+      for (let i = 0; i < streamed.length; i += 30) {
+        await run.produce(streamed.slice(i, i + 30));
+        await sleep(150);
+      }
+    })();
+    await indexer.waitFor('the stream under way', async () => (await indexed()) >= 60);
+    // The replica must be in sync before a node goes: a primary whose replica is still
+    // initializing has no copy to promote, and its index stays red until the node is back.
+    const health = (await call(
+      'GET',
+      `${stay.url}/_cluster/health/${prefix}-*?wait_for_status=green&timeout=30s`,
+    )) as { status: string };
+    assert.equal(health.status, 'green', 'the index and its replica allocated before the stop');
+    await lose.stop();
+    await stream;
+    await run.produce(duringOutage);
+    await indexer.waitFor(
+      'everything sent so far indexed, with one node',
+      async () => (await indexed()) >= streamed.length + duringOutage.length,
+    );
+    // Out of rotation: marked dead, or dropped from the pool once the cluster no longer lists it.
+    await indexer.waitFor(
+      'the stopped node out of rotation',
+      async () =>
+        (await indexer.metric('es_client_dead_connections_total')) === 1 ||
+        (await indexer.metric('es_client_total_connections_total')) === 1,
+      30_000,
+    );
 
-      const restart = performance.now();
-      await lose.start();
-      const restartSeconds = ((performance.now() - restart) / 1000).toFixed(1);
-      await indexer.waitFor(
-        'the restarted node back in the pool, alive',
-        async () =>
-          (await indexer.metric('es_client_total_connections_total')) === 2 &&
-          (await indexer.metric('es_client_dead_connections_total')) === 0,
-        30_000,
-      );
-      const toLoseBefore = await indexer.metric('es_client_requests_total', `url="${lose.url}"`);
-      await produce(bootstrap, topic, afterRestart, 2);
-      await indexer.waitFor(
-        'every session indexed',
-        async () => (await indexed()) >= sessions.length,
-        60_000,
-      );
-      const toLoseAfter = await indexer.metric('es_client_requests_total', `url="${lose.url}"`);
-      assert.ok(toLoseAfter > toLoseBefore, `bulks to the restarted node: ${toLoseBefore} → ${toLoseAfter}`);
-      assert.equal(await indexer.metric('session_index_failure_total'), 0);
-      console.log(
-        `# node loss: ${sessions.length} sessions, ${await indexer.metric('bulk_index_retry_total')} bulk retries, ` +
-          `${toLoseAfter - toLoseBefore} bulks to the restarted node after its return (restart took ${restartSeconds} s)`,
-      );
-    } finally {
-      await indexer.stop();
-    }
-    assert.equal(await indexer.exited, 0, indexer.output.slice(-2000));
-    const stored = await allDocuments(stay.url, `${prefix}-*`);
+    const restart = performance.now();
+    await lose.start();
+    const restartSeconds = ((performance.now() - restart) / 1000).toFixed(1);
+    await indexer.waitFor(
+      'the restarted node back in the pool, alive',
+      async () =>
+        (await indexer.metric('es_client_total_connections_total')) === 2 &&
+        (await indexer.metric('es_client_dead_connections_total')) === 0,
+      30_000,
+    );
+    const toLoseBefore = await indexer.metric('es_client_requests_total', `url="${lose.url}"`);
+    await run.produce(afterRestart);
+    await indexer.waitFor('every session indexed', async () => (await indexed()) >= sessions.length, 60_000);
+    const toLoseAfter = await indexer.metric('es_client_requests_total', `url="${lose.url}"`);
+    assert.ok(toLoseAfter > toLoseBefore, `bulks to the restarted node: ${toLoseBefore} → ${toLoseAfter}`);
+    assert.equal(await indexer.metric('session_index_failure_total'), 0);
+    console.log(
+      `# node loss: ${sessions.length} sessions, ${await indexer.metric('bulk_index_retry_total')} bulk retries, ` +
+        `${toLoseAfter - toLoseBefore} bulks to the restarted node after its return (restart took ${restartSeconds} s)`,
+    );
+    await stopCleanly(indexer);
+    const stored = await run.documents();
     assert.equal(stored.length, sessions.length, 'no session lost, none twice');
     assert.deepEqual(new Set(stored.map((d) => d._id)), new Set(sessions.map((s) => s.id)));
-    assert.deepEqual(await endOffsets(bootstrap, failures), [0n], 'nothing on the failure topic');
+    await run.assertNoFailureRecords();
   });
 
-  test('gzip request bodies: the documents arrive', async () => {
-    const prefix = uniqueName('arkime_gzip').toLowerCase();
-    after(await installTemplate(a.url, prefix));
-    const { topic, failures } = await topics(1);
-    await produce(bootstrap, topic, arkimeMessages(oneDay, 'bulk', prefix, 60_000));
+  test('gzip request bodies: the documents arrive', async (t) => {
+    const run = await runOnA(t, 'arkime_gzip', 1);
+    await run.produce(arkimeMessages(oneDay, 'bulk', run.prefix, 60_000));
 
-    const indexer = await indexerFor(topic, failures, { ELASTIC_CLIENT_COMPRESS_REQUESTS: 'true' });
-    try {
-      await indexer.waitFor(
-        'every session indexed',
-        async () => (await indexer.metric('indexed_documents_total')) === oneDay.length,
-      );
-      const plain = await indexer.metric('bulk_compress_bytes_total', 'stage="in"');
-      const packed = await indexer.metric('bulk_compress_bytes_total', 'stage="out"');
-      assert.ok(packed > 0 && packed < plain / 2, `gzip: ${plain} → ${packed} bytes`);
-      assert.ok((await indexer.metric('bulk_compress_seconds_total')) > 0);
-      console.log(`# gzip: ${oneDay.length} sessions, ${plain} bytes sent as ${packed}`);
-    } finally {
-      await indexer.stop();
-    }
-    assert.equal(await indexer.exited, 0, indexer.output.slice(-2000));
-    const stored = await allDocuments(a.url, `${prefix}-*`);
+    const indexer = await run.start({ ...settings, ELASTIC_CLIENT_COMPRESS_REQUESTS: 'true' });
+    await indexer.waitForMetric('indexed_documents_total', (n) => n === oneDay.length);
+    const plain = await indexer.metric('bulk_compress_bytes_total', 'stage="in"');
+    const packed = await indexer.metric('bulk_compress_bytes_total', 'stage="out"');
+    assert.ok(packed > 0 && packed < plain / 2, `gzip: ${plain} → ${packed} bytes`);
+    assert.ok((await indexer.metric('bulk_compress_seconds_total')) > 0);
+    console.log(`# gzip: ${oneDay.length} sessions, ${plain} bytes sent as ${packed}`);
+    await stopCleanly(indexer);
+    const stored = await run.documents();
     assert.equal(stored.length, oneDay.length);
     const byId = new Map(stored.map((d) => [d._id, d._source]));
     for (const session of oneDay) assert.deepEqual(byId.get(session.id), session.doc, session.id);
-    assert.deepEqual(await endOffsets(bootstrap, failures), [0n], 'nothing on the failure topic');
+    await run.assertNoFailureRecords();
   });
 });

@@ -5,16 +5,16 @@
 // the failure topic as not_allowed and never reach the cluster. One nginx and one search node
 // serve every case; the cases run side by side.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { arkimeMessages, bulkLines, indexFor, readSessions, type ArkimeSession } from '../helpers/arkime.js';
-import { IndexerProcess } from '../helpers/indexer.js';
-import { committedOffsets, createTopic, produce, readRecords } from '../helpers/kafka.js';
-import { uniqueName } from '../helpers/names.js';
-import { allDocuments, call, installTemplate } from '../helpers/search.js';
-import { required, useStack } from '../helpers/stack.js';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import { arkimeMessages, bulkLines, indexFor, readSessions, type ArkimeSession } from '../../stack/arkime.js';
+import type { Certificates } from '../../stack/certificates.js';
+import { committedOffsets, createTopic, produce, readRecords } from '../../stack/kafka-topics.js';
+import { uniqueName } from '../../stack/names.js';
+import type { SearchProxy } from '../../stack/nginx.js';
+import { allDocuments, call, installTemplate } from '../../stack/search-client.js';
+import { startIndexer, stopCleanly, type IndexerProcess } from '../helpers/indexer.js';
 import { secret, startSearchProxy, type ProxyCredentials } from '../helpers/search-proxy.js';
-import type { Certificates } from '../stack/certificates.js';
-import type { SearchProxy } from '../stack/nginx.js';
+import { required, useStack } from '../helpers/stack.js';
 
 // At the top level, so that a stack of its own (when this file runs alone) stops after the file.
 const stack = await useStack('kafka', 'opensearch');
@@ -59,14 +59,27 @@ describe('search cluster security', { concurrency: true }, () => {
     return topic;
   }
 
-  function indexer(topic: string, group: string, env: Record<string, string>): Promise<IndexerProcess> {
-    return IndexerProcess.start({
+  function indexer(
+    t: TestContext,
+    topic: string,
+    group: string,
+    env: Record<string, string>,
+  ): Promise<IndexerProcess> {
+    return startIndexer(t, {
       KAFKA_CONSUMER_BROKERS: bootstrap,
       KAFKA_CONSUMER_TOPIC: topic,
       KAFKA_CONSUMER_GROUP_NAME: group,
       BULKER_FLUSH_INTERVAL: '200ms',
       ELASTIC_CLIENT_RETRY_MAX_INTERVAL: '200ms',
       ...env,
+    });
+  }
+
+  /** Waits until the group has committed `offset` on the topic's one partition. */
+  async function committed(running: IndexerProcess, group: string, topic: string, offset: bigint) {
+    await running.waitFor(`offset ${offset} committed`, async () => {
+      const [at] = await committedOffsets(bootstrap, group, topic, 1);
+      return at === offset;
     });
   }
 
@@ -97,20 +110,14 @@ describe('search cluster security', { concurrency: true }, () => {
   ];
 
   for (const [way, env] of ways) {
-    test(`${way}, the proxy's certificate verified with ELASTIC_SSL_CA_LOCATION: documents arrive`, async () => {
+    test(`${way}, the proxy's certificate verified with ELASTIC_SSL_CA_LOCATION: documents arrive`, async (t) => {
       const sessions = take(10);
       const topic = await sessionsTopic(sessions);
       const group = uniqueName('indexer');
-      const running = await indexer(topic, group, { ELASTIC_SSL_CA_LOCATION: certs.ca, ...env() });
-      try {
-        await running.waitFor('every document indexed and its message committed', async () => {
-          const [committed] = await committedOffsets(bootstrap, group, topic, 1);
-          return committed === 1n;
-        });
-        assertNoSecrets(await running.metrics(), '/metrics');
-      } finally {
-        assert.equal(await running.stop(), 0, running.output.slice(-3000));
-      }
+      const running = await indexer(t, topic, group, { ELASTIC_SSL_CA_LOCATION: certs.ca, ...env() });
+      await committed(running, group, topic, 1n);
+      assertNoSecrets(await running.metrics(), '/metrics');
+      await stopCleanly(running);
       assertNoSecrets(running.output, 'indexer output');
       const stored = await storedIds();
       for (const session of sessions) assert.ok(stored.has(session.id), `${session.id} indexed`);
@@ -122,31 +129,33 @@ describe('search cluster security', { concurrency: true }, () => {
    * checks that nothing was committed nor indexed, then kills it (a stop would wait for the
    * stuck batch's grace time) and returns its error lines.
    */
-  async function refused(env: Record<string, string>, tries = 4): Promise<Record<string, unknown>[]> {
+  async function refused(
+    t: TestContext,
+    env: Record<string, string>,
+    tries = 4,
+  ): Promise<Record<string, unknown>[]> {
     const sessions = take(5);
     const topic = await sessionsTopic(sessions);
     const group = uniqueName('indexer');
     // Many tries before "search cluster unavailable": the refusal line is the one error expected.
-    const running = await indexer(topic, group, { ELASTIC_CLIENT_MAX_RETRIES: '1000', ...env });
-    try {
-      await running.waitFor(
-        `${tries} tries`,
-        () => running.lines.filter((l) => l['msg'] === 'retrying bulk').length >= tries,
-      );
-      assert.deepEqual(await committedOffsets(bootstrap, group, topic, 1), [-1n], 'nothing committed');
-      assert.equal(await running.metric('indexed_documents_total'), 0);
-      assertNoSecrets(await running.metrics(), '/metrics');
-    } finally {
-      await running.stop('SIGKILL');
+    const running = await indexer(t, topic, group, { ELASTIC_CLIENT_MAX_RETRIES: '1000', ...env });
+    await running.waitForMetric('bulk_index_retry_total', (n) => n >= tries);
+    // Every request refused whole or unanswered: none accepted, in whole or per item.
+    for (const outcome of ['ok', 'item_errors']) {
+      assert.equal(await running.metric('bulk_request_duration_seconds_count', `outcome="${outcome}"`), 0);
     }
+    assert.deepEqual(await committedOffsets(bootstrap, group, topic, 1), [-1n], 'nothing committed');
+    assert.equal(await running.metric('indexed_documents_total'), 0);
+    assertNoSecrets(await running.metrics(), '/metrics');
+    await running.stop('SIGKILL');
     assertNoSecrets(running.output, 'indexer output');
     const stored = await storedIds();
     assert.ok(!sessions.some((session) => stored.has(session.id)), 'nothing indexed');
     return running.lines.filter((line) => typeof line['level'] === 'number' && line['level'] >= 50);
   }
 
-  test('a wrong password: one clear error (status, node, method, no secret), retried, nothing committed', async () => {
-    const errors = await refused({
+  test('a wrong password: one clear error (status, node, method, no secret), retried, nothing committed', async (t) => {
+    const errors = await refused(t, {
       ELASTIC_SERVICE: door('basic'),
       ELASTIC_SSL_CA_LOCATION: certs.ca,
       ELASTIC_USERNAME: credentials.user,
@@ -161,8 +170,8 @@ describe('search cluster security', { concurrency: true }, () => {
     console.log(`# ${String(error?.['msg'])}`);
   });
 
-  test('a wrong API key: the same, naming ELASTIC_API_KEY and the cluster-shaped error type', async () => {
-    const [error, ...more] = await refused({
+  test('a wrong API key: the same, naming ELASTIC_API_KEY and the cluster-shaped error type', async (t) => {
+    const [error, ...more] = await refused(t, {
       ELASTIC_SERVICE: door('apiKey'),
       ELASTIC_SSL_CA_LOCATION: certs.ca,
       ELASTIC_API_KEY: secret(),
@@ -172,8 +181,8 @@ describe('search cluster security', { concurrency: true }, () => {
     assert.equal(error?.['type'], 'security_exception');
   });
 
-  test("a CA that did not sign the proxy's certificate: said once, naming ELASTIC_SSL_CA_LOCATION; nothing committed", async () => {
-    const errors = await refused({
+  test("a CA that did not sign the proxy's certificate: said once, naming ELASTIC_SSL_CA_LOCATION; nothing committed", async (t) => {
+    const errors = await refused(t, {
       ELASTIC_SERVICE: door('bearer'),
       ELASTIC_SSL_CA_LOCATION: certs.otherCa,
       ELASTIC_SERVICE_TOKEN: credentials.token,
@@ -188,7 +197,7 @@ describe('search cluster security', { concurrency: true }, () => {
     console.log(`# ${String(errors[0]?.['msg'])}`);
   });
 
-  test('the allow-list: other indices and actions go to the failure topic as not_allowed, never sent', async () => {
+  test('the allow-list: other indices and actions go to the failure topic as not_allowed, never sent', async (t) => {
     const [topic, failures, group] = [uniqueName('spi'), uniqueName('spi-failed'), uniqueName('indexer')];
     await createTopic(bootstrap, topic);
     await createTopic(bootstrap, failures);
@@ -211,22 +220,16 @@ describe('search cluster security', { concurrency: true }, () => {
       ),
       Buffer.from(docElsewhere),
     ]);
-    const running = await indexer(topic, group, {
+    const running = await indexer(t, topic, group, {
       ELASTIC_SERVICE: url,
       KAFKA_PRODUCER_BROKERS: bootstrap,
       KAFKA_PRODUCER_TOPIC: failures,
       ELASTIC_ALLOWED_INDICES: `${prefix}-2*,${prefix}-nothing`,
       ELASTIC_ALLOWED_ACTIONS: 'index',
     });
-    try {
-      await running.waitFor('both messages committed', async () => {
-        const [committed] = await committedOffsets(bootstrap, group, topic, 1);
-        return committed === 2n;
-      });
-      assert.equal(await running.metric('documents_failed_total', 'reason="not_allowed"'), 4);
-    } finally {
-      assert.equal(await running.stop(), 0, running.output.slice(-3000));
-    }
+    await committed(running, group, topic, 2n);
+    assert.equal(await running.metric('documents_failed_total', 'reason="not_allowed"'), 4);
+    await stopCleanly(running);
     const records = await readRecords(bootstrap, failures, 4);
     assert.deepEqual(
       records.map((r) => r.value.toString()).sort(),
@@ -248,8 +251,8 @@ describe('search cluster security', { concurrency: true }, () => {
     assert.deepEqual(await call('GET', `${url}/${elsewhereIndices}`), {}, 'no index created elsewhere');
   });
 
-  test('an invalid allow-list pattern or Cloud ID: exit 2 before connecting, one line each', async () => {
-    const running = await IndexerProcess.start({
+  test('an invalid allow-list pattern or Cloud ID: exit 2 before connecting, one line each', async (t) => {
+    const running = await startIndexer(t, {
       KAFKA_CONSUMER_TOPIC: 'spi',
       KAFKA_CONSUMER_GROUP_NAME: 'indexer',
       ELASTIC_CLOUD_ID: 'arkime:not-base64!',

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
-import { bulkLines, readSessions } from '../helpers/arkime.js';
-import { uniqueName } from '../helpers/names.js';
-import { installTemplate } from '../helpers/search.js';
+import { bulkLines, readSessions } from '../../stack/arkime.js';
+import { uniqueName } from '../../stack/names.js';
+import { installTemplate } from '../../stack/search-client.js';
 import { required, useStack } from '../helpers/stack.js';
-import type { Distribution } from '../stack/search-install.js';
+import type { Distribution } from '../../stack/search-install.js';
 
 interface BulkResponse {
   errors: boolean;

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { buildOnce } from './artifacts.js';
+import { buildOnce } from '../../stack/artifacts.js';
 
 describe('building a cache entry once', () => {
   const root = mkdtempSync(join(tmpdir(), 'cache-test-'));

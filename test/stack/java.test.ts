@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { findJdk } from './java.js';
-import { minimumJava } from './search-install.js';
+import { findJdk } from '../../stack/java.js';
+import { minimumJava } from '../../stack/search-install.js';
 
 function fakeJdk(root: string, name: string, version: string): string {
   const home = join(root, name);

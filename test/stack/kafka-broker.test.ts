@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { kafkaClusterId } from './kafka-broker.js';
+import { kafkaClusterId } from '../../stack/kafka-broker.js';
 
 test('a cluster id never starts with "-" (a command line would read it as an option), whatever the random bytes', () => {
   for (let first = 0; first < 256; first += 1) {

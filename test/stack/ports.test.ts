@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { freePort } from './ports.js';
+import { freePort } from '../../stack/ports.js';
 
 test('ports come from below the ephemeral range, never twice, and can be bound', async () => {
   const ephemeral = Number(

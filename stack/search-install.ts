@@ -14,7 +14,7 @@ export function minimumJava(distribution: Distribution, version: string): number
 }
 
 const patternPluginSource = fileURLToPath(
-  new URL('../../../test/stack/elasticsearch/PatternTokenizerPlugin.java', import.meta.url),
+  new URL('../../stack/elasticsearch/PatternTokenizerPlugin.java', import.meta.url),
 );
 
 /** Compiles the pattern tokenizer plugin against this very server's jars and installs it. */

@@ -13,7 +13,7 @@ export type KafkaSecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SA
 /**
  * One client listener of the broker. The first one is the inter-broker listener and the one the
  * readiness check uses, so it should be PLAINTEXT; SSL and SASL ones go beside it (see
- * `saslListenerProperties` and test/stack/certificates.ts).
+ * `saslListenerProperties` and certificates.ts).
  */
 export interface KafkaListener {
   name: string;
