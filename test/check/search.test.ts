@@ -11,7 +11,7 @@ import {
   templatesFor,
   type Get,
 } from '../../src/check/search.js';
-import { sessions3TemplatePath } from '../helpers/arkime.js';
+import { sessions3TemplatePath } from '../../stack/arkime.js';
 
 describe('target indices', () => {
   test("are Arkime's sessions3 indices when ELASTIC_ALLOWED_INDICES lets them through", () => {

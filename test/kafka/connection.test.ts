@@ -22,7 +22,7 @@ import {
   type KafkaSecurityConfig,
 } from '../../src/kafka/connection.js';
 import { canRetry, IndexerError } from '../../src/retry.js';
-import { makeCertificates, type Certificates } from '../stack/certificates.js';
+import { makeCertificates, type Certificates } from '../../stack/certificates.js';
 
 const none: KafkaSecurityConfig = {
   kafkaSslCaLocation: '',

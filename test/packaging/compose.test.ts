@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { schema } from '../../src/config/schema.js';
-import { defaultVersions } from '../stack/versions.js';
+import { defaultVersions } from '../../stack/versions.js';
 import { composeList, composeMap, repoFile } from './files.js';
 
 const compose = repoFile('docker-compose.yml');

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { freePort } from '../stack/ports.js';
+import { freePort } from '../../stack/ports.js';
 import { dockerStages, repoFile, type Instruction } from './files.js';
 
 const run = promisify(execFile);

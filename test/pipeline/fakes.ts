@@ -6,7 +6,7 @@ import { parseMessage } from '../../src/pipeline/message-format.js';
 import type { BulkReply, ConsumedMessage } from '../../src/records.js';
 import { createLogger, type Logger } from '../../src/telemetry/logger.js';
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js';
-import { bulkLines, readSessions } from '../helpers/arkime.js';
+import { bulkLines, readSessions } from '../../stack/arkime.js';
 
 class ManualTimer implements TimerHandle {
   constructor(

@@ -17,7 +17,7 @@ import {
   type ParsedMessage,
   type RejectReason,
 } from '../../src/pipeline/message-format.js';
-import { arkimeMessages, bulkLines, indexFor, readSessions } from '../helpers/arkime.js';
+import { arkimeMessages, bulkLines, indexFor, readSessions } from '../../stack/arkime.js';
 
 const sessions = readSessions();
 const prefix = 'mf_prop';

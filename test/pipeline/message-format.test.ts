@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseMessage, withDerivedIds, type ParsedMessage } from '../../src/pipeline/message-format.js';
-import { arkimeMessages, bulkLines, indexFor, readSessions } from '../helpers/arkime.js';
+import { arkimeMessages, bulkLines, indexFor, readSessions } from '../../stack/arkime.js';
 
 const sessions = readSessions();
 const prefix = 'mf_test';

@@ -10,7 +10,7 @@ import {
   validateSearchConnection,
   type SearchConnectionConfig,
 } from '../../src/search/connection.js';
-import { makeCertificates, type Certificates } from '../stack/certificates.js';
+import { makeCertificates, type Certificates } from '../../stack/certificates.js';
 
 const base: SearchConnectionConfig = {
   elasticService: ['es-1'],
