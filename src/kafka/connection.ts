@@ -8,6 +8,7 @@ import type { SASLOptions } from '@platformatic/kafka';
 import { readProblem } from '../config/files.js';
 import type { Config } from '../config/schema.js';
 import { errorTree, IndexerError } from '../retry.js';
+import { isUntrustedCertificate } from '../tls.js';
 
 export type KafkaTlsConfig = Pick<
   Config,
@@ -205,10 +206,6 @@ function field(error: Error, name: 'code' | 'apiId'): string {
   return typeof value === 'string' ? value : '';
 }
 
-// Node's codes for a server certificate that does not verify (tls.connect's `authorizationError`).
-const untrusted =
-  /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
-
 /**
  * The client's error for a SASL handshake that failed. It has the code of a refused password
  * (PLT_KFK_AUTHENTICATION) and no field of its own; the broker's answer (apiId
@@ -239,7 +236,7 @@ const connectionClosed = (e: Error): boolean =>
  */
 export function securityFailure(error: unknown, config: KafkaSecurityConfig): string | undefined {
   const errors = errorTree(error);
-  const tls = errors.find((e) => untrusted.test(field(e, 'code')));
+  const tls = errors.find(isUntrustedCertificate);
   if (tls !== undefined) {
     return `the broker's TLS certificate is not trusted (${tls.message}): check KAFKA_SSL_CA_LOCATION=${JSON.stringify(config.kafkaSslCaLocation)}`;
   }

@@ -6,18 +6,15 @@
 import type { Logger } from '../telemetry/logger.js';
 import type { BulkReply } from '../records.js';
 import { errorTree } from '../retry.js';
+import { isUntrustedCertificate } from '../tls.js';
 import { unreachableNode } from './bulk-client.js';
 import type { AuthMethod } from './connection.js';
 
 type Refusal = 'credentials' | 'privileges' | 'certificate';
 
-/** Node's codes for a server certificate that does not verify (tls.connect's `authorizationError`). */
-const untrusted =
-  /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
-
 /** The certificate error somewhere in the error's causes, if there is one. */
 function certificateError(error: unknown): Error | undefined {
-  return errorTree(error).find((e) => untrusted.test(String((e as NodeJS.ErrnoException).code ?? '')));
+  return errorTree(error).find(isUntrustedCertificate);
 }
 
 /** The cluster's error type and reason, from an Elasticsearch/OpenSearch error body (a proxy's page has none). */
