@@ -85,6 +85,7 @@ export async function runIndexer(config: Config): Promise<number> {
     },
     instances: config.elasticIndexerInstances,
     maxBufferedBytes: config.maxBufferedBytes,
+    startupWaitMs: config.kafkaStartupWait,
     deterministicIds: config.elasticDeterministicIds,
     allowList: allowList(config),
     commitIntervalMs,

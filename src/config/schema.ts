@@ -135,6 +135,15 @@ export const schema = {
     group: 'kafka',
     description: 'Kafka session timeout length',
   }),
+  kafkaStartupWait: setting({
+    env: 'KAFKA_STARTUP_WAIT',
+    type: duration(),
+    default: '0s',
+    group: 'kafka',
+    description:
+      'How long start-up waits for the Kafka brokers to answer (not ready meanwhile, retrying with growing waits) before exiting 1; 0: without end. Refused TLS or SASL settings stop start-up at once',
+    added: true,
+  }),
   kafkaPollTimeout: setting({
     env: 'KAFKA_POLL_TIMEOUT',
     type: duration(1),

@@ -1,8 +1,8 @@
 // The fetch loop: chunks of Kafka messages → parsed items → the bulker, each full batch sent to an
-// indexer. It waits only while every indexer is busy or MAX_BUFFERED_BYTES are taken, and after a
-// stream error it fetches again, waiting longer after each failed try.
+// indexer. It waits only while every indexer is busy or MAX_BUFFERED_BYTES are taken; at start-up
+// and after a stream error it waits for the consumer, longer after each failed try.
 import type { ConsumedMessage } from '../records.js';
-import { backoff, retry } from '../retry.js';
+import { backoff, IndexerError, retry } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { BufferBudget } from './buffer-budget.js';
@@ -18,6 +18,8 @@ export interface FetchLoopDeps {
   messages: () => Promise<AsyncIterable<ConsumedMessage[]>>;
   /** Whether fetching again may help after this consumer error. */
   recoverable: (error: unknown) => boolean;
+  /** How long start-up waits for the consumer before giving up; 0: without end. */
+  startupWaitMs: number;
   stopFetching: () => Promise<void>;
   deterministicIds: boolean;
   allowList: (parsed: ParsedMessage) => ParsedMessage;
@@ -37,8 +39,10 @@ export class FetchLoop {
   constructor(private readonly deps: FetchLoopDeps) {}
 
   /** Takes messages until the stream ends or the pipeline stops. */
-  async run(messages: AsyncIterable<ConsumedMessage[]>): Promise<void> {
+  async run(): Promise<void> {
+    let messages = await this.connect(undefined);
     for (;;) {
+      if (messages === undefined) return; // stopped while waiting for the consumer
       try {
         for await (const chunk of messages) {
           await this.accept(chunk);
@@ -46,46 +50,65 @@ export class FetchLoop {
         }
         return;
       } catch (error) {
-        messages = await this.refetch(error);
+        messages = await this.connect(error);
         if (this.deps.stopped.aborted) await this.deps.stopFetching(); // stopped while it was reconnecting
       }
     }
   }
 
   /**
-   * The stream ended in an error (a broker restarting, a network cut): fetches again from the last
-   * commit once the consumer answers, waiting longer after each failed try; what is redelivered
-   * and already here is tracked once. An error no retry fixes (refused credentials), or a stop
-   * while waiting, ends the run with the error.
+   * The consumer's messages: at start-up (`streamError` undefined), or after the stream ended in
+   * an error (a broker restarting, a network cut), from the last commit; what is redelivered and
+   * already here is tracked once. While the brokers do not answer it waits, longer after each
+   * failed try, with one log line when the failures start and one when they end. An error no
+   * retry fixes (refused credentials), or start-up waiting longer than `startupWaitMs`, ends the
+   * run with the error; a stop while waiting ends it quietly (undefined).
    */
-  private async refetch(streamError: unknown): Promise<AsyncIterable<ConsumedMessage[]>> {
-    const { clock, logger } = this.deps;
+  private async connect(streamError: unknown): Promise<AsyncIterable<ConsumedMessage[]> | undefined> {
+    const { clock, logger, startupWaitMs } = this.deps;
+    const starting = streamError === undefined;
     const started = clock.now();
     let tries = 0;
-    const messages = await retry(
-      (attempt) => {
-        // Attempt 0 is the stream's own failure: retry() judges it and waits as after any other.
-        if (attempt === 0) throw streamError;
-        tries = attempt;
-        return this.deps.messages();
-      },
-      {
-        policy: backoff.kafkaFetch,
-        signal: this.deps.stopped,
-        retryable: this.deps.recoverable,
-        sleep: clock.sleep,
-        // One line when the failures start and one when they end, not one per try.
-        onRetry: (error, attempt) => {
-          if (attempt > 0) return;
-          logger.warn(
-            { err: error },
-            'Kafka consumer failed; fetching again, waiting longer after each failed try',
-          );
+    const waitedTooLong = (): boolean =>
+      starting && startupWaitMs > 0 && clock.now() - started >= startupWaitMs;
+    try {
+      const messages = await retry(
+        (attempt) => {
+          // After a stream error, attempt 0 is that error: retry() judges it and waits as after any other.
+          if (!starting && attempt === 0) throw streamError as unknown;
+          tries = attempt;
+          return this.deps.messages();
         },
-      },
-    );
-    logger.info({ tries, afterMs: clock.now() - started }, 'Kafka consumer fetching again');
-    return messages;
+        {
+          policy: backoff.kafkaFetch,
+          signal: this.deps.stopped,
+          retryable: (error) => this.deps.recoverable(error) && !waitedTooLong(),
+          sleep: clock.sleep,
+          // One line when the failures start and one when they end, not one per try.
+          onRetry: (error, attempt) => {
+            if (attempt > 0) return;
+            logger.warn(
+              { err: error },
+              starting
+                ? 'Kafka consumer cannot start yet; waiting for the brokers, longer after each failed try'
+                : 'Kafka consumer failed; fetching again, waiting longer after each failed try',
+            );
+          },
+        },
+      );
+      if (!starting) logger.info({ tries, afterMs: clock.now() - started }, 'Kafka consumer fetching again');
+      else if (tries > 0) logger.info({ tries, afterMs: clock.now() - started }, 'Kafka consumer started');
+      return messages;
+    } catch (error) {
+      if (this.deps.stopped.aborted) return undefined;
+      if (!waitedTooLong()) throw error;
+      throw new IndexerError(
+        `no Kafka broker answered within KAFKA_STARTUP_WAIT (${startupWaitMs} ms): ${error instanceof Error ? error.message : String(error)}`,
+        'AKI_KAFKA_STARTUP_WAIT',
+        false,
+        { cause: error },
+      );
+    }
   }
 
   /**

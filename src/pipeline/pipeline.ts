@@ -21,6 +21,8 @@ export interface PipelineDeps {
   messages: () => Promise<AsyncIterable<ConsumedMessage[]>>;
   /** Whether fetching again may help after this consumer error (default `canRetry`: not for refused credentials). */
   recoverable?: (error: unknown) => boolean;
+  /** How long start-up waits for the Kafka brokers before giving up (default 0: without end). */
+  startupWaitMs?: number;
   stopFetching: () => Promise<void>;
   commit: (positions: CommitPosition[]) => Promise<void>;
   /** Without `now` and `sleep`, the indexers use the pipeline's clock. */
@@ -77,6 +79,7 @@ export class Pipeline {
     this.fetchLoop = new FetchLoop({
       messages: deps.messages,
       recoverable: deps.recoverable ?? canRetry,
+      startupWaitMs: deps.startupWaitMs ?? 0,
       stopFetching: deps.stopFetching,
       deterministicIds: deps.deterministicIds,
       allowList: deps.allowList,
@@ -94,10 +97,9 @@ export class Pipeline {
 
   /** Runs until `stop()`; then sends what is pending, waits for every bulk (or abandons it), and commits. */
   async run(): Promise<void> {
-    const messages = await this.deps.messages();
     const stopCommitting = this.commitEvery(this.deps.commitIntervalMs);
     try {
-      await this.fetchLoop.run(messages);
+      await this.fetchLoop.run();
     } finally {
       stopCommitting();
       this.flushTimer.cancel();

@@ -85,6 +85,8 @@ const addedDefaults: Record<string, unknown> = {
   ELASTIC_CLIENT_RETRY_GIVE_UP_AFTER: 0,
   ELASTIC_DETERMINISTIC_IDS: false,
   MAX_BUFFERED_BYTES: 64 * 1024 * 1024,
+  // Wait for the brokers at start-up without end, where the Go indexer exits.
+  KAFKA_STARTUP_WAIT: 0,
   KAFKA_SASL_MECHANISM: '',
   KAFKA_SASL_USERNAME: '',
   KAFKA_SASL_PASSWORD: '',

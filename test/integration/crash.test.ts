@@ -1,4 +1,5 @@
-// Processes dying under the indexer: the indexer itself (SIGKILL) and the Kafka broker (restart).
+// Processes dying under the indexer: the indexer itself (SIGKILL) and the Kafka broker (restart,
+// and down before the indexer starts).
 // Arkime's _ids make a redelivered session overwrite itself, so "exactly once" is checked by id.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -82,6 +83,44 @@ describe('crashes', () => {
     const acknowledged = await indexer.metric(indexed);
     assert.ok(acknowledged >= sessions.length, `${acknowledged} index acknowledgements`);
     console.log(`# broker restart: ${sessions.length} produced, ${acknowledged} index acknowledgements`);
+    await stopCleanly(indexer);
+    await assertExactlyOnce(run, sessions);
+  });
+
+  test('started while its broker is down: waits (not ready, one line), then consumes every session once', async (t) => {
+    const broker = await ownKafkaBroker('late-broker');
+    await broker.start();
+    after(() => broker.stop());
+    const run = await indexerRun(t, {
+      bootstrap: broker.bootstrap(),
+      url,
+      name: 'arkime_late',
+      partitions: 3,
+    });
+    const messages = arkimeMessages(sessions, 'bulk1', run.prefix);
+    await run.produce(messages);
+    await broker.stop();
+
+    const indexer = await run.start(settings);
+    const waiting = 'Kafka consumer cannot start yet; waiting for the brokers, longer after each failed try';
+    await indexer.waitFor('the wait logged', () => indexer.lines.some((l) => l['msg'] === waiting), 90_000);
+    const readyz = await fetch(`http://127.0.0.1:${indexer.port}/readyz`);
+    assert.equal(readyz.status, 503, 'not ready while no broker answers');
+    assert.equal(indexer.running, true, 'still running');
+
+    await broker.start();
+    await run.waitAllCommitted(indexer, 180_000);
+    assert.equal(
+      (await fetch(`http://127.0.0.1:${indexer.port}/readyz`)).status,
+      200,
+      'ready once consuming',
+    );
+    assert.equal(indexer.lines.filter((l) => l['msg'] === waiting).length, 1, 'the wait logged once');
+    const started = indexer.lines.find((l) => l['msg'] === 'Kafka consumer started');
+    assert.ok(started !== undefined, 'the end of the wait logged');
+    console.log(
+      `# broker down at start: ${sessions.length} produced, started after ${String(started['afterMs'])} ms`,
+    );
     await stopCleanly(indexer);
     await assertExactlyOnce(run, sessions);
   });

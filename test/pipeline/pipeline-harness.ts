@@ -43,6 +43,7 @@ export interface HarnessOptions {
   instances?: number;
   maxBufferedBytes?: number;
   drainGraceMs?: number;
+  startupWaitMs?: number;
   /** How long the cluster takes to answer each request. */
   latencyMs?: number;
   /** The cluster's answer to a request for these offsets (default: all indexed). */
@@ -88,6 +89,7 @@ export function startPipeline(options: HarnessOptions = {}) {
     allowList: (parsed) => parsed,
     commitIntervalMs: 1000,
     drainGraceMs: options.drainGraceMs ?? 5000,
+    ...(options.startupWaitMs !== undefined && { startupWaitMs: options.startupWaitMs }),
     metrics,
     logger: log.logger,
     clock,

@@ -77,7 +77,7 @@ describe('after a stream error', () => {
     assert.equal(h.committed().get(0), 1n);
   });
 
-  test('a stop while waiting to fetch again ends the run without waiting out the backoff', async () => {
+  test('a stop while waiting to fetch again ends the run quietly, without waiting out the backoff', async () => {
     const first = new Feed();
     const { calls, messages } = consumer(first, 0);
     const h = startPipeline({ messages });
@@ -87,7 +87,68 @@ describe('after a stream error', () => {
     await h.pipeline.stop();
     await h.clock.settle();
     assert.equal(h.outcome.finished, true);
-    assert.match(String(h.outcome.error), /ECONNREFUSED/, 'the run ends with the consumer error');
+    assert.equal(h.outcome.error, undefined, 'a stop is not a failure');
     assert.equal(calls.count, 1, 'not fetched again');
+  });
+});
+
+describe('at start-up', () => {
+  /** The consumer: `failures` refused starts, then the harness's feed. */
+  function startsAfter(failures: number) {
+    const calls = { count: 0 };
+    const messages = (feed: Feed): Promise<AsyncIterable<ConsumedMessage[]>> => {
+      calls.count += 1;
+      return calls.count <= failures ? Promise.reject(brokerAway()) : Promise.resolve(feed);
+    };
+    return { calls, messages };
+  }
+
+  test('waits for brokers that do not answer yet, logging the streak once at each end, then consumes', async () => {
+    const { calls, messages } = startsAfter(4);
+    const h = startPipeline({ messages });
+    await h.clock.advanceUntil(() => calls.count === 5, 100);
+    assert.equal(h.clock.sleeps.length, 4);
+    const waits = h.log.lines.filter((l) => l.level >= levels.warn);
+    assert.deepEqual(
+      waits.map((l) => l.msg),
+      ['Kafka consumer cannot start yet; waiting for the brokers, longer after each failed try'],
+    );
+    const started = h.log.lines.filter((l) => l.msg === 'Kafka consumer started');
+    assert.deepEqual(
+      started.map((l) => [l['tries'], l['afterMs']]),
+      [[4, h.clock.sleeps.reduce((sum, ms) => sum + ms, 0)]],
+    );
+    h.feed.push(bulk1(0));
+    await h.clock.settle();
+    await h.pipeline.stop();
+    await h.clock.advanceUntil(() => h.outcome.finished, 100);
+    assert.equal(h.outcome.error, undefined);
+    assert.equal(h.committed().get(0), 1n);
+  });
+
+  test('with KAFKA_STARTUP_WAIT set, gives up once it has passed, naming the setting', async () => {
+    const { calls, messages } = startsAfter(Number.POSITIVE_INFINITY);
+    const h = startPipeline({ messages, startupWaitMs: 10_000 });
+    await h.clock.advanceUntil(() => h.outcome.finished, 100);
+    const waited = h.clock.sleeps.reduce((sum, ms) => sum + ms, 0);
+    const beforeLast = waited - (h.clock.sleeps.at(-1) ?? 0);
+    // It gives up at the first failure after the setting has passed, not one wait earlier.
+    assert.ok(waited >= 10_000 && beforeLast < 10_000, `gave up after ${waited} ms of waits`);
+    assert.ok(calls.count >= 3, `${calls.count} tries`);
+    assert.match(
+      String(h.outcome.error),
+      /no Kafka broker answered within KAFKA_STARTUP_WAIT \(10000 ms\): .*ECONNREFUSED/,
+    );
+    assert.equal((h.outcome.error as { code?: string }).code, 'AKI_KAFKA_STARTUP_WAIT');
+  });
+
+  test('a stop while waiting for the brokers ends the run quietly', async () => {
+    const { calls, messages } = startsAfter(Number.POSITIVE_INFINITY);
+    const h = startPipeline({ messages });
+    await h.clock.advanceUntil(() => calls.count === 2, 100);
+    await h.pipeline.stop();
+    await h.clock.settle();
+    assert.equal(h.outcome.finished, true);
+    assert.equal(h.outcome.error, undefined);
   });
 });
