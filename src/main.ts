@@ -6,6 +6,7 @@ import type { Config } from './config/schema.js';
 import { searchBackoff } from './retry.js';
 import { KafkaConsumer } from './kafka/consumer.js';
 import { failureDelivery } from './kafka/failure-delivery.js';
+import { checkKafkaSecurity } from './kafka/probe.js';
 import { FailureProducer } from './kafka/failure-producer.js';
 import { allowList } from './pipeline/allow-list.js';
 import { Pipeline } from './pipeline/pipeline.js';
@@ -127,8 +128,7 @@ export async function runIndexer(config: Config): Promise<number> {
   logStarting(logger, config, { nodes: client.nodes, auth: authMethod });
   client.start();
   try {
-    await consumer.checkSecurity();
-    await producer?.checkSecurity();
+    await checkKafkaSecurity(config, producer !== undefined);
     await pipeline.run();
   } catch (error) {
     failed(error);

@@ -7,7 +7,6 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { assignmentChange, flatten } from './assignment.js';
 import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
-import { securityRefusal } from './probe.js';
 import { readAhead } from './read-ahead.js';
 
 export interface ConsumerEvents {
@@ -83,18 +82,6 @@ export class KafkaConsumer {
    */
   listen(events: ConsumerEvents): void {
     this.events = events;
-  }
-
-  /**
-   * Stops start-up with the reason when the brokers refuse the TLS or SASL settings: the client
-   * itself would report it only after a minute of nested retries (see securityRefusal).
-   */
-  async checkSecurity(): Promise<void> {
-    const refused = await securityRefusal(this.config.kafkaConsumerBrokers, this.config);
-    if (refused === undefined) return;
-    throw new KafkaConnectionError(
-      `Kafka consumer cannot connect to ${this.config.kafkaConsumerBrokers.join(',')}: ${refused}`,
-    );
   }
 
   /** Joins the group; messages come from the returned iterable in chunks, in order within each partition. */

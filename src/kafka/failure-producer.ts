@@ -7,7 +7,6 @@ import type { FailedDocument } from '../records.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
-import { securityRefusal } from './probe.js';
 
 function headers(failure: FailedDocument): Map<Buffer, Buffer> {
   const values: Record<string, string | undefined> = {
@@ -45,15 +44,6 @@ export class FailureProducer {
       timeout: config.kafkaProducerMsgTimeout,
       ...kafkaSecurity(config),
     });
-  }
-
-  /** As KafkaConsumer.checkSecurity: a refusal stops start-up, not the first failed document's delivery. */
-  async checkSecurity(): Promise<void> {
-    const refused = await securityRefusal(this.config.kafkaProducerBrokers, this.config);
-    if (refused === undefined) return;
-    throw new KafkaConnectionError(
-      `Kafka failure producer cannot connect to ${this.config.kafkaProducerBrokers.join(',')}: ${refused}`,
-    );
   }
 
   /** Resolves once every record is acknowledged by all in-sync replicas; rejects if any is not. */

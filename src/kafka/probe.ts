@@ -2,8 +2,14 @@
 // reachable, with the same TLS and SASL options as the consumer and the failure producer. The
 // caller bounds each check's time.
 import { Admin, FindCoordinatorKeyTypes } from '@platformatic/kafka';
+import type { Config } from '../config/schema.js';
 import { errorTree } from '../retry.js';
-import { kafkaSecurity, securityFailure, type KafkaSecurityConfig } from './connection.js';
+import {
+  KafkaConnectionError,
+  kafkaSecurity,
+  securityFailure,
+  type KafkaSecurityConfig,
+} from './connection.js';
 
 export class KafkaProbe {
   private readonly admin: Admin;
@@ -105,5 +111,25 @@ export async function securityRefusal(
     return securityFailure(error, security);
   } finally {
     await admin.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Stops start-up with the reason when the brokers refuse the TLS or SASL settings, instead of
+ * after the clients' minute of retries: the consumer's brokers, and the failure producer's when
+ * it produces to others (the same brokers are asked once).
+ */
+export async function checkKafkaSecurity(
+  config: KafkaSecurityConfig & Pick<Config, 'kafkaConsumerBrokers' | 'kafkaProducerBrokers'>,
+  producing: boolean,
+): Promise<void> {
+  const clients: [string, string[]][] = [['Kafka consumer', config.kafkaConsumerBrokers]];
+  const producerElsewhere = config.kafkaProducerBrokers.join(',') !== config.kafkaConsumerBrokers.join(',');
+  if (producing && producerElsewhere) clients.push(['Kafka failure producer', config.kafkaProducerBrokers]);
+  for (const [client, brokers] of clients) {
+    const refused = await securityRefusal(brokers, config);
+    if (refused !== undefined) {
+      throw new KafkaConnectionError(`${client} cannot connect to ${brokers.join(',')}: ${refused}`);
+    }
   }
 }

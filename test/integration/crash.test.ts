@@ -2,7 +2,7 @@
 // and down before the indexer starts).
 // Arkime's _ids make a redelivered session overwrite itself, so "exactly once" is checked by id.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { arkimeMessages, copiesOf, readSessions, type ArkimeSession } from '../../stack/arkime.js';
 import { indexerRun, stopCleanly, type IndexerRun } from '../helpers/indexer.js';
 import { ownKafkaBroker, required, useStack } from '../helpers/stack.js';
@@ -30,6 +30,15 @@ describe('crashes', () => {
   before(async () => {
     url = required((await useStack('opensearch')).opensearch, 'opensearch').url;
   });
+
+  /** A broker of the test's own (to stop and start), stopped after it, with a run on it and its messages. */
+  async function ownBrokerRun(t: TestContext, name: string) {
+    const broker = await ownKafkaBroker(`${name}-broker`);
+    await broker.start();
+    after(() => broker.stop());
+    const run = await indexerRun(t, { bootstrap: broker.bootstrap(), url, name, partitions: 3 });
+    return { broker, run, messages: arkimeMessages(sessions, 'bulk1', run.prefix) };
+  }
 
   test('the indexer killed with SIGKILL mid-stream and started again: every session exactly once', async (t) => {
     const bootstrap = required((await useStack('kafka')).kafka, 'kafka').bootstrap;
@@ -61,16 +70,7 @@ describe('crashes', () => {
   });
 
   test('the Kafka broker restarted mid-stream: every session exactly once', async (t) => {
-    const broker = await ownKafkaBroker('broker');
-    await broker.start();
-    after(() => broker.stop());
-    const run = await indexerRun(t, {
-      bootstrap: broker.bootstrap(),
-      url,
-      name: 'arkime_broker',
-      partitions: 3,
-    });
-    const messages = arkimeMessages(sessions, 'bulk1', run.prefix);
+    const { broker, run, messages } = await ownBrokerRun(t, 'arkime_broker');
     const half = Math.floor(messages.length / 2);
     await run.produce(messages.slice(0, half));
 
@@ -88,16 +88,7 @@ describe('crashes', () => {
   });
 
   test('started while its broker is down: waits (not ready, one line), then consumes every session once', async (t) => {
-    const broker = await ownKafkaBroker('late-broker');
-    await broker.start();
-    after(() => broker.stop());
-    const run = await indexerRun(t, {
-      bootstrap: broker.bootstrap(),
-      url,
-      name: 'arkime_late',
-      partitions: 3,
-    });
-    const messages = arkimeMessages(sessions, 'bulk1', run.prefix);
+    const { broker, run, messages } = await ownBrokerRun(t, 'arkime_late');
     await run.produce(messages);
     await broker.stop();
 
