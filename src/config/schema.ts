@@ -67,6 +67,9 @@ function setting<T>(definition: Setting<T>): Setting<T> {
 
 export const kafkaSaslMechanisms = ['', 'plain', 'scram-sha-256', 'scram-sha-512'] as const;
 
+/** Where the consumer starts when its committed offset is gone or it has none: Kafka's `auto.offset.reset`. */
+export const kafkaOffsetResets = ['earliest', 'latest'] as const;
+
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic', 'disabled'] as const;
 
 // Why the Go indexer's queues and idle-connection limits have nothing to set here.
@@ -127,6 +130,15 @@ export const schema = {
     group: 'kafka',
     description:
       'Rebalance incrementally: only the partitions that must move stop (Kafka 4 consumer group protocol, KIP-848)',
+  }),
+  kafkaConsumerOffsetReset: setting({
+    env: 'KAFKA_CONSUMER_OFFSET_RESET',
+    type: oneOf(kafkaOffsetResets),
+    default: 'earliest',
+    group: 'kafka',
+    description:
+      "Where to go on when the group's committed offset is no longer in the topic (retention deleted it: one error line, counted in offsets_skipped_total) or the group has none, as Kafka's auto.offset.reset: earliest (the oldest message kept) or latest (only messages produced from then on)",
+    added: true,
   }),
   kafkaSessionTimeout: setting({
     env: 'KAFKA_SESSION_TIMEOUT',

@@ -7,6 +7,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { assignmentChange, flatten } from './assignment.js';
 import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
+import { OutOfRangeWatch, reportSkipped } from './out-of-range.js';
 import { readAhead } from './read-ahead.js';
 
 export interface ConsumerEvents {
@@ -43,6 +44,7 @@ export class KafkaConsumer {
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   private owned: Assignment[] = [];
   private holdingSubscription = false;
+  private readonly outOfRange: OutOfRangeWatch;
   private events: ConsumerEvents = { onRebalance: () => undefined, onRevoked: () => undefined };
 
   constructor(
@@ -62,6 +64,11 @@ export class KafkaConsumer {
             heartbeatInterval: Math.max(100, Math.floor(config.kafkaSessionTimeout / 3)),
           }),
     });
+    this.outOfRange = new OutOfRangeWatch(
+      this.consumer,
+      config.kafkaConsumerTopic,
+      reportSkipped(logger, metrics, config.kafkaConsumerOffsetReset),
+    );
     // The classic protocol reports a new assignment when it joins; KIP-848 changes it inside a
     // heartbeat and reports nothing, so the assignment is compared after every heartbeat as well.
     this.consumer.on('consumer:group:join', () => {
@@ -88,9 +95,10 @@ export class KafkaConsumer {
   async start(): Promise<AsyncIterable<ConsumedMessage[]>> {
     const consuming = this.consumer.consume({
       topics: [this.config.kafkaConsumerTopic],
-      // With nothing committed yet, start from the oldest retained message: no session is skipped.
+      // With nothing committed, or a committed offset retention has deleted, the client goes on
+      // from the oldest message kept (no session skipped) or the newest, as auto.offset.reset.
       mode: 'committed',
-      fallbackMode: 'earliest',
+      fallbackMode: this.config.kafkaConsumerOffsetReset,
       autocommit: false,
       maxWaitTime: this.config.kafkaPollTimeout,
       highWaterMark: this.config.consumerChannelBufferSize,
@@ -107,6 +115,7 @@ export class KafkaConsumer {
       this.metrics.consumeErrors.inc();
       this.logger.error({ err: error }, 'consumer stream error');
     });
+    this.outOfRange.follow(stream);
     this.stream = stream;
     return readAhead(
       stream,
@@ -211,6 +220,7 @@ export class KafkaConsumer {
     } catch (error) {
       this.logger.warn({ err: error }, 'closing the consumer failed');
     }
+    this.outOfRange.stop();
   }
 
   /** Counts, logs and reports a change of the partitions this member owns, once per change. */

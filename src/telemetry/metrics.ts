@@ -31,7 +31,7 @@ export function createMetrics(config: MetricsConfig) {
 
   collectDefaultMetrics({ register: registry });
 
-  return {
+  const metrics = {
     registry,
     consumedMessageBytes: histogram(
       'msgs_consumed_bytes',
@@ -141,12 +141,20 @@ export function createMetrics(config: MetricsConfig) {
       bulkDurationBuckets,
       ['outcome'],
     ),
+    offsetsSkipped: counter(
+      'offsets_skipped_total',
+      'Kafka offsets passed over without being indexed, by reason: out_of_range (deleted by retention before they were indexed; with KAFKA_CONSUMER_OFFSET_RESET=latest, also those kept but passed over)',
+      ['reason'],
+    ),
     retriedDocuments: counter(
       'documents_retried_total',
       'Documents the cluster answered with a retryable error (sent again unless ELASTIC_CLIENT_RETRY_GIVE_UP_AFTER has passed), by error type',
       ['reason'],
     ),
   };
+  // Exposed at 0 from the start: a series that first appears at 780 shows no increase().
+  metrics.offsetsSkipped.inc({ reason: 'out_of_range' }, 0);
+  return metrics;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

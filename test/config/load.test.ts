@@ -87,6 +87,8 @@ const addedDefaults: Record<string, unknown> = {
   MAX_BUFFERED_BYTES: 64 * 1024 * 1024,
   // Wait for the brokers at start-up without end, where the Go indexer exits.
   KAFKA_STARTUP_WAIT: 0,
+  // Kafka's auto.offset.reset: the oldest message kept, so that no session is skipped.
+  KAFKA_CONSUMER_OFFSET_RESET: 'earliest',
   KAFKA_SASL_MECHANISM: '',
   KAFKA_SASL_USERNAME: '',
   KAFKA_SASL_PASSWORD: '',
@@ -160,6 +162,17 @@ describe('errors', () => {
     assert.match(line, /BULKER_MAX_MESSAGES/);
     assert.match(line, /lots/);
     assert.match(line, /expected a whole number/);
+  });
+
+  test('KAFKA_CONSUMER_OFFSET_RESET takes earliest or latest, in any case; anything else is one line naming it', () => {
+    assert.equal(
+      load({ ...required, KAFKA_CONSUMER_OFFSET_RESET: 'Latest' }).kafkaConsumerOffsetReset,
+      'latest',
+    );
+    const errors = errorsOf({ ...required, KAFKA_CONSUMER_OFFSET_RESET: 'none' });
+    assert.deepEqual(errors, [
+      'KAFKA_CONSUMER_OFFSET_RESET="none" is not valid: expected one of earliest, latest',
+    ]);
   });
 
   test('a value out of range names the range', () => {

@@ -7,11 +7,12 @@ import { dashboardQueries, exposedNames, metricNames } from '../helpers/dashboar
 describe('the Grafana dashboard', () => {
   const queries = dashboardQueries();
 
-  test('has panels for throughput, lag, latency, flush reasons, failures and backpressure', () => {
+  test('has panels for throughput, lag, lost offsets, latency, flush reasons, failures and backpressure', () => {
     const all = queries.map((q) => q.expr).join('\n');
     for (const name of [
       'indexed_documents_total',
       'consumer_lag_messages',
+      'offsets_skipped_total',
       'bulk_request_duration_seconds_bucket',
       'bulk_flush_reason_total',
       'documents_failed_total',
