@@ -1,4 +1,10 @@
-import { Admin, Consumer, Producer } from '@platformatic/kafka';
+import {
+  Admin,
+  ConfigResourceTypes,
+  Consumer,
+  IncrementalAlterConfigOperationTypes,
+  Producer,
+} from '@platformatic/kafka';
 import { uniqueName } from './names.js';
 
 export async function createTopic(bootstrap: string, topic: string, partitions = 1): Promise<void> {
@@ -10,12 +16,16 @@ export async function createTopic(bootstrap: string, topic: string, partitions =
   }
 }
 
-/** Produces the values in order, spread round-robin over `partitions`, acknowledged by the broker. */
+/**
+ * Produces the values in order, spread round-robin over `partitions`, acknowledged by the broker;
+ * with `timestamp`, every record carries it (milliseconds) instead of the time of sending.
+ */
 export async function produce(
   bootstrap: string,
   topic: string,
   values: Buffer[],
   partitions = 1,
+  timestamp?: bigint,
 ): Promise<void> {
   // Idempotent: a request resent after a timeout on a busy broker must not put the messages twice.
   const producer = new Producer({
@@ -27,9 +37,12 @@ export async function produce(
   try {
     for (let i = 0; i < values.length; i += 500) {
       await producer.send({
-        messages: values
-          .slice(i, i + 500)
-          .map((value, j) => ({ topic, value, partition: (i + j) % partitions })),
+        messages: values.slice(i, i + 500).map((value, j) => ({
+          topic,
+          value,
+          partition: (i + j) % partitions,
+          ...(timestamp !== undefined && { timestamp }),
+        })),
       });
     }
   } finally {
@@ -118,5 +131,45 @@ export async function endOffsets(bootstrap: string, topic: string): Promise<bigi
     return (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
   } finally {
     await consumer.close(true);
+  }
+}
+
+/** The first offset each partition of a topic still holds: retention moves it up. */
+export async function startOffsets(bootstrap: string, topic: string): Promise<bigint[]> {
+  const consumer = new Consumer({
+    clientId: 'test-offsets',
+    groupId: uniqueName('offsets'),
+    bootstrapBrokers: [bootstrap],
+  });
+  try {
+    return (await consumer.listOffsets({ topics: [topic], timestamp: -2n })).get(topic) ?? [];
+  } finally {
+    await consumer.close(true);
+  }
+}
+
+/** Sets some of a topic's configurations (`retention.ms`, `segment.ms`, …); the others keep theirs. */
+export async function setTopicConfig(
+  bootstrap: string,
+  topic: string,
+  configs: Record<string, string>,
+): Promise<void> {
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [bootstrap] });
+  try {
+    await admin.incrementalAlterConfigs({
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configs: Object.entries(configs).map(([name, value]) => ({
+            name,
+            value,
+            configOperation: IncrementalAlterConfigOperationTypes.SET,
+          })),
+        },
+      ],
+    });
+  } finally {
+    await admin.close();
   }
 }

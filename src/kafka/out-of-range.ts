@@ -1,10 +1,10 @@
 // Messages deleted by retention before they were indexed. When the offset the consumer fetches
-// from is no longer in the log, the broker answers OFFSET_OUT_OF_RANGE and the client's stream
-// moves on by itself (to the log start or end, as KAFKA_CONSUMER_OFFSET_RESET says) and emits
-// `offsets` without saying what it skipped. The broker's answer does say it: the fetch traced on
-// the client's `consumer:fetches` diagnostics channel carries the offset asked for and the
-// partition's log start and end. Only that error counts: the gaps compaction and transaction
-// markers leave between offsets are ordinary and never reported.
+// from is no longer in the log, the broker answers OFFSET_OUT_OF_RANGE (with -1 for the log's
+// start and end) and the client's stream moves on by itself: it asks where the log starts or
+// ends, as KAFKA_CONSUMER_OFFSET_RESET says, and emits `offsets` without saying what it skipped.
+// The refused fetch, traced on the client's `consumer:fetches` diagnostics channel, gives the
+// offset asked for; the stream's position after its `offsets` event, where it went on. Only that
+// error counts: the gaps compaction and transaction markers leave between offsets are ordinary.
 import { consumerFetchesChannel, type MessagesStream } from '@platformatic/kafka';
 import type { kafkaOffsetResets } from '../config/schema.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -13,12 +13,10 @@ import type { Metrics } from '../telemetry/metrics.js';
 /** Kafka's error code for an offset outside the partition's log. */
 const offsetOutOfRange = 1;
 
-/** One partition a fetch asked for, and the broker's answer for it. */
+/** A partition the broker refused to fetch from `fetchOffset`: outside its log. */
 export interface RefusedFetch {
   partition: number;
   fetchOffset: bigint;
-  logStartOffset: bigint;
-  highWatermark: bigint;
 }
 
 /** Offsets passed over on a partition: `from` is the first, `to` the one reading goes on from. */
@@ -27,58 +25,58 @@ export interface SkippedRange {
   partition: number;
   from: bigint;
   to: bigint;
-  logStartOffset: bigint;
 }
 
-/** An offset past the end of the log (the topic was recreated, or truncated): nothing is skipped. */
-export interface PastTheEnd {
+/** An offset past the end of the log (the topic was recreated, or truncated): read again from `to`. */
+export interface Rewound {
   topic: string;
   partition: number;
   fetchOffset: bigint;
-  highWatermark: bigint;
+  to: bigint;
 }
 
 /**
- * Per partition, what a refused fetch asked for, until the client has moved on; and how far
+ * Per partition, the offset a refused fetch asked for, until the client has moved on; and how far
  * skipped offsets are already reported, so that a range is counted once even when the client
  * asks for the same deleted offset again (a rebalance rewinds it to the last commit).
  */
 export class OutOfRangeLedger {
-  private readonly pending = new Map<number, RefusedFetch>();
+  private readonly pending = new Map<number, bigint>();
   private readonly reportedUpTo = new Map<number, bigint>();
 
   constructor(private readonly topic: string) {}
 
-  /** The broker refused these fetches as out of range; returns those past the log's end. */
-  refused(fetches: RefusedFetch[]): PastTheEnd[] {
-    const pastTheEnd: PastTheEnd[] = [];
-    for (const fetch of fetches) {
-      if (fetch.fetchOffset > fetch.highWatermark) {
-        const { partition, fetchOffset, highWatermark } = fetch;
-        pastTheEnd.push({ topic: this.topic, partition, fetchOffset, highWatermark });
-      } else this.pending.set(fetch.partition, fetch);
-    }
-    return pastTheEnd;
+  refused(fetches: RefusedFetch[]): void {
+    for (const { partition, fetchOffset } of fetches) this.pending.set(partition, fetchOffset);
   }
 
   /**
    * The client has (perhaps) moved its positions: `position` is where it now reads a partition.
-   * Returns each range skipped and not yet reported. A partition whose position has not moved
-   * past the refused offset stays pending: its recovery is still to come.
+   * Returns each range skipped and not yet reported, and each position moved back (the offset
+   * was past the log's end). A partition whose position has not moved stays pending: its
+   * recovery is still to come.
    */
-  moved(position: (partition: number) => bigint | undefined): SkippedRange[] {
+  moved(position: (partition: number) => bigint | undefined): {
+    skipped: SkippedRange[];
+    rewound: Rewound[];
+  } {
     const skipped: SkippedRange[] = [];
-    for (const [partition, fetch] of this.pending) {
+    const rewound: Rewound[] = [];
+    for (const [partition, fetchOffset] of this.pending) {
       const to = position(partition);
-      if (to === undefined || to <= fetch.fetchOffset) continue;
+      if (to === undefined || to === fetchOffset) continue;
       this.pending.delete(partition);
-      const reported = this.reportedUpTo.get(partition) ?? fetch.fetchOffset;
-      const from = reported > fetch.fetchOffset ? reported : fetch.fetchOffset;
+      if (to < fetchOffset) {
+        rewound.push({ topic: this.topic, partition, fetchOffset, to });
+        continue;
+      }
+      const reported = this.reportedUpTo.get(partition) ?? fetchOffset;
+      const from = reported > fetchOffset ? reported : fetchOffset;
       if (to <= from) continue;
       this.reportedUpTo.set(partition, to);
-      skipped.push({ topic: this.topic, partition, from, to, logStartOffset: fetch.logStartOffset });
+      skipped.push({ topic: this.topic, partition, from, to });
     }
-    return skipped;
+    return { skipped, rewound };
   }
 }
 
@@ -89,12 +87,7 @@ interface FetchRequestTopic {
 
 interface FetchResponseTopic {
   topicId?: unknown;
-  partitions?: {
-    partitionIndex?: unknown;
-    errorCode?: unknown;
-    logStartOffset?: unknown;
-    highWatermark?: unknown;
-  }[];
+  partitions?: { partitionIndex?: unknown; errorCode?: unknown }[];
 }
 
 /**
@@ -119,12 +112,7 @@ export function refusedFetches(traced: unknown): RefusedFetch[] {
       if (p.errorCode !== offsetOutOfRange || typeof p.partitionIndex !== 'number') continue;
       const fetchOffset = asked.get(`${String(topic.topicId)}:${p.partitionIndex}`);
       if (fetchOffset === undefined) continue;
-      refused.push({
-        partition: p.partitionIndex,
-        fetchOffset,
-        logStartOffset: typeof p.logStartOffset === 'bigint' ? p.logStartOffset : -1n,
-        highWatermark: typeof p.highWatermark === 'bigint' ? p.highWatermark : -1n,
-      });
+      refused.push({ partition: p.partitionIndex, fetchOffset });
     }
   }
   return refused;
@@ -137,9 +125,9 @@ export function reportSkipped(
   logger: Logger,
   metrics: Metrics,
   reset: OffsetReset,
-): { skipped: (range: SkippedRange) => void; pastTheEnd: (fetch: PastTheEnd) => void } {
+): { skipped: (range: SkippedRange) => void; rewound: (rewound: Rewound) => void } {
   return {
-    skipped({ topic, partition, from, to, logStartOffset }) {
+    skipped({ topic, partition, from, to }) {
       const lost = Number(to - from);
       metrics.offsetsSkipped.inc({ reason: 'out_of_range' }, lost);
       const where = `topic ${topic} partition ${partition}`;
@@ -151,7 +139,7 @@ export function reportSkipped(
           firstOffset: Number(from),
           lastOffset: Number(to - 1n),
           messages: lost,
-          logStartOffset: Number(logStartOffset),
+          nextOffset: Number(to),
           offsetReset: reset,
         },
         reset === 'earliest'
@@ -159,10 +147,10 @@ export function reportSkipped(
           : `messages skipped: the committed offset of ${where} was deleted by retention; ${range} lost (${lost} messages, deleted or passed over); going on from ${to}, the latest offset (KAFKA_CONSUMER_OFFSET_RESET=latest)`,
       );
     },
-    pastTheEnd({ topic, partition, fetchOffset, highWatermark }) {
+    rewound({ topic, partition, fetchOffset, to }) {
       logger.warn(
-        { topic, partition, fetchOffset: Number(fetchOffset), highWatermark: Number(highWatermark) },
-        `the committed offset ${fetchOffset} of topic ${topic} partition ${partition} is past the end of its log (${highWatermark}): the topic was recreated or truncated; reading from the ${reset} offset`,
+        { topic, partition, fetchOffset: Number(fetchOffset), nextOffset: Number(to), offsetReset: reset },
+        `offset ${fetchOffset} of topic ${topic} partition ${partition} is past the end of its log (the topic was recreated or truncated): reading from ${to}, the ${reset} offset`,
       );
     },
   };
@@ -176,7 +164,7 @@ export class OutOfRangeWatch {
   private readonly ledger: OutOfRangeLedger;
   private readonly onFetchError = (traced: unknown): void => {
     if ((traced as { client?: unknown } | null)?.client !== this.client) return;
-    for (const fetch of this.ledger.refused(refusedFetches(traced))) this.report.pastTheEnd(fetch);
+    this.ledger.refused(refusedFetches(traced));
   };
 
   constructor(
@@ -188,15 +176,14 @@ export class OutOfRangeWatch {
     consumerFetchesChannel.error.subscribe(this.onFetchError);
   }
 
-  /**
-   * The stream emits `offsets` once it has moved its positions, right after the refused fetch
-   * (or after asking the brokers where the log starts or ends).
-   */
+  /** The stream emits `offsets` once it has asked where the log starts (or ends) and moved there. */
   follow(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): void {
     stream.on('offsets', () => {
       const position = (partition: number): bigint | undefined =>
         stream.offsetsToFetch.get(`${this.topic}:${partition}`);
-      for (const range of this.ledger.moved(position)) this.report.skipped(range);
+      const { skipped, rewound } = this.ledger.moved(position);
+      for (const range of skipped) this.report.skipped(range);
+      for (const moved of rewound) this.report.rewound(moved);
     });
   }
 

@@ -17,12 +17,12 @@ const topicId = 'c1a1b7f0-0000-4000-8000-000000000001';
 /**
  * What the client publishes on `plt:kafka:consumer:fetches` when a fetch fails: the request's
  * options (one entry per partition) and its ResponseError, whose `response` holds each
- * partition's error code, log start and high watermark.
+ * partition's error code.
  */
 function tracedFetch(
   client: object,
   asked: [partition: number, fetchOffset: bigint][],
-  answers: [partition: number, errorCode: number, logStartOffset: bigint, highWatermark: bigint][],
+  answers: [partition: number, errorCode: number][],
 ): Record<string, unknown> {
   return {
     client,
@@ -40,11 +40,12 @@ function tracedFetch(
         responses: [
           {
             topicId,
-            partitions: answers.map(([partitionIndex, errorCode, logStartOffset, highWatermark]) => ({
+            // With an error, Kafka 4.1 answers -1 for the log's start and end.
+            partitions: answers.map(([partitionIndex, errorCode]) => ({
               partitionIndex,
               errorCode,
-              logStartOffset,
-              highWatermark,
+              logStartOffset: -1n,
+              highWatermark: -1n,
               records: null,
             })),
           },
@@ -64,6 +65,8 @@ function metrics() {
   return createMetrics(loaded.config);
 }
 
+const none = { skipped: [], rewound: [] };
+
 async function skippedTotal(m: ReturnType<typeof metrics>): Promise<number> {
   const { values } = await m.offsetsSkipped.get();
   return values.find((v) => v.labels.reason === 'out_of_range')?.value ?? NaN;
@@ -79,75 +82,82 @@ describe('offsets out of range (retention overtook the consumer)', () => {
         [2, 7n],
       ],
       [
-        [0, 1, 900n, 1500n],
-        [1, 0, 0n, 60n],
-        [2, 6, 0n, 10n], // NOT_LEADER_OR_FOLLOWER
+        [0, 1],
+        [1, 0],
+        [2, 6], // NOT_LEADER_OR_FOLLOWER
       ],
     );
-    assert.deepEqual(refusedFetches(traced), [
-      { partition: 0, fetchOffset: 120n, logStartOffset: 900n, highWatermark: 1500n },
-    ]);
+    assert.deepEqual(refusedFetches(traced), [{ partition: 0, fetchOffset: 120n }]);
     assert.deepEqual(refusedFetches({ error: new Error('connection closed') }), []);
     assert.deepEqual(refusedFetches(undefined), []);
   });
 
   test('the range from the offset asked for to where the client goes on is reported once', () => {
     const ledger = new OutOfRangeLedger('spi');
-    assert.deepEqual(
-      ledger.refused([{ partition: 0, fetchOffset: 120n, logStartOffset: 900n, highWatermark: 1500n }]),
-      [],
-    );
+    ledger.refused([{ partition: 0, fetchOffset: 120n }]);
     // Not moved yet (an `offsets` event of another cause): nothing, and still pending.
     assert.deepEqual(
       ledger.moved(() => 120n),
-      [],
+      none,
     );
     assert.deepEqual(
       ledger.moved(() => 900n),
-      [{ topic: 'spi', partition: 0, from: 120n, to: 900n, logStartOffset: 900n }],
+      {
+        skipped: [{ topic: 'spi', partition: 0, from: 120n, to: 900n }],
+        rewound: [],
+      },
     );
     assert.deepEqual(
       ledger.moved(() => 900n),
-      [],
+      none,
       'reported once',
     );
   });
 
   test('a rebalance rewinding to the same deleted commit counts nothing again; a later loss counts only its own offsets', () => {
     const ledger = new OutOfRangeLedger('spi');
-    ledger.refused([{ partition: 3, fetchOffset: 120n, logStartOffset: 900n, highWatermark: 1500n }]);
-    assert.equal(ledger.moved(() => 900n).length, 1);
-    ledger.refused([{ partition: 3, fetchOffset: 120n, logStartOffset: 900n, highWatermark: 1500n }]);
+    ledger.refused([{ partition: 3, fetchOffset: 120n }]);
+    assert.equal(ledger.moved(() => 900n).skipped.length, 1);
+    ledger.refused([{ partition: 3, fetchOffset: 120n }]);
     assert.deepEqual(
       ledger.moved(() => 900n),
-      [],
+      none,
     );
     // A second outage: read up to 950, then retention went on to 2000.
-    ledger.refused([{ partition: 3, fetchOffset: 950n, logStartOffset: 2000n, highWatermark: 2600n }]);
-    assert.deepEqual(
-      ledger.moved(() => 2000n),
-      [{ topic: 'spi', partition: 3, from: 950n, to: 2000n, logStartOffset: 2000n }],
-    );
+    ledger.refused([{ partition: 3, fetchOffset: 950n }]);
+    assert.deepEqual(ledger.moved(() => 2000n).skipped, [
+      { topic: 'spi', partition: 3, from: 950n, to: 2000n },
+    ]);
   });
 
-  test('latest: the range lost runs to the end of the log, retained messages included', () => {
+  test('partitions are kept apart', () => {
     const ledger = new OutOfRangeLedger('spi');
-    ledger.refused([{ partition: 0, fetchOffset: 120n, logStartOffset: 900n, highWatermark: 1500n }]);
-    assert.deepEqual(
-      ledger.moved(() => 1500n),
-      [{ topic: 'spi', partition: 0, from: 120n, to: 1500n, logStartOffset: 900n }],
-    );
+    ledger.refused([
+      { partition: 0, fetchOffset: 100n },
+      { partition: 1, fetchOffset: 100n },
+    ]);
+    const positions = new Map([
+      [0, 250n],
+      [1, 100n],
+    ]);
+    assert.deepEqual(ledger.moved((p) => positions.get(p)).skipped, [
+      { topic: 'spi', partition: 0, from: 100n, to: 250n },
+    ]);
+    positions.set(1, 260n);
+    assert.deepEqual(ledger.moved((p) => positions.get(p)).skipped, [
+      { topic: 'spi', partition: 1, from: 100n, to: 260n },
+    ]);
   });
 
-  test('an offset past the end of the log (topic recreated) is told apart: nothing lost', () => {
+  test('an offset past the end of the log (topic recreated) is told apart: moved back, nothing lost', () => {
     const ledger = new OutOfRangeLedger('spi');
-    assert.deepEqual(
-      ledger.refused([{ partition: 1, fetchOffset: 5000n, logStartOffset: 0n, highWatermark: 30n }]),
-      [{ topic: 'spi', partition: 1, fetchOffset: 5000n, highWatermark: 30n }],
-    );
+    ledger.refused([{ partition: 1, fetchOffset: 5000n }]);
     assert.deepEqual(
       ledger.moved(() => 0n),
-      [],
+      {
+        skipped: [],
+        rewound: [{ topic: 'spi', partition: 1, fetchOffset: 5000n, to: 0n }],
+      },
     );
   });
 
@@ -155,13 +165,7 @@ describe('offsets out of range (retention overtook the consumer)', () => {
     const m = metrics();
     assert.equal(await skippedTotal(m), 0, 'exposed at 0 from the start');
     const { logger, lines } = capturedLogger();
-    reportSkipped(logger, m, 'earliest').skipped({
-      topic: 'spi',
-      partition: 2,
-      from: 120n,
-      to: 900n,
-      logStartOffset: 900n,
-    });
+    reportSkipped(logger, m, 'earliest').skipped({ topic: 'spi', partition: 2, from: 120n, to: 900n });
     assert.equal(lines.length, 1);
     const [line] = lines;
     assert.equal(line?.['level'], 50);
@@ -183,8 +187,8 @@ describe('offsets out of range (retention overtook the consumer)', () => {
     const stream = Object.assign(new EventEmitter(), { offsetsToFetch: new Map([['spi:0', 120n]]) });
     watch.follow(stream as unknown as MessagesStream<Buffer, Buffer, Buffer, Buffer>);
     try {
-      consumerFetchesChannel.error.publish(tracedFetch({}, [[0, 120n]], [[0, 1, 900n, 1500n]]));
-      consumerFetchesChannel.error.publish(tracedFetch(client, [[0, 120n]], [[0, 1, 900n, 1500n]]));
+      consumerFetchesChannel.error.publish(tracedFetch({}, [[0, 120n]], [[0, 1]]));
+      consumerFetchesChannel.error.publish(tracedFetch(client, [[0, 120n]], [[0, 1]]));
       stream.emit('offsets'); // a refresh before the recovery: nothing moved yet
       stream.offsetsToFetch.set('spi:0', 900n);
       stream.emit('offsets');
@@ -192,7 +196,7 @@ describe('offsets out of range (retention overtook the consumer)', () => {
     } finally {
       watch.stop();
     }
-    consumerFetchesChannel.error.publish(tracedFetch(client, [[0, 900n]], [[0, 1, 950n, 1500n]]));
+    consumerFetchesChannel.error.publish(tracedFetch(client, [[0, 900n]], [[0, 1]]));
     stream.offsetsToFetch.set('spi:0', 950n);
     stream.emit('offsets');
     assert.deepEqual(
