@@ -46,6 +46,11 @@ export class OutOfRangeLedger {
 
   constructor(private readonly topic: string) {}
 
+  /** A new stream starts from the commits: refusals of the one before are no longer pending. */
+  restarted(): void {
+    this.pending.clear();
+  }
+
   refused(fetches: RefusedFetch[]): void {
     for (const { partition, fetchOffset } of fetches) this.pending.set(partition, fetchOffset);
   }
@@ -178,6 +183,7 @@ export class OutOfRangeWatch {
 
   /** The stream emits `offsets` once it has asked where the log starts (or ends) and moved there. */
   follow(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): void {
+    this.ledger.restarted();
     stream.on('offsets', () => {
       const position = (partition: number): bigint | undefined =>
         stream.offsetsToFetch.get(`${this.topic}:${partition}`);

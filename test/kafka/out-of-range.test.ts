@@ -130,6 +130,21 @@ describe('offsets out of range (retention overtook the consumer)', () => {
     ]);
   });
 
+  test('a refusal the stream ended before recovering from is forgotten by the next stream, which starts from the commit', () => {
+    const ledger = new OutOfRangeLedger('spi');
+    ledger.refused([{ partition: 0, fetchOffset: 950n }]);
+    ledger.restarted();
+    assert.deepEqual(
+      ledger.moved(() => 120n),
+      none,
+      'the commit is not a move back',
+    );
+    ledger.refused([{ partition: 0, fetchOffset: 120n }]);
+    assert.deepEqual(ledger.moved(() => 2000n).skipped, [
+      { topic: 'spi', partition: 0, from: 120n, to: 2000n },
+    ]);
+  });
+
   test('partitions are kept apart', () => {
     const ledger = new OutOfRangeLedger('spi');
     ledger.refused([
