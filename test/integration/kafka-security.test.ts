@@ -227,7 +227,12 @@ describe('Kafka TLS and SASL', () => {
     'KAFKA_CONSUMER_INCREMENTAL_REBALANCE=true on a broker without KIP-848 (before 4.0): exits at once, naming the setting',
     { skip: kafkaMajor >= 4 && 'Kafka 4 runs the KIP-848 protocol' },
     async (t) => {
-      const output = await failsFast(t, 'PLAINTEXT', { KAFKA_CONSUMER_INCREMENTAL_REBALANCE: 'true' });
+      // Topics that exist: the client refuses an unknown topic before it joins the group.
+      const run = await indexerRun(t, { bootstrap: running().bootstrap(), url, name: 'arkime_kip848' });
+      const output = await failsFast(t, 'PLAINTEXT', {
+        ...run.env,
+        KAFKA_CONSUMER_INCREMENTAL_REBALANCE: 'true',
+      });
       assert.match(
         output,
         /^Kafka consumer cannot join the group ".+" at .+: the brokers do not run the KIP-848 consumer group protocol \(.+\), on by default from Kafka 4\.0: set KAFKA_CONSUMER_INCREMENTAL_REBALANCE=false, or upgrade the brokers$/,
