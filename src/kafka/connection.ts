@@ -264,6 +264,22 @@ export function securityFailure(error: unknown, config: KafkaSecurityConfig): st
   return undefined;
 }
 
+/**
+ * Why the consumer could not join its group with the KIP-848 protocol
+ * (KAFKA_CONSUMER_INCREMENTAL_REBALANCE=true), which no retry fixes; undefined for any other
+ * failure. Brokers before 3.7 do not offer its API (the client's PLT_KFK_UNSUPPORTED_API); 3.7 to
+ * 3.9 offer it but answer UNSUPPORTED_VERSION unless their group coordinator runs the new
+ * protocol, as 4.0 and later do by default.
+ */
+export function groupProtocolFailure(error: unknown, incremental: boolean): string | undefined {
+  if (!incremental) return undefined;
+  const refused = errorTree(error).find(
+    (e) => field(e, 'code') === 'PLT_KFK_UNSUPPORTED_API' || field(e, 'apiId') === 'UNSUPPORTED_VERSION',
+  );
+  if (refused === undefined) return undefined;
+  return `the brokers do not run the KIP-848 consumer group protocol (${refused.message}), on by default from Kafka 4.0: set KAFKA_CONSUMER_INCREMENTAL_REBALANCE=false, or upgrade the brokers`;
+}
+
 /** The TLS and SASL options, as both the consumer and the failure producer take them. */
 export function kafkaSecurity(config: KafkaSecurityConfig): { tls?: ConnectionOptions; sasl?: SASLOptions } {
   const tls = kafkaTls(config);

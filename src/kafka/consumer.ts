@@ -6,7 +6,7 @@ import type { Assignment, CommitPosition, ConsumedMessage, PartitionLag } from '
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { assignmentChange, flatten } from './assignment.js';
-import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
+import { groupProtocolFailure, KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
 import { OutOfRangeWatch, reportSkipped } from './out-of-range.js';
 import { readAhead } from './read-ahead.js';
 
@@ -124,13 +124,20 @@ export class KafkaConsumer {
     );
   }
 
-  /** A certificate, password or mechanism the broker refuses: say which and stop; a retry would not help. */
+  /**
+   * A certificate, password or mechanism the broker refuses, or a group protocol it does not run:
+   * say which and stop; a retry would not help.
+   */
   private failedToConnect(error: unknown): never {
-    const why = securityFailure(error, this.config);
-    if (why === undefined) throw error;
+    const brokers = this.config.kafkaConsumerBrokers.join(',');
+    const security = securityFailure(error, this.config);
+    const protocol = groupProtocolFailure(error, this.config.kafkaConsumerIncrementalRebalance);
+    if (security === undefined && protocol === undefined) throw error;
     this.logger.debug({ err: error }, 'consumer could not connect');
     throw new KafkaConnectionError(
-      `Kafka consumer cannot connect to ${this.config.kafkaConsumerBrokers.join(',')}: ${why}`,
+      security !== undefined
+        ? `Kafka consumer cannot connect to ${brokers}: ${security}`
+        : `Kafka consumer cannot join the group ${JSON.stringify(this.config.kafkaConsumerGroupName)} at ${brokers}: ${protocol}`,
     );
   }
 

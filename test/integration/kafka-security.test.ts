@@ -220,6 +220,26 @@ describe('Kafka TLS and SASL', () => {
     );
   });
 
+  // Beside the refusals above, the other setting no retry fixes: found on Kafka 3.9, where the
+  // indexer used to wait for the brokers for ever (npm run test:kafka-versions runs this file there).
+  const kafkaMajor = Number(versionsFromEnv(process.env).kafka.split('.')[0]);
+  test(
+    'KAFKA_CONSUMER_INCREMENTAL_REBALANCE=true on a broker without KIP-848 (before 4.0): exits at once, naming the setting',
+    { skip: kafkaMajor >= 4 && 'Kafka 4 runs the KIP-848 protocol' },
+    async (t) => {
+      // Topics that exist: the client refuses an unknown topic before it joins the group.
+      const run = await indexerRun(t, { bootstrap: running().bootstrap(), url, name: 'arkime_kip848' });
+      const output = await failsFast(t, 'PLAINTEXT', {
+        ...run.env,
+        KAFKA_CONSUMER_INCREMENTAL_REBALANCE: 'true',
+      });
+      assert.match(
+        output,
+        /^Kafka consumer cannot join the group ".+" at .+: the brokers do not run the KIP-848 consumer group protocol \(.+\), on by default from Kafka 4\.0: set KAFKA_CONSUMER_INCREMENTAL_REBALANCE=false, or upgrade the brokers$/,
+      );
+    },
+  );
+
   test('an unreadable certificate file: exits before connecting, naming the variable and path', async (t) => {
     const missing = join(tmpdir(), uniqueName('missing-ca'));
     const output = await failsFast(t, 'SSL', { ...sslEnv(), KAFKA_SSL_CA_LOCATION: missing });

@@ -10,9 +10,11 @@ import {
   NetworkError,
   ResponseError,
   TimeoutError,
+  UnsupportedApiError,
 } from '@platformatic/kafka';
 import { loadConfig, redacted } from '../../src/config/load.js';
 import {
+  groupProtocolFailure,
   KafkaConnectionError,
   kafkaSasl,
   kafkaTls,
@@ -335,5 +337,31 @@ describe('Kafka errors', () => {
       assert.equal(canRetry(new Error('wrapped', { cause: error })), false);
     }
     assert.equal(connection.name, 'KafkaConnectionError');
+  });
+});
+
+describe('groupProtocolFailure: KIP-848 asked of brokers that do not run it', () => {
+  // Kafka 3.9's answer to ConsumerGroupHeartbeat (API 68) without the new protocol turned on.
+  const heartbeatRefused = (): Error => brokerRefused(68, 35);
+
+  test('a broker answering UNSUPPORTED_VERSION, or one without the API: names the setting', () => {
+    for (const error of [
+      heartbeatRefused(),
+      new UnsupportedApiError('Unsupported API ConsumerGroupHeartbeat.'),
+    ]) {
+      assert.match(
+        groupProtocolFailure(error, true) ?? '',
+        /^the brokers do not run the KIP-848 consumer group protocol \(.+\), on by default from Kafka 4\.0: set KAFKA_CONSUMER_INCREMENTAL_REBALANCE=false, or upgrade the brokers$/,
+      );
+    }
+  });
+
+  test('with the classic protocol, or for any other failure, it is not the reason', () => {
+    assert.equal(groupProtocolFailure(heartbeatRefused(), false), undefined);
+    assert.equal(
+      groupProtocolFailure(connectionFailed(new NetworkError('Connection closed')), true),
+      undefined,
+    );
+    assert.equal(groupProtocolFailure(brokerRefused(68, 15), true), undefined); // COORDINATOR_NOT_AVAILABLE
   });
 });
