@@ -1,10 +1,42 @@
 import { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { uniqueName } from './names.js';
 
-export async function createTopic(bootstrap: string, topic: string, partitions = 1): Promise<void> {
-  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [bootstrap] });
+/** `bootstrap` is one broker's host:port, or a cluster's, comma-separated. */
+const brokers = (bootstrap: string): string[] => bootstrap.split(',');
+
+/** Replication of a topic: copies of each partition, and how many must have a write before it counts. */
+export interface Replication {
+  replicas: number;
+  minInSync: number;
+  /**
+   * The preferred leader of each partition, a node id of a cluster whose nodes are 1…replicas
+   * (the other replicas follow in order); the cluster spreads them evenly when omitted.
+   */
+  leaders?: number[];
+}
+
+/** Each partition's replicas, its preferred leader first. */
+export function leaderFirst(leaders: number[], replicas: number): { partition: number; brokers: number[] }[] {
+  return leaders.map((leader, partition) => ({
+    partition,
+    brokers: Array.from({ length: replicas }, (_, k) => ((leader - 1 + k) % replicas) + 1),
+  }));
+}
+
+export async function createTopic(
+  bootstrap: string,
+  topic: string,
+  partitions = 1,
+  replication: Replication = { replicas: 1, minInSync: 1 },
+): Promise<void> {
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: brokers(bootstrap) });
   try {
-    await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
+    const { replicas, leaders } = replication;
+    await admin.createTopics({
+      topics: [topic],
+      ...(leaders === undefined ? { partitions, replicas } : { assignments: leaderFirst(leaders, replicas) }),
+      configs: [{ name: 'min.insync.replicas', value: String(replication.minInSync) }],
+    });
   } finally {
     await admin.close();
   }
@@ -20,7 +52,7 @@ export async function produce(
   // Idempotent: a request resent after a timeout on a busy broker must not put the messages twice.
   const producer = new Producer({
     clientId: 'test-producer',
-    bootstrapBrokers: [bootstrap],
+    bootstrapBrokers: brokers(bootstrap),
     acks: -1,
     idempotent: true,
   });
@@ -52,7 +84,7 @@ export async function readRecords(
   const consumer = new Consumer({
     clientId: 'test-reader',
     groupId: uniqueName('reader'),
-    bootstrapBrokers: [bootstrap],
+    bootstrapBrokers: brokers(bootstrap),
   });
   // Closed here, not in a test hook: the demo (demo/run.ts) reads the failure topic with it too.
   const stream = await consumer
@@ -86,7 +118,11 @@ export async function committedOffsets(
   topic: string,
   partitions: number,
 ): Promise<bigint[]> {
-  const consumer = new Consumer({ clientId: 'test-offsets', groupId: group, bootstrapBrokers: [bootstrap] });
+  const consumer = new Consumer({
+    clientId: 'test-offsets',
+    groupId: group,
+    bootstrapBrokers: brokers(bootstrap),
+  });
   try {
     const offsets = await consumer.listCommittedOffsets({
       topics: [{ topic, partitions: [...Array(partitions).keys()] }],
@@ -99,7 +135,7 @@ export async function committedOffsets(
 
 /** The group's protocol type as the broker lists it: 'classic' or 'consumer' (KIP-848). */
 export async function groupType(bootstrap: string, group: string): Promise<string | undefined> {
-  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [bootstrap] });
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: brokers(bootstrap) });
   try {
     return (await admin.listGroups({ types: ['classic', 'consumer'] })).get(group)?.groupType;
   } finally {
@@ -112,7 +148,7 @@ export async function endOffsets(bootstrap: string, topic: string): Promise<bigi
   const consumer = new Consumer({
     clientId: 'test-offsets',
     groupId: uniqueName('offsets'),
-    bootstrapBrokers: [bootstrap],
+    bootstrapBrokers: brokers(bootstrap),
   });
   try {
     return (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
