@@ -23,6 +23,8 @@ export interface PipelineDeps {
   recoverable?: (error: unknown) => boolean;
   /** How long start-up waits for the Kafka brokers before giving up (default 0: without end). */
   startupWaitMs?: number;
+  /** Told true when fetching starts failing (the brokers do not answer), false when it works again. */
+  kafkaUnavailable?: (unavailable: boolean) => void;
   stopFetching: () => Promise<void>;
   commit: (positions: CommitPosition[]) => Promise<void>;
   /** Without `now` and `sleep`, the indexers use the pipeline's clock. */
@@ -80,6 +82,7 @@ export class Pipeline {
       messages: deps.messages,
       recoverable: deps.recoverable ?? canRetry,
       startupWaitMs: deps.startupWaitMs ?? 0,
+      kafkaUnavailable: deps.kafkaUnavailable ?? (() => undefined),
       stopFetching: deps.stopFetching,
       deterministicIds: deps.deterministicIds,
       allowList: deps.allowList,

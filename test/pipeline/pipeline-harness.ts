@@ -64,6 +64,8 @@ export function startPipeline(options: HarnessOptions = {}) {
   const feed = new Feed();
   const requests: SentRequest[] = [];
   const commits: CommitPosition[][] = [];
+  /** What the pipeline told of Kafka: true when fetching started failing, false when it worked again. */
+  const kafkaReports: boolean[] = [];
   const { latencyMs = 0, answer = (offsets: number[]) => allOk(offsets.length) } = options;
   const pipeline = new Pipeline({
     messages: () => options.messages?.(feed) ?? Promise.resolve(feed),
@@ -90,6 +92,7 @@ export function startPipeline(options: HarnessOptions = {}) {
     commitIntervalMs: 1000,
     drainGraceMs: options.drainGraceMs ?? 5000,
     ...(options.startupWaitMs !== undefined && { startupWaitMs: options.startupWaitMs }),
+    kafkaUnavailable: (unavailable) => void kafkaReports.push(unavailable),
     metrics,
     logger: log.logger,
     clock,
@@ -105,7 +108,7 @@ export function startPipeline(options: HarnessOptions = {}) {
   /** The last committed position of each partition. */
   const committed = (): Map<number, bigint> =>
     new Map(commits.flat().map((p) => [p.partition, p.offset] as const));
-  return { pipeline, clock, metrics, log, feed, requests, commits, committed, outcome, run };
+  return { pipeline, clock, metrics, log, feed, requests, commits, committed, kafkaReports, outcome, run };
 }
 
 export const range = (from: number, to: number): number[] =>

@@ -22,14 +22,17 @@ function consumer(first: Feed, failures: number) {
 }
 
 describe('after a stream error', () => {
-  test('fetches again with growing waits, logs one line when failures start and one when they end, and loses nothing', async () => {
+  test('fetches again with growing waits, logs one line when failures start and one when they end (not ready meanwhile), and loses nothing', async () => {
     const first = new Feed();
     const { calls, messages } = consumer(first, 2);
     const h = startPipeline({ messages, limits: { flushIntervalMs: 1000 } });
     first.push(bulk1(0));
     await h.clock.settle();
     first.fail(new Error('read ECONNRESET'));
+    await h.clock.advanceUntil(() => calls.count === 2, 100);
+    assert.deepEqual(h.kafkaReports, [true], 'unavailable (not ready) from the first failure');
     await h.clock.advanceUntil(() => calls.count === 4, 100);
+    assert.deepEqual(h.kafkaReports, [true, false], 'available again once fetching works: once each way');
     const [first0 = 0, second = 0, third = 0] = h.clock.sleeps;
     assert.equal(h.clock.sleeps.length, 3);
     assert.ok(first0 >= 500 && first0 <= 1000, `first wait ${first0} ms`);
@@ -118,6 +121,7 @@ describe('at start-up', () => {
       started.map((l) => [l['tries'], l['afterMs']]),
       [[4, h.clock.sleeps.reduce((sum, ms) => sum + ms, 0)]],
     );
+    assert.deepEqual(h.kafkaReports, [true, false], 'unavailable while waiting, once each way');
     h.feed.push(bulk1(0));
     await h.clock.settle();
     await h.pipeline.stop();
