@@ -72,6 +72,8 @@ export async function produce(
 export interface ReadRecord {
   value: Buffer;
   headers: Map<string, string>;
+  partition: number;
+  offset: bigint;
 }
 
 /** Reads `count` records from the start of a topic (in a fresh group), or fails after `timeoutMs`. */
@@ -98,6 +100,8 @@ export async function readRecords(
   try {
     for await (const message of stream) {
       records.push({
+        partition: message.partition,
+        offset: message.offset,
         value: message.value,
         headers: new Map([...message.headers].map(([k, v]) => [k.toString(), v.toString()])),
       });
