@@ -53,6 +53,8 @@ export class Pipeline {
   private readonly budget: BufferBudget;
   private readonly flushTimer: FlushTimer<BatchEntry>;
   private readonly fetchLoop: FetchLoop;
+  /** Commits failed in a row since the last one that succeeded. */
+  private failedCommits = 0;
 
   constructor(private readonly deps: PipelineDeps) {
     const { metrics, logger } = deps;
@@ -133,8 +135,15 @@ export class Pipeline {
       await this.deps.commit(positions);
       this.offsets.markCommitted(positions);
       this.deps.logger.debug({ positions: positions.map((p) => `${p.partition}:${p.offset}`) }, 'committed');
+      if (this.failedCommits > 0) {
+        this.deps.logger.info({ failedCommits: this.failedCommits }, 'offset commits succeed again');
+        this.failedCommits = 0;
+      }
     } catch (error) {
-      this.deps.logger.warn({ err: error }, 'offset commit failed; will retry');
+      // Every commit interval while the brokers are away: one warning a streak, not one a second.
+      this.failedCommits += 1;
+      if (this.failedCommits === 1) this.deps.logger.warn({ err: error }, 'offset commit failed; will retry');
+      else this.deps.logger.debug({ err: error }, 'offset commit failed again');
     }
   }
 

@@ -48,6 +48,8 @@ export interface HarnessOptions {
   latencyMs?: number;
   /** The cluster's answer to a request for these offsets (default: all indexed). */
   answer?: (offsets: number[]) => BulkReply;
+  /** Whether each commit fails (default: none). */
+  commitFails?: (attempt: number) => boolean;
   /** The consumer (default: `feed`, the one stopFetching ends). */
   messages?: (feed: Feed) => ReturnType<PipelineDeps['messages']>;
 }
@@ -66,11 +68,15 @@ export function startPipeline(options: HarnessOptions = {}) {
   const commits: CommitPosition[][] = [];
   /** What the pipeline told of Kafka: true when fetching started failing, false when it worked again. */
   const kafkaReports: boolean[] = [];
+  let commitAttempts = 0;
   const { latencyMs = 0, answer = (offsets: number[]) => allOk(offsets.length) } = options;
   const pipeline = new Pipeline({
     messages: () => options.messages?.(feed) ?? Promise.resolve(feed),
     stopFetching: () => Promise.resolve(feed.end()),
-    commit: (positions) => Promise.resolve(void commits.push(positions)),
+    commit: (positions) =>
+      options.commitFails?.(commitAttempts++) === true
+        ? Promise.reject(new Error('coordinator not available'))
+        : Promise.resolve(void commits.push(positions)),
     indexer: {
       send: async (body, signal) => {
         const offsets = idsIn(body).map(offsetOf);

@@ -156,3 +156,24 @@ describe('at start-up', () => {
     assert.equal(h.outcome.error, undefined);
   });
 });
+
+describe('commits failing while the brokers are away', () => {
+  test('one warning when they start failing, one line when they succeed again; the position is committed then', async () => {
+    const h = startPipeline({ commitFails: (attempt) => attempt < 5 });
+    h.feed.push(bulk1(0));
+    await h.clock.settle();
+    for (let i = 0; i < 8; i += 1) await h.clock.advance(1000);
+    const lines = h.log.lines.filter((l) => /offset commit/.test(String(l.msg)));
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.msg]),
+      [
+        [levels.warn, 'offset commit failed; will retry'],
+        ...Array.from({ length: 4 }, () => [levels.debug, 'offset commit failed again']),
+        [levels.info, 'offset commits succeed again'],
+      ],
+    );
+    assert.equal(h.committed().get(0), 1n);
+    await h.pipeline.stop();
+    await h.clock.advanceUntil(() => h.outcome.finished, 100);
+  });
+});
