@@ -87,6 +87,7 @@ export async function runIndexer(config: Config): Promise<number> {
     instances: config.elasticIndexerInstances,
     maxBufferedBytes: config.maxBufferedBytes,
     startupWaitMs: config.kafkaStartupWait,
+    kafkaUnavailable: (unavailable) => readiness.kafkaUnavailable(unavailable),
     deterministicIds: config.elasticDeterministicIds,
     allowList: allowList(config),
     commitIntervalMs,

@@ -30,6 +30,17 @@ export interface KafkaBrokerOptions {
   /** Extra arguments to the storage format (e.g. `scramUser(...)` to create SCRAM users). */
   formatArguments?: string[];
   heapMb?: number;
+  /** A node of a cluster (kafka-cluster.ts); without it, the broker is a cluster of its own. */
+  member?: KafkaClusterMember;
+}
+
+/** Where a node stands in a KRaft cluster whose every node is both broker and controller. */
+export interface KafkaClusterMember {
+  nodeId: number;
+  /** Node id → controller port of every voter of the quorum, this node's included. */
+  voters: ReadonlyMap<number, number>;
+  /** Shared by every node: they are formatted with it, and refuse a peer that has another. */
+  clusterId: string;
 }
 
 export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
@@ -81,7 +92,6 @@ export async function installKafka(version: string): Promise<string> {
   });
 }
 
-/** A single-node Apache Kafka in KRaft mode (combined broker and controller) on loopback. */
 /**
  * A KRaft cluster id: 16 random bytes in URL-safe base64, as `kafka-storage random-uuid` makes
  * them. Kafka's own generator never lets one start with '-' (a command line would read it as an
@@ -94,12 +104,73 @@ export function kafkaClusterId(random: (size: number) => Buffer = randomBytes): 
   return bytes.toString('base64url');
 }
 
+export interface ServerPropertiesInput {
+  member: KafkaClusterMember;
+  listeners: KafkaListener[];
+  /** Listener name → port. */
+  ports: ReadonlyMap<string, number>;
+  dataDir: string;
+  /** Written after the defaults, so they win. */
+  extra: Record<string, string>;
+}
+
+/**
+ * The server.properties of a combined broker and controller. A lone node replicates nothing; a
+ * node of a cluster gets what production runs: every topic (the internal ones too) on three
+ * replicas, of which two must have a write before it is acknowledged to an `acks=all` producer.
+ */
+export function serverProperties(input: ServerPropertiesInput): string {
+  const { member, listeners, ports } = input;
+  const controllerPort = member.voters.get(member.nodeId);
+  if (controllerPort === undefined) throw new Error(`node ${member.nodeId} is not among the voters`);
+  const address = (l: KafkaListener): string => `${l.name}://127.0.0.1:${ports.get(l.name)}`;
+  const replicas = String(Math.min(3, member.voters.size));
+  const minInSync = String(Math.min(2, member.voters.size));
+  const properties: Record<string, string> = {
+    'process.roles': 'broker,controller',
+    'node.id': String(member.nodeId),
+    'controller.quorum.voters': [...member.voters].map(([id, port]) => `${id}@127.0.0.1:${port}`).join(','),
+    'controller.listener.names': 'CONTROLLER',
+    listeners: [...listeners.map(address), `CONTROLLER://127.0.0.1:${controllerPort}`].join(','),
+    'advertised.listeners': listeners.map(address).join(','),
+    'listener.security.protocol.map': [
+      ...listeners.map((l) => `${l.name}:${l.protocol}`),
+      'CONTROLLER:PLAINTEXT',
+    ].join(','),
+    'inter.broker.listener.name': listeners[0]?.name ?? 'PLAINTEXT',
+    'log.dirs': input.dataDir,
+    'num.partitions': '1',
+    'offsets.topic.replication.factor': replicas,
+    'offsets.topic.num.partitions': '10',
+    'transaction.state.log.replication.factor': replicas,
+    'transaction.state.log.min.isr': minInSync,
+    'share.coordinator.state.topic.replication.factor': replicas,
+    'share.coordinator.state.topic.min.isr': minInSync,
+    ...(member.voters.size > 1 && {
+      'default.replication.factor': replicas,
+      'min.insync.replicas': minInSync,
+    }),
+    // Tests join groups constantly; the default 3 s delay would slow every one of them.
+    'group.initial.rebalance.delay.ms': '0',
+    // Arkime's bulk messages approach 1 MB; leave room for larger dbBulkSize settings.
+    'message.max.bytes': String(10 * 1024 * 1024),
+    ...input.extra,
+  };
+  return Object.entries(properties)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n');
+}
+
+/**
+ * Apache Kafka in KRaft mode on loopback, each node both broker and controller: alone (the fast
+ * tests' single broker), or one node of a cluster (kafka-cluster.ts).
+ */
 export class KafkaBroker extends ManagedServer {
   private constructor(
     readonly options: KafkaBrokerOptions,
     /** Listener name → port. */
     readonly ports: ReadonlyMap<string, number>,
-    private readonly controllerPort: number,
+    readonly member: KafkaClusterMember,
   ) {
     super();
   }
@@ -108,11 +179,22 @@ export class KafkaBroker extends ManagedServer {
     const listeners = options.listeners ?? [{ name: 'PLAINTEXT', protocol: 'PLAINTEXT' }];
     const ports = new Map<string, number>();
     for (const listener of listeners) ports.set(listener.name, await freePort());
-    return new KafkaBroker({ ...options, listeners }, ports, await freePort());
+    const member = options.member ?? {
+      nodeId: 1,
+      voters: new Map([[1, await freePort()]]),
+      clusterId: kafkaClusterId(),
+    };
+    return new KafkaBroker({ ...options, listeners }, ports, member);
   }
 
   get name(): string {
-    return `kafka ${this.options.version}`;
+    return this.options.member === undefined
+      ? `kafka ${this.options.version}`
+      : `kafka ${this.options.version} node ${this.member.nodeId}`;
+  }
+
+  get nodeId(): number {
+    return this.member.nodeId;
   }
 
   /** host:port of a listener, PLAINTEXT unless another is named. */
@@ -122,44 +204,6 @@ export class KafkaBroker extends ManagedServer {
     return `127.0.0.1:${port}`;
   }
 
-  private serverProperties(): string {
-    const listeners = this.options.listeners ?? [];
-    const properties: Record<string, string> = {
-      'process.roles': 'broker,controller',
-      'node.id': '1',
-      'controller.quorum.voters': `1@127.0.0.1:${this.controllerPort}`,
-      'controller.listener.names': 'CONTROLLER',
-      listeners: [
-        ...listeners.map((l) => `${l.name}://127.0.0.1:${this.ports.get(l.name)}`),
-        `CONTROLLER://127.0.0.1:${this.controllerPort}`,
-      ].join(','),
-      'advertised.listeners': listeners
-        .map((l) => `${l.name}://127.0.0.1:${this.ports.get(l.name)}`)
-        .join(','),
-      'listener.security.protocol.map': [
-        ...listeners.map((l) => `${l.name}:${l.protocol}`),
-        'CONTROLLER:PLAINTEXT',
-      ].join(','),
-      'inter.broker.listener.name': listeners[0]?.name ?? 'PLAINTEXT',
-      'log.dirs': join(this.options.dir, 'data'),
-      'num.partitions': '1',
-      'offsets.topic.replication.factor': '1',
-      'offsets.topic.num.partitions': '10',
-      'transaction.state.log.replication.factor': '1',
-      'transaction.state.log.min.isr': '1',
-      'share.coordinator.state.topic.replication.factor': '1',
-      'share.coordinator.state.topic.min.isr': '1',
-      // Tests join groups constantly; the default 3 s delay would slow every one of them.
-      'group.initial.rebalance.delay.ms': '0',
-      // Arkime's bulk messages approach 1 MB; leave room for larger dbBulkSize settings.
-      'message.max.bytes': String(10 * 1024 * 1024),
-      ...this.options.properties,
-    };
-    return Object.entries(properties)
-      .map(([key, value]) => `${key}=${value}`)
-      .join('\n');
-  }
-
   protected async prepare(): Promise<ServerProcess> {
     const home = await installKafka(this.options.version);
     const jdk = findJdk(17);
@@ -167,7 +211,16 @@ export class KafkaBroker extends ManagedServer {
     const dir = this.options.dir;
     mkdirSync(join(dir, 'data'), { recursive: true });
     const config = join(dir, 'server.properties');
-    writeFileSync(config, this.serverProperties());
+    writeFileSync(
+      config,
+      serverProperties({
+        member: this.member,
+        listeners: this.options.listeners ?? [],
+        ports: this.ports,
+        dataDir: join(dir, 'data'),
+        extra: this.options.properties ?? {},
+      }),
+    );
     const log4j = join(dir, 'log4j2.properties');
     writeFileSync(
       log4j,
@@ -182,14 +235,13 @@ export class KafkaBroker extends ManagedServer {
       ].join('\n'),
     );
     const classpath = ['-cp', `${join(home, 'libs')}/*`, `-Dlog4j2.configurationFile=${log4j}`];
-    const clusterId = kafkaClusterId();
     await runCommand(
       java,
       [
         ...classpath,
         'kafka.tools.StorageTool',
         'format',
-        `--cluster-id=${clusterId}`,
+        `--cluster-id=${this.member.clusterId}`,
         '-c',
         config,
         ...(this.options.formatArguments ?? []),
@@ -216,7 +268,10 @@ export class KafkaBroker extends ManagedServer {
     });
   }
 
-  /** Ready means a real client gets metadata naming this broker, not merely an open port. */
+  /**
+   * Ready means a real client gets metadata naming this node: it has registered with the
+   * controllers (so a cluster's quorum answers), not merely opened its port.
+   */
   private async answersMetadata(): Promise<boolean> {
     const admin = new Admin({
       clientId: 'stack-readiness',
@@ -226,7 +281,7 @@ export class KafkaBroker extends ManagedServer {
     });
     try {
       const metadata = await admin.metadata({ topics: [] });
-      return metadata.brokers.size > 0;
+      return metadata.brokers.has(this.member.nodeId);
     } finally {
       await admin.close().catch(() => undefined);
     }

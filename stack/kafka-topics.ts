@@ -7,10 +7,42 @@ import {
 } from '@platformatic/kafka';
 import { uniqueName } from './names.js';
 
-export async function createTopic(bootstrap: string, topic: string, partitions = 1): Promise<void> {
-  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [bootstrap] });
+/** `bootstrap` is one broker's host:port, or a cluster's, comma-separated. */
+const brokers = (bootstrap: string): string[] => bootstrap.split(',');
+
+/** Replication of a topic: copies of each partition, and how many must have a write before it counts. */
+export interface Replication {
+  replicas: number;
+  minInSync: number;
+  /**
+   * The preferred leader of each partition, a node id of a cluster whose nodes are 1…replicas
+   * (the other replicas follow in order); the cluster spreads them evenly when omitted.
+   */
+  leaders?: number[];
+}
+
+/** Each partition's replicas, its preferred leader first. */
+export function leaderFirst(leaders: number[], replicas: number): { partition: number; brokers: number[] }[] {
+  return leaders.map((leader, partition) => ({
+    partition,
+    brokers: Array.from({ length: replicas }, (_, k) => ((leader - 1 + k) % replicas) + 1),
+  }));
+}
+
+export async function createTopic(
+  bootstrap: string,
+  topic: string,
+  partitions = 1,
+  replication: Replication = { replicas: 1, minInSync: 1 },
+): Promise<void> {
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: brokers(bootstrap) });
   try {
-    await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
+    const { replicas, leaders } = replication;
+    await admin.createTopics({
+      topics: [topic],
+      ...(leaders === undefined ? { partitions, replicas } : { assignments: leaderFirst(leaders, replicas) }),
+      configs: [{ name: 'min.insync.replicas', value: String(replication.minInSync) }],
+    });
   } finally {
     await admin.close();
   }
@@ -30,7 +62,7 @@ export async function produce(
   // Idempotent: a request resent after a timeout on a busy broker must not put the messages twice.
   const producer = new Producer({
     clientId: 'test-producer',
-    bootstrapBrokers: [bootstrap],
+    bootstrapBrokers: brokers(bootstrap),
     acks: -1,
     idempotent: true,
   });
@@ -53,6 +85,8 @@ export async function produce(
 export interface ReadRecord {
   value: Buffer;
   headers: Map<string, string>;
+  partition: number;
+  offset: bigint;
 }
 
 /** Reads `count` records from the start of a topic (in a fresh group), or fails after `timeoutMs`. */
@@ -65,7 +99,7 @@ export async function readRecords(
   const consumer = new Consumer({
     clientId: 'test-reader',
     groupId: uniqueName('reader'),
-    bootstrapBrokers: [bootstrap],
+    bootstrapBrokers: brokers(bootstrap),
   });
   // Closed here, not in a test hook: the demo (demo/run.ts) reads the failure topic with it too.
   const stream = await consumer
@@ -79,6 +113,8 @@ export async function readRecords(
   try {
     for await (const message of stream) {
       records.push({
+        partition: message.partition,
+        offset: message.offset,
         value: message.value,
         headers: new Map([...message.headers].map(([k, v]) => [k.toString(), v.toString()])),
       });
@@ -99,7 +135,11 @@ export async function committedOffsets(
   topic: string,
   partitions: number,
 ): Promise<bigint[]> {
-  const consumer = new Consumer({ clientId: 'test-offsets', groupId: group, bootstrapBrokers: [bootstrap] });
+  const consumer = new Consumer({
+    clientId: 'test-offsets',
+    groupId: group,
+    bootstrapBrokers: brokers(bootstrap),
+  });
   try {
     const offsets = await consumer.listCommittedOffsets({
       topics: [{ topic, partitions: [...Array(partitions).keys()] }],
@@ -112,7 +152,7 @@ export async function committedOffsets(
 
 /** The group's protocol type as the broker lists it: 'classic' or 'consumer' (KIP-848). */
 export async function groupType(bootstrap: string, group: string): Promise<string | undefined> {
-  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [bootstrap] });
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: brokers(bootstrap) });
   try {
     return (await admin.listGroups({ types: ['classic', 'consumer'] })).get(group)?.groupType;
   } finally {
@@ -125,7 +165,7 @@ export async function endOffsets(bootstrap: string, topic: string): Promise<bigi
   const consumer = new Consumer({
     clientId: 'test-offsets',
     groupId: uniqueName('offsets'),
-    bootstrapBrokers: [bootstrap],
+    bootstrapBrokers: brokers(bootstrap),
   });
   try {
     return (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];

@@ -44,6 +44,8 @@ export interface StoredDocument {
   _index: string;
   _id: string;
   _source: Record<string, unknown>;
+  /** 1 for a document written once; each overwrite (a session indexed again) adds one. */
+  _version: number;
 }
 
 /** Every document in the indices matching `pattern` (up to 10,000), after a refresh. */
@@ -54,6 +56,7 @@ export async function allDocuments(url: string, pattern: string): Promise<Stored
     `${url}/${pattern}/_search?ignore_unavailable=true&allow_no_indices=true`,
     {
       size: 10_000,
+      version: true,
       query: { match_all: {} },
     },
   )) as { hits: { hits: StoredDocument[] } };

@@ -106,7 +106,10 @@ export class ServerProcess {
   async kill(): Promise<void> {
     if (this.child === undefined) return;
     this.signal('SIGKILL');
-    await this.exited;
+    // The child is unreferenced: without a timer of its own, an owner with nothing else to do
+    // would exit before hearing of the exit it waits for.
+    const holdOpen = setInterval(() => undefined, 1000);
+    await this.exited.finally(() => clearInterval(holdOpen));
     this.child = undefined;
   }
 

@@ -2,7 +2,8 @@
 // among them, one real stack (Kafka, Elasticsearch, OpenSearch) is started first and shared by
 // all files through AKI_STACK, then stopped. `--unit` runs only the tests that need no server;
 // paths under test/ (`integration/demo.test.js`, `pipeline`) name files or folders to run, beside
-// the unit tests when `--unit` is given too.
+// the unit tests when `--unit` is given too. The tests under cluster/ start a three-broker Kafka
+// cluster of their own and take minutes: they run only when named (`npm run test:cluster`).
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -20,10 +21,10 @@ function testFiles(dir: string): string[] {
   });
 }
 
-function runNodeTest(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
+function runNodeTest(files: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000): Promise<number> {
   const child = spawn(
     process.execPath,
-    ['--test', '--test-reporter=spec', '--test-timeout=300000', ...files],
+    ['--test', '--test-reporter=spec', `--test-timeout=${timeoutMs}`, ...files],
     { stdio: 'inherit', env },
   );
   return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
@@ -36,6 +37,7 @@ async function main(): Promise<number> {
   });
   const all = testFiles(testRoot).sort();
   const isIntegration = (f: string): boolean => relative(testRoot, f).startsWith(`integration${sep}`);
+  const isCluster = (f: string): boolean => relative(testRoot, f).startsWith(`cluster${sep}`);
   const named = positionals.map((p) => p.replace(/\.ts$/, '.js').replace(/[/\\]+$/, ''));
   const matches = (file: string, name: string): boolean => {
     const path = relative(testRoot, file);
@@ -48,12 +50,17 @@ async function main(): Promise<number> {
   }
   const files =
     !values.unit && named.length === 0
-      ? all
-      : all.filter((f) => (values.unit && !isIntegration(f)) || named.some((name) => matches(f, name)));
+      ? all.filter((f) => !isCluster(f))
+      : all.filter(
+          (f) =>
+            (values.unit && !isIntegration(f) && !isCluster(f)) || named.some((name) => matches(f, name)),
+        );
   if (files.length === 0) {
     console.error('no test files found under', testRoot);
     return 1;
   }
+  // The limit applies to a file as a whole: the cluster file runs several minute-long faults.
+  if (files.some(isCluster)) return runNodeTest(files, process.env, 15 * 60_000);
   if (!files.some(isIntegration) || endpointsFromEnv() !== undefined) return runNodeTest(files, process.env);
 
   const started = performance.now();

@@ -111,6 +111,7 @@ export class KafkaConsumer {
           }),
     });
     const stream = await consuming.catch((error: unknown) => this.failedToConnect(error));
+    await answered(stream);
     stream.on('error', (error) => {
       this.metrics.consumeErrors.inc();
       this.logger.error({ err: error }, 'consumer stream error');
@@ -265,6 +266,34 @@ export class KafkaConsumer {
  */
 export function consumedMessage(message: Message<Buffer, Buffer, Buffer, Buffer>): ConsumedMessage {
   return { topic: message.topic, partition: message.partition, offset: message.offset, value: message.value };
+}
+
+/**
+ * Resolves once the new stream has read its partitions' offsets from the brokers, rejects with its
+ * error if it fails first. A member that is still in its group gets a stream without asking any
+ * broker, so that `consume()` resolving says nothing: with every broker gone, each new stream
+ * would fail at once, and each try would look like a recovery.
+ */
+function answered(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const forget = (): void => {
+      stream.off('offsets', read);
+      stream.off('error', failed);
+      stream.off('close', closed);
+    };
+    const read = (): void => {
+      forget();
+      resolve();
+    };
+    const failed = (error: Error): void => {
+      forget();
+      reject(error);
+    };
+    const closed = (): void => failed(new Error('the consumer stream closed before it read its offsets'));
+    stream.once('offsets', read);
+    stream.once('error', failed);
+    stream.once('close', closed);
+  });
 }
 
 function isStaleMemberEpoch(error: unknown): boolean {

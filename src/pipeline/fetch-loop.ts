@@ -20,6 +20,8 @@ export interface FetchLoopDeps {
   recoverable: (error: unknown) => boolean;
   /** How long start-up waits for the consumer before giving up; 0: without end. */
   startupWaitMs: number;
+  /** Told true when a streak of failed tries to fetch starts, false when fetching works again. */
+  kafkaUnavailable: (unavailable: boolean) => void;
   stopFetching: () => Promise<void>;
   deterministicIds: boolean;
   allowList: (parsed: ParsedMessage) => ParsedMessage;
@@ -87,6 +89,7 @@ export class FetchLoop {
           // One line when the failures start and one when they end, not one per try.
           onRetry: (error, attempt) => {
             if (attempt > 0) return;
+            this.deps.kafkaUnavailable(true);
             logger.warn(
               { err: error },
               starting
@@ -98,6 +101,7 @@ export class FetchLoop {
       );
       if (!starting) logger.info({ tries, afterMs: clock.now() - started }, 'Kafka consumer fetching again');
       else if (tries > 0) logger.info({ tries, afterMs: clock.now() - started }, 'Kafka consumer started');
+      if (!starting || tries > 0) this.deps.kafkaUnavailable(false);
       return messages;
     } catch (error) {
       if (this.deps.stopped.aborted) return undefined;

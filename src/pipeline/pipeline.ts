@@ -23,6 +23,8 @@ export interface PipelineDeps {
   recoverable?: (error: unknown) => boolean;
   /** How long start-up waits for the Kafka brokers before giving up (default 0: without end). */
   startupWaitMs?: number;
+  /** Told true when fetching starts failing (the brokers do not answer), false when it works again. */
+  kafkaUnavailable?: (unavailable: boolean) => void;
   stopFetching: () => Promise<void>;
   commit: (positions: CommitPosition[]) => Promise<void>;
   /** Without `now` and `sleep`, the indexers use the pipeline's clock. */
@@ -51,6 +53,8 @@ export class Pipeline {
   private readonly budget: BufferBudget;
   private readonly flushTimer: FlushTimer<BatchEntry>;
   private readonly fetchLoop: FetchLoop;
+  /** Commits failed in a row since the last one that succeeded. */
+  private failedCommits = 0;
 
   constructor(private readonly deps: PipelineDeps) {
     const { metrics, logger } = deps;
@@ -80,6 +84,7 @@ export class Pipeline {
       messages: deps.messages,
       recoverable: deps.recoverable ?? canRetry,
       startupWaitMs: deps.startupWaitMs ?? 0,
+      kafkaUnavailable: deps.kafkaUnavailable ?? (() => undefined),
       stopFetching: deps.stopFetching,
       deterministicIds: deps.deterministicIds,
       allowList: deps.allowList,
@@ -130,8 +135,15 @@ export class Pipeline {
       await this.deps.commit(positions);
       this.offsets.markCommitted(positions);
       this.deps.logger.debug({ positions: positions.map((p) => `${p.partition}:${p.offset}`) }, 'committed');
+      if (this.failedCommits > 0) {
+        this.deps.logger.info({ failedCommits: this.failedCommits }, 'offset commits succeed again');
+        this.failedCommits = 0;
+      }
     } catch (error) {
-      this.deps.logger.warn({ err: error }, 'offset commit failed; will retry');
+      // Every commit interval while the brokers are away: one warning a streak, not one a second.
+      this.failedCommits += 1;
+      if (this.failedCommits === 1) this.deps.logger.warn({ err: error }, 'offset commit failed; will retry');
+      else this.deps.logger.debug({ err: error }, 'offset commit failed again');
     }
   }
 

@@ -1,5 +1,5 @@
-// Readiness for Kubernetes' probes: ready once the consumer has joined its group and while the
-// search cluster answers. Liveness needs no state: a process whose event loop answers /healthz
+// Readiness for Kubernetes' probes: ready once the consumer has joined its group, while it can
+// fetch from the Kafka brokers and while the search cluster answers. Liveness needs no state: a process whose event loop answers /healthz
 // is alive (a stuck pipeline shows in the metrics, and restarting would not unstick the cluster).
 import type { Logger } from './logger.js';
 
@@ -15,6 +15,7 @@ export class Readiness {
   /** undefined until the first check of the search cluster. */
   private searchProblem: string | undefined = 'search cluster not checked yet';
   private bulkFailing = false;
+  private kafkaFailing = false;
 
   /** The consumer joined its group (it stays a member through rebalances). */
   joinedGroup(): void {
@@ -31,6 +32,14 @@ export class Readiness {
     this.bulkFailing = failing;
   }
 
+  /**
+   * Fetching from Kafka failing and being tried again (true: every broker gone, say), or working
+   * again. Joining the group once is not enough: the brokers may all go away afterwards.
+   */
+  kafkaUnavailable(failing: boolean): void {
+    this.kafkaFailing = failing;
+  }
+
   stopped(): void {
     this.stopping = true;
   }
@@ -39,6 +48,7 @@ export class Readiness {
     const reasons = [
       this.stopping ? 'stopping' : '',
       this.joined ? '' : 'not yet in the consumer group',
+      this.kafkaFailing ? 'Kafka brokers do not answer; fetching again, waiting longer after each try' : '',
       this.searchProblem ?? '',
       this.bulkFailing ? 'bulk requests to the search cluster keep failing' : '',
     ].filter((reason) => reason !== '');

@@ -8,6 +8,7 @@ import {
   produce,
   readRecords,
   type ReadRecord,
+  type Replication,
 } from '../../stack/kafka-topics.js';
 import { uniqueName } from '../../stack/names.js';
 import { allDocuments, installTemplate, type StoredDocument } from '../../stack/search-client.js';
@@ -39,6 +40,10 @@ export interface RunOptions {
   template?: boolean;
   /** Creates a failure topic and has the indexer produce to it (true). */
   failureTopic?: boolean;
+  /** The consumer group (a unique name): a test that must know its coordinator first names it. */
+  group?: string;
+  /** Of the topic and the failure topic (one replica). */
+  replication?: Replication;
 }
 
 /**
@@ -70,11 +75,19 @@ export interface IndexerRun {
 export async function indexerRun(t: Cleanups, options: RunOptions): Promise<IndexerRun> {
   const { bootstrap, url, partitions = 1 } = options;
   const prefix = uniqueName(options.name ?? 'arkime').toLowerCase();
-  const [topic, group, failures] = [uniqueName('spi'), uniqueName('indexer'), uniqueName('spi-failed')];
+  const [topic, group, failures] = [
+    uniqueName('spi'),
+    options.group ?? uniqueName('indexer'),
+    uniqueName('spi-failed'),
+  ];
   if (options.template !== false) t.after(await installTemplate(url, prefix));
-  await createTopic(bootstrap, topic, partitions);
+  const { replication } = options;
+  await createTopic(bootstrap, topic, partitions, replication);
   const failureTopic = options.failureTopic !== false;
-  if (failureTopic) await createTopic(bootstrap, failures);
+  if (failureTopic) {
+    const { replicas = 1, minInSync = 1 } = replication ?? {};
+    await createTopic(bootstrap, failures, 1, { replicas, minInSync });
+  }
   const env: Record<string, string> = {
     KAFKA_CONSUMER_BROKERS: bootstrap,
     KAFKA_CONSUMER_TOPIC: topic,

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaBroker, type KafkaBrokerOptions } from '../../stack/kafka-broker.js';
+import { KafkaCluster } from '../../stack/kafka-cluster.js';
 import { endpointsFromEnv, LocalStack, type Component, type StackEndpoints } from '../../stack/stack.js';
 import { versionsFromEnv } from '../../stack/versions.js';
 
@@ -52,6 +53,11 @@ export function ownKafkaBroker(
   options: Omit<KafkaBrokerOptions, 'version' | 'dir'> = {},
 ): Promise<KafkaBroker> {
   return KafkaBroker.create({ version: versionsFromEnv(process.env).kafka, dir: freshDir(name), ...options });
+}
+
+/** A three-node Kafka cluster of the test's own at the stack's version; the caller starts and stops it. */
+export function ownKafkaCluster(name: string): Promise<KafkaCluster> {
+  return KafkaCluster.create({ version: versionsFromEnv(process.env).kafka, dir: freshDir(name) });
 }
 
 /** Where an OpenSearch node of the test's own goes: the stack's version, a folder of its own. */

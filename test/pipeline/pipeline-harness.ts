@@ -48,6 +48,8 @@ export interface HarnessOptions {
   latencyMs?: number;
   /** The cluster's answer to a request for these offsets (default: all indexed). */
   answer?: (offsets: number[]) => BulkReply;
+  /** Whether each commit fails (default: none). */
+  commitFails?: (attempt: number) => boolean;
   /** The consumer (default: `feed`, the one stopFetching ends). */
   messages?: (feed: Feed) => ReturnType<PipelineDeps['messages']>;
 }
@@ -64,11 +66,17 @@ export function startPipeline(options: HarnessOptions = {}) {
   const feed = new Feed();
   const requests: SentRequest[] = [];
   const commits: CommitPosition[][] = [];
+  /** What the pipeline told of Kafka: true when fetching started failing, false when it worked again. */
+  const kafkaReports: boolean[] = [];
+  let commitAttempts = 0;
   const { latencyMs = 0, answer = (offsets: number[]) => allOk(offsets.length) } = options;
   const pipeline = new Pipeline({
     messages: () => options.messages?.(feed) ?? Promise.resolve(feed),
     stopFetching: () => Promise.resolve(feed.end()),
-    commit: (positions) => Promise.resolve(void commits.push(positions)),
+    commit: (positions) =>
+      options.commitFails?.(commitAttempts++) === true
+        ? Promise.reject(new Error('coordinator not available'))
+        : Promise.resolve(void commits.push(positions)),
     indexer: {
       send: async (body, signal) => {
         const offsets = idsIn(body).map(offsetOf);
@@ -90,6 +98,7 @@ export function startPipeline(options: HarnessOptions = {}) {
     commitIntervalMs: 1000,
     drainGraceMs: options.drainGraceMs ?? 5000,
     ...(options.startupWaitMs !== undefined && { startupWaitMs: options.startupWaitMs }),
+    kafkaUnavailable: (unavailable) => void kafkaReports.push(unavailable),
     metrics,
     logger: log.logger,
     clock,
@@ -105,7 +114,7 @@ export function startPipeline(options: HarnessOptions = {}) {
   /** The last committed position of each partition. */
   const committed = (): Map<number, bigint> =>
     new Map(commits.flat().map((p) => [p.partition, p.offset] as const));
-  return { pipeline, clock, metrics, log, feed, requests, commits, committed, outcome, run };
+  return { pipeline, clock, metrics, log, feed, requests, commits, committed, kafkaReports, outcome, run };
 }
 
 export const range = (from: number, to: number): number[] =>

@@ -22,14 +22,17 @@ function consumer(first: Feed, failures: number) {
 }
 
 describe('after a stream error', () => {
-  test('fetches again with growing waits, logs one line when failures start and one when they end, and loses nothing', async () => {
+  test('fetches again with growing waits, logs one line when failures start and one when they end (not ready meanwhile), and loses nothing', async () => {
     const first = new Feed();
     const { calls, messages } = consumer(first, 2);
     const h = startPipeline({ messages, limits: { flushIntervalMs: 1000 } });
     first.push(bulk1(0));
     await h.clock.settle();
     first.fail(new Error('read ECONNRESET'));
+    await h.clock.advanceUntil(() => calls.count === 2, 100);
+    assert.deepEqual(h.kafkaReports, [true], 'unavailable (not ready) from the first failure');
     await h.clock.advanceUntil(() => calls.count === 4, 100);
+    assert.deepEqual(h.kafkaReports, [true, false], 'available again once fetching works: once each way');
     const [first0 = 0, second = 0, third = 0] = h.clock.sleeps;
     assert.equal(h.clock.sleeps.length, 3);
     assert.ok(first0 >= 500 && first0 <= 1000, `first wait ${first0} ms`);
@@ -118,6 +121,7 @@ describe('at start-up', () => {
       started.map((l) => [l['tries'], l['afterMs']]),
       [[4, h.clock.sleeps.reduce((sum, ms) => sum + ms, 0)]],
     );
+    assert.deepEqual(h.kafkaReports, [true, false], 'unavailable while waiting, once each way');
     h.feed.push(bulk1(0));
     await h.clock.settle();
     await h.pipeline.stop();
@@ -150,5 +154,26 @@ describe('at start-up', () => {
     await h.clock.settle();
     assert.equal(h.outcome.finished, true);
     assert.equal(h.outcome.error, undefined);
+  });
+});
+
+describe('commits failing while the brokers are away', () => {
+  test('one warning when they start failing, one line when they succeed again; the position is committed then', async () => {
+    const h = startPipeline({ commitFails: (attempt) => attempt < 5 });
+    h.feed.push(bulk1(0));
+    await h.clock.settle();
+    for (let i = 0; i < 8; i += 1) await h.clock.advance(1000);
+    const lines = h.log.lines.filter((l) => /offset commit/.test(String(l.msg)));
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.msg]),
+      [
+        [levels.warn, 'offset commit failed; will retry'],
+        ...Array.from({ length: 4 }, () => [levels.debug, 'offset commit failed again']),
+        [levels.info, 'offset commits succeed again'],
+      ],
+    );
+    assert.equal(h.committed().get(0), 1n);
+    await h.pipeline.stop();
+    await h.clock.advanceUntil(() => h.outcome.finished, 100);
   });
 });

@@ -27,6 +27,19 @@ describe('Readiness', () => {
     assert.deepEqual(readiness.state.reasons, ['stopping']);
   });
 
+  test('not ready while fetching from Kafka fails after the group was joined, ready again once it works', () => {
+    const readiness = new Readiness();
+    readiness.joinedGroup();
+    readiness.searchChecked(undefined);
+    readiness.kafkaUnavailable(true);
+    assert.deepEqual(readiness.state, {
+      ready: false,
+      reasons: ['Kafka brokers do not answer; fetching again, waiting longer after each try'],
+    });
+    readiness.kafkaUnavailable(false);
+    assert.deepEqual(readiness.state, { ready: true, reasons: [] });
+  });
+
   test('a 401 or a 5xx is a problem; a 403 is an answer (the user may write without reading GET /)', () => {
     assert.match(pingProblem(401) ?? '', /credentials/);
     assert.match(pingProblem(503) ?? '', /503/);
