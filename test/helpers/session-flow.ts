@@ -1,7 +1,7 @@
 // Arkime sessions produced at a steady rate while a test breaks something, as a sensor would go
 // on writing them: copies of the corpus, each with ids of its own, until the test says stop.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Producer } from '@platformatic/kafka';
+import { ProduceAcks, Producer } from '@platformatic/kafka';
 import { arkimeMessages, readSessions, type ArkimeSession } from '../../stack/arkime.js';
 
 export interface FlowOptions {
@@ -29,7 +29,7 @@ const tickMs = 250;
 const sendDeadlineMs = 120_000;
 
 export class SessionFlow {
-  /** Every session produced, acknowledged by the brokers (acks=all). */
+  /** Every session produced, acknowledged by all in-sync replicas (acks=all, set per send). */
   readonly produced: ArkimeSession[] = [];
   /** Sends tried again after the client gave up on them (a broker gone, a leader moving). */
   resends = 0;
@@ -46,7 +46,6 @@ export class SessionFlow {
     this.producer = new Producer({
       clientId: 'test-flow',
       bootstrapBrokers: options.bootstrap.split(','),
-      acks: -1,
     });
     this.done = this.run().finally(() => this.producer.close());
   }
@@ -104,7 +103,7 @@ export class SessionFlow {
     }));
     for (;;) {
       try {
-        await this.producer.send({ messages });
+        await this.producer.send({ messages, acks: ProduceAcks.ALL });
         return;
       } catch (error) {
         if (Date.now() > deadline) throw error;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Admin, Consumer, Producer, type Message } from '@platformatic/kafka';
+import { Admin, Consumer, ProduceAcks, Producer, type Message } from '@platformatic/kafka';
 import { bulkLines, readSessions } from '../../stack/arkime.js';
 import { uniqueName } from '../../stack/names.js';
 import { required, useStack } from '../helpers/stack.js';
@@ -22,9 +22,10 @@ describe('the real Kafka broker, through @platformatic/kafka', () => {
     const values = readSessions()
       .slice(0, 3)
       .map((s) => Buffer.from(bulkLines(s)));
-    const producer = new Producer({ clientId: 'test-producer', bootstrapBrokers: [bootstrap], acks: -1 });
+    const producer = new Producer({ clientId: 'test-producer', bootstrapBrokers: [bootstrap] });
     after(() => producer.close());
     await producer.send({
+      acks: ProduceAcks.ALL,
       messages: values.map((value, i) => ({
         topic,
         partition: i % 2,

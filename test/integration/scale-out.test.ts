@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Consumer, Producer } from '@platformatic/kafka';
+import { Consumer, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { KafkaBroker } from '../../stack/kafka-broker.js';
 import { arkimeMessages, copiesOf, readSessions } from '../../stack/arkime.js';
 import { endOffsets } from '../../stack/kafka-topics.js';
@@ -42,7 +42,7 @@ class SteadyStream {
     private readonly topic: string,
     private readonly values: Buffer[],
   ) {
-    this.producer = new Producer({ clientId: 'test-stream', bootstrapBrokers: [bootstrap], acks: -1 });
+    this.producer = new Producer({ clientId: 'test-stream', bootstrapBrokers: [bootstrap] });
   }
 
   start(): void {
@@ -54,7 +54,7 @@ class SteadyStream {
         const messages = this.values
           .slice(this.produced, end)
           .map((value, k) => ({ topic: this.topic, value, partition: (this.produced + k) % partitions }));
-        await this.producer.send({ messages });
+        await this.producer.send({ messages, acks: ProduceAcks.ALL });
         this.produced = end;
         await sleep(Math.max(0, next - performance.now()));
       }
