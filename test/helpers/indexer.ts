@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { IndexerProcess } from '../../stack/indexer-process.js';
 import {
   committedOffsets,
@@ -10,7 +12,12 @@ import {
   type ReadRecord,
 } from '../../stack/kafka-topics.js';
 import { uniqueName } from '../../stack/names.js';
-import { allDocuments, installTemplate, type StoredDocument } from '../../stack/search-client.js';
+import {
+  allDocuments,
+  installTemplate,
+  type StoredDocument,
+  type TemplateKind,
+} from '../../stack/search-client.js';
 
 export type { IndexerProcess };
 
@@ -35,8 +42,11 @@ export interface RunOptions {
   name?: string;
   /** Partitions of the topic, messages spread round-robin over them by `produce` (1). */
   partitions?: number;
-  /** Installs Arkime's template for `<prefix>-*`, removed with its indices after the test (true). */
-  template?: boolean;
+  /**
+   * Installs Arkime's template for `<prefix>-*`, removed with its indices after the test (true:
+   * composable; 'legacy' as db.pl does; false: none).
+   */
+  template?: boolean | TemplateKind;
   /** Creates a failure topic and has the indexer produce to it (true). */
   failureTopic?: boolean;
 }
@@ -71,7 +81,9 @@ export async function indexerRun(t: Cleanups, options: RunOptions): Promise<Inde
   const { bootstrap, url, partitions = 1 } = options;
   const prefix = uniqueName(options.name ?? 'arkime').toLowerCase();
   const [topic, group, failures] = [uniqueName('spi'), uniqueName('indexer'), uniqueName('spi-failed')];
-  if (options.template !== false) t.after(await installTemplate(url, prefix));
+  const template = options.template ?? true;
+  if (template !== false)
+    t.after(await installTemplate(url, prefix, template === true ? 'composable' : template));
   await createTopic(bootstrap, topic, partitions);
   const failureTopic = options.failureTopic !== false;
   if (failureTopic) await createTopic(bootstrap, failures);
@@ -112,4 +124,21 @@ export async function indexerRun(t: Cleanups, options: RunOptions): Promise<Inde
 /** Stops the indexer with SIGTERM and checks that it drained and exited 0. */
 export async function stopCleanly(indexer: IndexerProcess): Promise<void> {
   assert.equal(await indexer.stop(), 0, indexer.output.slice(-3000));
+}
+
+const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+
+/** The built CLI with `args` and exactly `env` (and PATH), its stdout lines and exit code. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; lines: string[] }> {
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { PATH: process.env['PATH'], ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, lines: out.trim().split('\n') };
 }
