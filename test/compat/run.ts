@@ -3,7 +3,7 @@
 // and CPU), each tested by search-server.compat.js. A release is named `opensearch:3.6.0`, or a
 // whole product `elasticsearch`; none named runs all six. `--record` writes the results to
 // docs/compatibility.json, the table in docs/security.md, and the captured answers into
-// test/fixtures/responses/. Every JDK a release needs is looked for before anything starts: one
+// test/fixtures/responses/; `--tables` only writes the tables anew. Every JDK a release needs is looked for before anything starts: one
 // missing fails the run with one line naming it, never a silent skip.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ import {
 
 const repo = (path: string): string => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 const resultsFile = repo('docs/compatibility.json');
-const tableFile = repo('docs/security.md');
+const tableFiles = [repo('README.md'), repo('docs/security.md')];
 const testFile = fileURLToPath(new URL('search-server.compat.js', import.meta.url));
 
 const log = (line: string): void => console.error(`[compat] ${line}`);
@@ -82,18 +82,27 @@ function record(results: ReleaseResult[], fixtures: string, runDir: string): voi
     )
     .filter((r): r is ReleaseResult => r !== undefined);
   writeFileSync(resultsFile, `${JSON.stringify(merged, null, 2)}\n`);
-  writeFileSync(
-    tableFile,
-    withCompatibilityTable(readFileSync(tableFile, 'utf8'), compatibilityTable(searchMatrix, merged)),
-  );
-  log(`recorded in ${resultsFile} and ${tableFile}; fixtures in ${fixtures} (captured in ${runDir})`);
+  writeTables();
+  log(`recorded in ${resultsFile} and ${tableFiles.join(', ')}; fixtures in ${fixtures} (logs in ${runDir})`);
+}
+
+/** The tables of README.md and docs/security.md, written anew from docs/compatibility.json. */
+function writeTables(): void {
+  const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as ReleaseResult[];
+  const table = compatibilityTable(searchMatrix, results);
+  for (const file of tableFiles)
+    writeFileSync(file, withCompatibilityTable(readFileSync(file, 'utf8'), table));
 }
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
-    options: { record: { type: 'boolean', default: false } },
+    options: { record: { type: 'boolean', default: false }, tables: { type: 'boolean', default: false } },
     allowPositionals: true,
   });
+  if (values.tables) {
+    writeTables();
+    return 0;
+  }
   const releases = selected(positionals);
   const jdks = jdksFor(releases);
   const started = performance.now();
