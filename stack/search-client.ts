@@ -23,20 +23,48 @@ export async function call(
 }
 
 /**
+ * How the sessions3 template goes in: `composable` (PUT _index_template, the fixture's own form),
+ * or `legacy` as Arkime's db.pl installs it on every server it supports (PUT
+ * _template/<prefix>_sessions3_template with order 99, the same settings and mappings), which is
+ * what Arkime's capture reads back at start-up.
+ */
+export type TemplateKind = 'composable' | 'legacy';
+
+/**
  * Installs Arkime's sessions3 template, narrowed to `<prefix>-*` so tests sharing a server never
  * meet. Returns the clean-up that removes it and its indices, for the caller's `after` hook: a
  * run creates hundreds of daily indices, more than one small node holds.
  */
-export async function installTemplate(url: string, prefix: string): Promise<() => Promise<void>> {
-  const template = JSON.parse(readFileSync(sessions3TemplatePath, 'utf8')) as { index_patterns: string[] };
-  template.index_patterns = [`${prefix}-*`];
-  await call('PUT', `${url}/_index_template/${prefix}`, template);
+export async function installTemplate(
+  url: string,
+  prefix: string,
+  kind: TemplateKind = 'composable',
+): Promise<() => Promise<void>> {
+  const template = JSON.parse(readFileSync(sessions3TemplatePath, 'utf8')) as {
+    index_patterns: string[];
+    priority: number;
+    template: { settings: unknown; mappings: unknown };
+  };
+  const path =
+    kind === 'composable'
+      ? `${url}/_index_template/${prefix}`
+      : `${url}/_template/${prefix}_sessions3_template`;
+  const body =
+    kind === 'composable'
+      ? { ...template, index_patterns: [`${prefix}-*`] }
+      : {
+          index_patterns: [`${prefix}-*`],
+          order: template.priority,
+          settings: template.template.settings,
+          mappings: template.template.mappings,
+        };
+  await call('PUT', path, body);
   return async () => {
     await call(
       'DELETE',
       `${url}/${prefix}-*?ignore_unavailable=true&allow_no_indices=true&expand_wildcards=all`,
     );
-    await call('DELETE', `${url}/_index_template/${prefix}`);
+    await call('DELETE', path);
   };
 }
 

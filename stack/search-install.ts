@@ -1,16 +1,36 @@
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOnce, cacheDir, mavenCopy, runCommand, unzip } from './artifacts.js';
-import { findJdk } from './java.js';
+import { findJdkIn, type JavaRange } from './java.js';
 
 export type Distribution = 'elasticsearch' | 'opensearch';
 
-/** The oldest JDK each server line runs on (the integ-test zips bundle none). */
-export function minimumJava(distribution: Distribution, version: string): number {
+const securityManagerGone = 24;
+
+/**
+ * The JDKs each server line runs on (the integ-test zips bundle none): Elasticsearch 9 and
+ * OpenSearch 3 need Java 21; the lines that still install the security manager (Elasticsearch 7,
+ * OpenSearch 1 and 2) stop at Java 23, the last that has it.
+ */
+export function javaRange(distribution: Distribution, version: string): JavaRange {
   const major = Number(version.split('.')[0]);
-  if (distribution === 'elasticsearch') return major >= 9 ? 21 : major === 8 ? 17 : 11;
-  return major >= 3 ? 21 : 11;
+  const name = `${distribution} ${version}`;
+  const usesSecurityManager = distribution === 'elasticsearch' ? major <= 7 : major <= 2;
+  if (usesSecurityManager)
+    return {
+      min: 11,
+      max: securityManagerGone - 1,
+      for: name,
+      why: `uses the security manager, which Java ${securityManagerGone} removed`,
+    };
+  const min = distribution === 'elasticsearch' ? (major >= 9 ? 21 : 17) : 21;
+  return { min, for: name };
+}
+
+/** The oldest JDK each server line runs on. */
+export function minimumJava(distribution: Distribution, version: string): number {
+  return javaRange(distribution, version).min;
 }
 
 const patternPluginSource = fileURLToPath(
@@ -19,7 +39,9 @@ const patternPluginSource = fileURLToPath(
 
 /** Compiles the pattern tokenizer plugin against this very server's jars and installs it. */
 async function addPatternTokenizer(home: string, version: string): Promise<void> {
-  const jdk = findJdk(minimumJava('elasticsearch', version));
+  const jdk = findJdkIn(javaRange('elasticsearch', version));
+  // Compiled for the oldest Java the server runs on: its own jars are of that class-file version.
+  const release = String(Math.max(17, minimumJava('elasticsearch', version)));
   const build = join(home, '..', `pattern-plugin-build-${process.pid}`);
   const classes = join(build, 'classes');
   mkdirSync(classes, { recursive: true });
@@ -27,7 +49,7 @@ async function addPatternTokenizer(home: string, version: string): Promise<void>
     const classpath = `${join(home, 'lib')}/*`;
     await runCommand(
       join(jdk.home, 'bin', 'javac'),
-      ['--release', '17', '-nowarn', '-cp', classpath, '-d', classes, patternPluginSource],
+      ['--release', release, '-nowarn', '-cp', classpath, '-d', classes, patternPluginSource],
       'compiling the pattern tokenizer plugin',
     );
     const pluginDir = join(home, 'plugins', 'pattern-tokenizer');
@@ -44,7 +66,7 @@ async function addPatternTokenizer(home: string, version: string): Promise<void>
         'version=1.0.0',
         'name=pattern-tokenizer',
         'classname=io.arkime.kafkaindexer.stack.PatternTokenizerPlugin',
-        'java.version=17',
+        `java.version=${release}`,
         `elasticsearch.version=${version}`,
         '',
       ].join('\n'),
@@ -60,6 +82,7 @@ async function addPatternTokenizer(home: string, version: string): Promise<void>
  */
 async function addAnalysisCommon(home: string, version: string): Promise<void> {
   const moduleDir = join(home, 'modules', 'analysis-common');
+  if (existsSync(moduleDir)) return; // OpenSearch 3's zip has it already
   mkdirSync(moduleDir, { recursive: true });
   await mavenCopy(`org.opensearch.plugin:analysis-common:${version}`, moduleDir);
   writeFileSync(

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findJdk } from './java.js';
+import { findJdkIn } from './java.js';
 import { freePort } from './ports.js';
-import { installSearch, minimumJava, type Distribution } from './search-install.js';
+import { installSearch, javaRange, type Distribution } from './search-install.js';
 import { ManagedServer } from './managed-server.js';
 import { ServerProcess } from './server-process.js';
 import { serviceUser } from './service-user.js';
@@ -122,7 +122,7 @@ export class SearchNode extends ManagedServer {
   protected async prepare(): Promise<ServerProcess> {
     const { distribution, version, dir } = this.options;
     const home = await installSearch(distribution, version);
-    const jdk = findJdk(minimumJava(distribution, version));
+    const jdk = findJdkIn(javaRange(distribution, version));
     for (const sub of ['data', 'logs', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
     const config = join(dir, 'config');
     cpSync(join(home, 'config'), config, { recursive: true });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { IndexerProcess } from '../../stack/indexer-process.js';
 import {
   committedOffsets,
@@ -11,7 +13,12 @@ import {
   type Replication,
 } from '../../stack/kafka-topics.js';
 import { uniqueName } from '../../stack/names.js';
-import { allDocuments, installTemplate, type StoredDocument } from '../../stack/search-client.js';
+import {
+  allDocuments,
+  installTemplate,
+  type StoredDocument,
+  type TemplateKind,
+} from '../../stack/search-client.js';
 
 export type { IndexerProcess };
 
@@ -36,8 +43,11 @@ export interface RunOptions {
   name?: string;
   /** Partitions of the topic, messages spread round-robin over them by `produce` (1). */
   partitions?: number;
-  /** Installs Arkime's template for `<prefix>-*`, removed with its indices after the test (true). */
-  template?: boolean;
+  /**
+   * Installs Arkime's template for `<prefix>-*`, removed with its indices after the test (true:
+   * composable; 'legacy' as db.pl does; false: none).
+   */
+  template?: boolean | TemplateKind;
   /** Creates a failure topic and has the indexer produce to it (true). */
   failureTopic?: boolean;
   /** The consumer group (a unique name): a test that must know its coordinator first names it. */
@@ -80,7 +90,9 @@ export async function indexerRun(t: Cleanups, options: RunOptions): Promise<Inde
     options.group ?? uniqueName('indexer'),
     uniqueName('spi-failed'),
   ];
-  if (options.template !== false) t.after(await installTemplate(url, prefix));
+  const template = options.template ?? true;
+  if (template !== false)
+    t.after(await installTemplate(url, prefix, template === true ? 'composable' : template));
   const { replication } = options;
   await createTopic(bootstrap, topic, partitions, replication);
   const failureTopic = options.failureTopic !== false;
@@ -125,4 +137,21 @@ export async function indexerRun(t: Cleanups, options: RunOptions): Promise<Inde
 /** Stops the indexer with SIGTERM and checks that it drained and exited 0. */
 export async function stopCleanly(indexer: IndexerProcess): Promise<void> {
   assert.equal(await indexer.stop(), 0, indexer.output.slice(-3000));
+}
+
+const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+
+/** The built CLI with `args` and exactly `env` (and PATH), its stdout lines and exit code. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; lines: string[] }> {
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { PATH: process.env['PATH'], ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, lines: out.trim().split('\n') };
 }

@@ -2,33 +2,14 @@
 // --check's lines and exit code, /healthz and /readyz, the summary line, and every metric the
 // Grafana dashboard queries present in the real /metrics output.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { bulkLines, indexFor, readSessions } from '../../stack/arkime.js';
 import { createTopic, produce } from '../../stack/kafka-topics.js';
 import { uniqueName } from '../../stack/names.js';
 import { freePort } from '../../stack/ports.js';
 import { dashboardQueries, exposedNames, metricNames } from '../helpers/dashboard.js';
-import { indexerRun, startIndexer, stopCleanly, type IndexerProcess } from '../helpers/indexer.js';
+import { indexerRun, runCli, startIndexer, stopCleanly, type IndexerProcess } from '../helpers/indexer.js';
 import { kafkaAnd, type KafkaAndSearch } from '../helpers/stack.js';
-
-const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
-
-/** The built CLI with `args`, its stdout lines and exit code. */
-async function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; lines: string[] }> {
-  const child = spawn(process.execPath, [cli, ...args], {
-    env: { PATH: process.env['PATH'], ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code, lines: out.trim().split('\n') };
-}
 
 async function probe(indexer: IndexerProcess, path: string): Promise<{ status: number; body: string }> {
   const response = await fetch(`http://127.0.0.1:${indexer.port}${path}`);

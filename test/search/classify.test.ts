@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { classifyBulkResponse, type BulkOutcome, type ItemOutcome } from '../../src/search/classify.js';
+import { releaseName, searchMatrix, type SearchRelease } from '../../stack/search-versions.js';
+import { mappingErrorType } from '../compat/results.js';
 
 // Real answers of the servers; see test/fixtures/responses/README.md for how they were captured.
 interface Captured {
@@ -11,13 +13,36 @@ interface Captured {
   body: string;
 }
 
-const servers = ['elasticsearch', 'opensearch'] as const;
-const mappingError = { elasticsearch: 'document_parsing_exception', opensearch: 'mapper_parsing_exception' };
+/**
+ * The answers captured from the stack's default servers (`elasticsearch-<case>.json`), and those
+ * the compatibility matrix captured from each of its releases (`<server>-<version>-<case>.json`).
+ */
+const fixtureSets = [
+  { name: 'elasticsearch', mappingError: 'document_parsing_exception', matrix: false },
+  { name: 'opensearch', mappingError: 'mapper_parsing_exception', matrix: false },
+  // Each release the matrix has run (its last results, docs/compatibility.json), whose answers it captured.
+  ...recordedReleases().map((r) => ({
+    name: `${r.distribution}-${r.version}`,
+    mappingError: mappingErrorType(r.distribution, r.version),
+    matrix: true,
+  })),
+];
+function recordedReleases(): SearchRelease[] {
+  const url = new URL('../../../docs/compatibility.json', import.meta.url);
+  const results = JSON.parse(readFileSync(url, 'utf8')) as Pick<SearchRelease, 'distribution' | 'version'>[];
+  return searchMatrix.filter((r) => results.some((x) => releaseName(x) === releaseName(r)));
+}
+
 const retryStatuses = new Set([502, 503, 504, 429]);
 
 function captured(server: string, name: string): Captured {
   const url = new URL(`../../../test/fixtures/responses/${server}-${name}.json`, import.meta.url);
   return JSON.parse(readFileSync(url, 'utf8')) as Captured;
+}
+
+function capturedIfAny(server: string, name: string): Captured | undefined {
+  const url = new URL(`../../../test/fixtures/responses/${server}-${name}.json`, import.meta.url);
+  return existsSync(url) ? captured(server, name) : undefined;
 }
 
 function classify(response: Captured, statuses: ReadonlySet<number> = retryStatuses): BulkOutcome {
@@ -29,7 +54,7 @@ function items(outcome: BulkOutcome): ItemOutcome[] {
   return outcome.kind === 'items' ? outcome.items : [];
 }
 
-for (const server of servers) {
+for (const { name: server, mappingError, matrix } of fixtureSets) {
   describe(`${server}: captured answers`, () => {
     test('all documents indexed → all_ok', () => {
       assert.deepEqual(classify(captured(server, 'all-ok')), { kind: 'all_ok' });
@@ -44,7 +69,7 @@ for (const server of servers) {
       );
     });
 
-    test(`mapping errors fail for good with status 400 and type ${mappingError[server]}`, () => {
+    test(`mapping errors fail for good with status 400 and type ${mappingError}`, () => {
       for (const [i, field] of [
         [1, 'firstPacket'],
         [2, 'source.ip'],
@@ -52,7 +77,7 @@ for (const server of servers) {
         const outcome = outcomes[i];
         assert.ok(outcome?.kind === 'failed');
         assert.equal(outcome.status, 400);
-        assert.equal(outcome.type, mappingError[server]);
+        assert.equal(outcome.type, mappingError);
         assert.match(outcome.reason, new RegExp(`failed to parse field \\[${field.replace('.', '\\.')}\\]`));
         assert.match(outcome.reason, /caused by illegal_argument_exception/);
       }
@@ -86,6 +111,54 @@ for (const server of servers) {
       assert.equal(outcome.action, 'split');
       assert.equal(outcome.status, 400);
       assert.match(outcome.detail, /parse_exception/);
+    });
+
+    if (!matrix) return;
+
+    test('items refused by an index write block (index.blocks.write) are waited out: 403 cluster_block_exception', () => {
+      for (const outcome of items(classify(captured(server, 'write-block')))) {
+        assert.ok(outcome.kind === 'retry', JSON.stringify(outcome));
+        assert.equal(outcome.status, 403);
+        assert.equal(outcome.type, 'cluster_block_exception');
+        assert.match(outcome.reason, /index write \(api\)/);
+      }
+    });
+
+    const rejectedItems = capturedIfAny(server, 'rejected-items');
+    const rejectedRequest = capturedIfAny(server, 'rejected-request');
+    if (rejectedItems !== undefined) {
+      test('items rejected by the write pool (429) are resent, the others not, even without 429 among the statuses to retry', () => {
+        const outcomes = items(classify(rejectedItems, new Set()));
+        const rejected = outcomes.filter((o) => o.kind !== 'ok');
+        assert.ok(rejected.length > 0);
+        for (const outcome of rejected) {
+          assert.ok(outcome.kind === 'retry', JSON.stringify(outcome));
+          assert.equal(outcome.status, 429);
+          assert.match(outcome.type, /rejected_execution_exception$/);
+        }
+      });
+    }
+
+    if (rejectedRequest !== undefined) {
+      test('a whole request rejected by the write pool (429) is retried', () => {
+        const outcome = classify(rejectedRequest, new Set());
+        assert.ok(outcome.kind === 'request_failed');
+        assert.deepEqual([outcome.action, outcome.status], ['retry', 429]);
+        assert.match(outcome.type, /rejected_execution_exception$/);
+      });
+    }
+
+    test('GET / answered as that build does', () => {
+      const root = captured(server, 'root') as Captured & { headers: Record<string, string> };
+      const elastic = server.startsWith('elasticsearch');
+      assert.equal(root.headers['x-elastic-product'], elastic ? 'Elasticsearch' : undefined);
+      if (root.status === 200) {
+        const version = (JSON.parse(root.body) as { version: { number: string } }).version.number;
+        assert.equal(`${elastic ? 'elasticsearch' : 'opensearch'}-${version}`, server);
+      } else {
+        // The integ-test builds of Elasticsearch 8 and 9 register no handler for GET /.
+        assert.equal(root.status, 405);
+      }
     });
   });
 }
