@@ -1,6 +1,7 @@
 // Readiness for Kubernetes' probes: ready once the consumer has joined its group, while it can
-// fetch from the Kafka brokers and while the search cluster answers. Liveness needs no state: a process whose event loop answers /healthz
-// is alive (a stuck pipeline shows in the metrics, and restarting would not unstick the cluster).
+// fetch from the Kafka brokers and while the search cluster answers. Liveness needs no state: a
+// process whose event loop answers /healthz is alive (a stuck pipeline shows in the metrics, and
+// restarting would not unstick the cluster).
 import type { Logger } from './logger.js';
 
 export interface ReadinessState {

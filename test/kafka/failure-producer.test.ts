@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import { ProduceAcks, producerSendsChannel } from '@platformatic/kafka';
 import { loadConfig } from '../../src/config/load.js';
 import { FailureProducer } from '../../src/kafka/failure-producer.js';
-import { createMetrics } from '../../src/telemetry/metrics.js';
 import { capturedLogger } from '../helpers/log-lines.js';
+import { testMetrics } from '../pipeline/fakes.js';
 
 test('failed documents are sent with acks=all: a record counts as delivered once every in-sync replica has it', async (t) => {
   const loaded = loadConfig({
@@ -21,13 +21,7 @@ test('failed documents are sent with acks=all: a record counts as delivered once
     KAFKA_PRODUCER_MSG_TIMEOUT: '1s',
   });
   assert.ok(loaded.ok, loaded.ok ? '' : loaded.errors.join('\n'));
-  const metrics = createMetrics({
-    metricsNamespace: 'arkime',
-    metricsSubsystem: 'kafkaindexer',
-    metricsFlushedBytesBuckets: [1000],
-    metricsFlushedMsgsBuckets: [10],
-  });
-  const producer = new FailureProducer(loaded.config, capturedLogger().logger, metrics);
+  const producer = new FailureProducer(loaded.config, capturedLogger().logger, testMetrics());
   t.after(() => producer.close());
   const acks: unknown[] = [];
   const onStart = (context: unknown): void => {
