@@ -441,6 +441,15 @@ export const schema = {
       why: "creating a daily index with the sessions3 template can take longer; every document waiting on it then fails (seen here: 503 process_cluster_event_timeout_exception). 1m is the servers' own default",
     },
   }),
+  elasticRequestTimeout: setting({
+    env: 'ELASTIC_REQUEST_TIMEOUT',
+    type: duration(1),
+    default: '90s',
+    group: 'search',
+    description:
+      "How long a bulk request waits for the answer's headers, and then between parts of its body, before it is given up and sent again (never dead-lettered for it). Keep it above ELASTIC_CLIENT_BULK_TIMEOUT, which the node may spend waiting",
+    added: true,
+  }),
   elasticClientMaxDeadPercentage: setting({
     env: 'ELASTIC_CLIENT_MAX_DEAD_PERCENTAGE',
     type: integer(0, 100),
