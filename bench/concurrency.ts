@@ -50,6 +50,8 @@ export interface ConcurrencyRow {
   bestInstances: number;
   fixed: RunResult[];
   adaptive: RunResult[];
+  /** bulk1 only: adaptive with BULKER_MAX_MESSAGES=10000, so that 10 MiB rather than 100 messages closes a request. */
+  bigBatches: RunResult[];
 }
 
 const sweepValues = [1, 2, 4, 8, 16];
@@ -68,6 +70,7 @@ async function indexOnce(
   documents: number,
   url: string,
   instances: number | 'adaptive',
+  extra: Record<string, string> = {},
 ): Promise<RunResult> {
   const run = await runIndexer(
     {
@@ -80,6 +83,7 @@ async function indexOnce(
       // The defaults, but that the run's last partial batch does not wait 10 s.
       BULKER_FLUSH_INTERVAL: '100ms',
       ...(instances === 'adaptive' ? {} : { ELASTIC_INDEXER_INSTANCES: String(instances) }),
+      ...extra,
     },
     documents,
     900_000,
@@ -107,11 +111,14 @@ async function compare(
   clean: () => Promise<void>,
 ): Promise<ConcurrencyRow> {
   const { log, repeats } = options;
-  const once = async (instances: number | 'adaptive'): Promise<RunResult> => {
+  const once = async (
+    instances: number | 'adaptive',
+    extra: Record<string, string> = {},
+  ): Promise<RunResult> => {
     await clean();
-    const result = await indexOnce(options, topic, documents, url, instances);
+    const result = await indexOnce(options, topic, documents, url, instances, extra);
     log(
-      `${format} ${condition} ${instances}: ${result.docsPerSecond} docs/s, limit max ${result.limitMax} last ${result.limitLast}, ${result.decreases} decreases, ${result.retried} retried, ${result.failed} failed`,
+      `${format} ${condition} ${instances}${Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : ''}: ${result.docsPerSecond} docs/s, limit max ${result.limitMax} last ${result.limitLast}, ${result.decreases} decreases, ${result.retried} retried, ${result.failed} failed`,
     );
     return result;
   };
@@ -125,12 +132,15 @@ async function compare(
   const best = sweep.reduce((a, b) => (b.docsPerSecond > a.docsPerSecond ? b : a)).instances;
   const fixed = [sweepRuns.get(best) as RunResult];
   const adaptive: RunResult[] = [];
+  const bigBatches: RunResult[] = [];
   // Interleaved, so that a drift of the machine over the minutes touches both alike.
   for (let repeat = 0; repeat < repeats; repeat += 1) {
     adaptive.push(await once('adaptive'));
     if (repeat > 0) fixed.push(await once(best));
+    if (format === 'bulk1' && condition !== 'overload')
+      bigBatches.push(await once('adaptive', { BULKER_MAX_MESSAGES: '10000' }));
   }
-  return { format, condition, documents, sweep, bestInstances: best, fixed, adaptive };
+  return { format, condition, documents, sweep, bestInstances: best, fixed, adaptive, bigBatches };
 }
 
 async function produceFormat(
@@ -201,8 +211,8 @@ export function concurrencyMarkdown(rows: ConcurrencyRow[], date: string, repeat
   const lines = [
     `Run of ${date}: median of ${repeats} runs each; sweep of fixed ELASTIC_INDEXER_INSTANCES ${sweepValues.join(', ')} one run each. Default settings everywhere (BULKER_MAX_MESSAGES 100, BULKER_MAX_BYTES 10 MiB) but BULKER_FLUSH_INTERVAL=100ms.`,
     '',
-    '| format | search node | docs | sweep (instances: docs/s) | best fixed: docs/s (runs) | adaptive: docs/s (runs) | adaptive ÷ fixed | target | adaptive limit, highest / last (runs) | decreases (runs) | failed (runs) |',
-    '| --- | --- | ---: | --- | --- | --- | ---: | --- | --- | --- | --- |',
+    '| format | search node | docs | sweep (instances: docs/s) | best fixed: docs/s (runs) | adaptive: docs/s (runs) | adaptive ÷ fixed | target | adaptive limit, highest / last (runs) | decreases (runs) | failed (runs) | adaptive, BULKER_MAX_MESSAGES=10000: docs/s (runs) |',
+    '| --- | --- | ---: | --- | --- | --- | ---: | --- | --- | --- | --- | --- |',
   ];
   for (const row of rows) {
     const ratio = rate(row.adaptive) / rate(row.fixed);
@@ -212,7 +222,7 @@ export function concurrencyMarkdown(rows: ConcurrencyRow[], date: string, repeat
     const met = overload ? ratio >= 0.8 && failed === 0 && fell : ratio >= 0.9;
     const target = overload ? '≥ 80%, 0 failed, limit falls' : '≥ 90%';
     lines.push(
-      `| ${row.format} | ${overload ? 'write pool 1, queue 1' : `${row.condition} each way`} | ${row.documents.toLocaleString('en')} | ${row.sweep.map((s) => `${s.instances}: ${s.docsPerSecond.toLocaleString('en')}`).join(', ')} | ${row.bestInstances}: ${rate(row.fixed).toLocaleString('en')} (${listed(row.fixed, (r) => r.docsPerSecond)}) | ${rate(row.adaptive).toLocaleString('en')} (${listed(row.adaptive, (r) => r.docsPerSecond)}) | ${Math.round(ratio * 100)}% | ${target}: ${met ? 'met' : '**not met**'} | ${row.adaptive.map((r) => `${r.limitMax} / ${r.limitLast}`).join(', ')} | ${listed(row.adaptive, (r) => r.decreases)} | ${listed(row.adaptive, (r) => r.failed)} |`,
+      `| ${row.format} | ${overload ? 'write pool 1, queue 1' : `${row.condition} each way`} | ${row.documents.toLocaleString('en')} | ${row.sweep.map((s) => `${s.instances}: ${s.docsPerSecond.toLocaleString('en')}`).join(', ')} | ${row.bestInstances}: ${rate(row.fixed).toLocaleString('en')} (${listed(row.fixed, (r) => r.docsPerSecond)}) | ${rate(row.adaptive).toLocaleString('en')} (${listed(row.adaptive, (r) => r.docsPerSecond)}) | ${Math.round(ratio * 100)}% | ${target}: ${met ? 'met' : '**not met**'} | ${row.adaptive.map((r) => `${r.limitMax} / ${r.limitLast}`).join(', ')} | ${listed(row.adaptive, (r) => r.decreases)} | ${listed(row.adaptive, (r) => r.failed)} | ${row.bigBatches.length > 0 ? `${rate(row.bigBatches).toLocaleString('en')} (${listed(row.bigBatches, (r) => r.docsPerSecond)})` : ''} |`,
     );
   }
   return lines.join('\n');

@@ -25,13 +25,14 @@ async function watchLimit(indexer: IndexerProcess, done: () => Promise<boolean>,
   const samples: number[] = [];
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const limit = await indexer.metric('bulk_concurrency_limit');
+    // Before its HTTP server listens, the indexer has no limit to show.
+    const limit = await indexer.metric('bulk_concurrency_limit').catch(() => 0);
     samples.push(limit);
     if (limit > peak) {
       peak = limit;
       lowAfterPeak = limit;
     } else lowAfterPeak = Math.min(lowAfterPeak, limit);
-    if (await done()) return { peak, lowAfterPeak, samples };
+    if (await done().catch(() => false)) return { peak, lowAfterPeak, samples };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(
