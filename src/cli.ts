@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The command line: --version, --help, --print-config, --check, or (no option) run the indexer
 // configured from the environment.
-import './boot.js';
 import { readFileSync } from 'node:fs';
 import { allowListErrors } from './config/allow-list.js';
 import { loadConfig } from './config/load.js';
