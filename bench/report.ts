@@ -69,7 +69,7 @@ export function markdown(run: BenchRun): string {
       .join(', ');
   lines.push(
     '',
-    "The Kafka limit of the ratios is the faster of `kafka-limit` and `kafka-limit-librdkafka`. Settings of each row: `kafka-limit` is the indexer's Kafka client with its fetch options, reading ahead as the indexer does; `kafka-limit-librdkafka` is librdkafka (Debian's kcat) at its default settings; `search-limit` is a loader with requests of 10 MB; " +
+    "The Kafka limit of the ratios is the faster of `kafka-limit` and `kafka-limit-librdkafka`. Settings of each row: `kafka-limit` is the indexer's Kafka client with its fetch options, reading ahead as the indexer does; `kafka-limit-librdkafka` is librdkafka (Debian's kcat) at its default settings; `http-send` is the cost of sending the same bytes over HTTP alone (one 10 MB body built beforehand, posted into the null sink again and again); `search-limit` is a loader with requests of 10 MB; " +
       formats
         .map((f) => `\`indexer-null\` and \`end-to-end\` for ${f}: ${listed(run.settings[f])}`)
         .join('; ') +

@@ -2,8 +2,8 @@
 // the search limit, the indexer into a null sink, the indexer end to end — for the bulk and bulk1
 // formats, each repeated and reported as the median; then the produce→searchable latency.
 // Options: --documents N (default 1,000,000) --repeats N (default 3) --formats bulk,bulk1
-// --scenarios kafka-limit,kafka-limit-librdkafka,search-limit,indexer-null,indexer-null-defaults,
-// end-to-end (default all;
+// --scenarios kafka-limit,kafka-limit-librdkafka,http-send,search-limit,indexer-null,
+// indexer-null-defaults,end-to-end (default all;
 // without search-limit and end-to-end no search server is started, for quick profiling runs)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -19,7 +19,7 @@ import { measurement, runIndexer, runScript, startNullSink, type Measurement } f
 import { produceWorkload, Workload, type Format } from './workload.js';
 
 const defaultScenarios =
-  'kafka-limit,kafka-limit-librdkafka,search-limit,indexer-null,indexer-null-defaults,end-to-end';
+  'kafka-limit,kafka-limit-librdkafka,http-send,search-limit,indexer-null,indexer-null-defaults,end-to-end';
 const { values } = parseArgs({
   options: {
     documents: { type: 'string', default: '1000000' },
@@ -214,6 +214,26 @@ try {
       if (scenarios.has('kafka-limit')) await readerAlone('kafka-limit', './consume-only.js');
       if (scenarios.has('kafka-limit-librdkafka'))
         await readerAlone('kafka-limit-librdkafka', './consume-librdkafka.js');
+      if (scenarios.has('http-send')) {
+        const sink = await startNullSink();
+        try {
+          const r = await runScript('./send-only.js', [sink.url, String(documents), String(requestBytes)]);
+          add(
+            measurement(
+              {
+                ...base,
+                scenario: 'http-send',
+                seconds: r['seconds'] ?? 1,
+                notes: 'one 10 MB body, posted again and again',
+              },
+              r['cpuSeconds'] ?? 0,
+              r['peakRssBytes'] ?? 0,
+            ),
+          );
+        } finally {
+          sink.stop();
+        }
+      }
 
       for (const [variant, env] of variants) {
         const name = (scenario: string): string => (variant === '' ? scenario : `${scenario} (${variant})`);
@@ -267,6 +287,7 @@ try {
     for (const scenario of [
       'kafka-limit',
       'kafka-limit-librdkafka',
+      'http-send',
       'search-limit',
       ...variants.flatMap(([variant]) =>
         ['indexer-null', 'indexer-null-defaults'].map((s) => (variant === '' ? s : `${s} (${variant})`)),
