@@ -90,6 +90,11 @@ export function parseReplayArgs(
   if (failedTo === topic) {
     return { error: `replay: --failed-to ${failedTo} is the topic being read; name another topic` };
   }
+  for (const flag of ['type', 'index', 'source-topic'] as const) {
+    if (values[flag] !== undefined && list(values[flag]).length === 0) {
+      return { error: `replay: --${flag} names nothing; leave it out to pick every record` };
+    }
+  }
   let since: number | undefined;
   try {
     since = values.since === undefined ? undefined : parseSince(values.since, now);
