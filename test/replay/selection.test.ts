@@ -96,7 +96,8 @@ describe('replay selection', () => {
 
   test('records without a position are counted per source message, in the order read', () => {
     const positions = new SourcePositions();
-    const { 'aki.source.position': _, ...older } = fromIndexer;
+    const older: Record<string, string> = { ...fromIndexer };
+    delete older['aki.source.position'];
     const a = describeRecord(record(older, 1n), 'spi-failed');
     const b = describeRecord(record(older, 2n), 'spi-failed');
     const other = describeRecord(record({ ...older, 'aki.source.offset': '7' }, 3n), 'spi-failed');
