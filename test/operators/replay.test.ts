@@ -112,6 +112,7 @@ for (const server of ['opensearch', 'elasticsearch'] as const) {
       // 3. The dry run counts what is there, by error type and index, and indexes nothing.
       const dry = await replay(run, '--dry-run');
       assert.equal(dry.code, 0, dry.lines.join('\n'));
+      console.log(dry.lines.map((line) => `[replay ${server}] ${line}`).join('\n'));
       const expected = new Map<string, number>();
       for (const r of refused) {
         const type = r.headers.get('aki.error.type') ?? '';
@@ -137,6 +138,7 @@ for (const server of ['opensearch', 'elasticsearch'] as const) {
       // 4. The replay indexes the refused sessions; the breakers, still refused, go on.
       const first = await replay(run);
       assert.equal(first.code, 1, 'not every document was indexed');
+      console.log(first.lines.map((line) => `[replay ${server}] ${line}`).join('\n'));
       const summary = new Map(rows(first.lines).map((row) => [row[0], row[1]]));
       assert.equal(summary.get('read'), String(refused.length), first.lines.join('\n'));
       assert.equal(summary.get('selected'), String(refused.length));
