@@ -80,6 +80,8 @@ export interface ReplayCounts {
   indexed: number;
   /** Documents refused again, by error type. */
   refused: Map<string, number>;
+  /** A dry run indexes nothing: its progress says only what was read and picked. */
+  dryRun?: boolean;
 }
 
 export const refusedTotal = (counts: ReplayCounts): number =>
@@ -100,15 +102,22 @@ export function summaryLines(counts: ReplayCounts, topic: string, failedTo: stri
 
 /** One progress line, for logs. */
 export function progressLine(counts: ReplayCounts): string {
-  return `replay: ${count(counts.read)} of ${count(counts.total)} records read, ${count(counts.selected)} selected, ${count(counts.indexed)} indexed, ${count(refusedTotal(counts))} refused again`;
+  const read = `replay: ${count(counts.read)} of ${count(counts.total)} records read, ${count(counts.selected)} selected`;
+  return counts.dryRun === true ? read : `${read}, ${outcome(counts)}`;
 }
+
+const outcome = (counts: ReplayCounts): string =>
+  `${count(counts.indexed)} indexed, ${count(refusedTotal(counts))} refused again`;
 
 /** The bar, for a terminal: redrawn in place with '\r'. */
 export function progressBar(counts: ReplayCounts, width = 30): string {
   const done = counts.total === 0 ? 1 : Math.min(1, counts.read / counts.total);
   const filled = Math.round(done * width);
   const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-  return `\r${bar} ${String(Math.floor(done * 100)).padStart(3)}%  ${count(counts.read)}/${count(counts.total)} read, ${count(counts.indexed)} indexed, ${count(refusedTotal(counts))} refused again`;
+  const read = `${count(counts.read)}/${count(counts.total)} read`;
+  const what =
+    counts.dryRun === true ? `${read}, ${count(counts.selected)} selected` : `${read}, ${outcome(counts)}`;
+  return `\r${bar} ${String(Math.floor(done * 100)).padStart(3)}%  ${what}`;
 }
 
 export interface ProgressOptions {

@@ -71,12 +71,23 @@ async function dryRun(
 ): Promise<number> {
   const selected = recordFilter(options);
   const tally = new DryRunTally();
+  const progress = progressReporter({ write: out.progress, terminal: out.terminal, now: Date.now });
+  const counts = (): ReplayCounts => ({
+    total: recordsIn(ranges),
+    read: tally.read,
+    selected: tally.selected,
+    indexed: 0,
+    refused: new Map(),
+    dryRun: true,
+  });
   for await (const chunk of reader.read(ranges)) {
     for (const record of chunk) {
       const r = describeRecord(record, options.topic);
       tally.add(r, selected(r));
     }
+    progress.update(counts());
   }
+  progress.done(counts());
   tally.lines(options.topic).forEach(out.print);
   return 0;
 }

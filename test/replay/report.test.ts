@@ -5,6 +5,7 @@ import type { FailureTopicRecord } from '../../src/kafka/failure-reader.js';
 import {
   DryRunTally,
   progressBar,
+  progressLine,
   progressReporter,
   summaryLines,
   table,
@@ -86,6 +87,12 @@ describe('replay report', () => {
       progressBar(counts(), 10),
       '\r█████░░░░░  50%  600/1,200 read, 497 indexed, 3 refused again',
     );
+  });
+
+  test("a dry run's progress says what was read and picked, nothing of indexing", () => {
+    const dry = { ...counts(), indexed: 0, refused: new Map(), dryRun: true };
+    assert.equal(progressLine(dry), 'replay: 600 of 1,200 records read, 500 selected');
+    assert.equal(progressBar(dry, 10), '\r█████░░░░░  50%  600/1,200 read, 500 selected');
   });
 
   test('off a terminal, a plain line at most every interval, and one at the end', () => {
