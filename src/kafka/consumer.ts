@@ -9,6 +9,7 @@ import { assignmentChange, flatten } from './assignment.js';
 import { groupProtocolFailure, KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
 import { OutOfRangeWatch, reportSkipped } from './out-of-range.js';
 import { readAhead } from './read-ahead.js';
+import { TopicSubscription } from './subscription.js';
 
 export interface ConsumerEvents {
   /**
@@ -42,6 +43,13 @@ export const readAheadBytes = fetchDefaults.maxBytes;
 export class KafkaConsumer {
   private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  /** The topics the current stream reads (several with a comma list or a pattern). */
+  private topics: string[] = [];
+  private readonly subscription: TopicSubscription;
+  /** Set when a pattern's topics changed: the stream is closed and one on these opened. */
+  private wanted: string[] | undefined;
+  private wake: (() => void) | undefined;
+  private stopping = false;
   private owned: Assignment[] = [];
   private holdingSubscription = false;
   private readonly outOfRange: OutOfRangeWatch;
@@ -66,9 +74,9 @@ export class KafkaConsumer {
     });
     this.outOfRange = new OutOfRangeWatch(
       this.consumer,
-      config.kafkaConsumerTopic,
       reportSkipped(logger, metrics, config.kafkaConsumerOffsetReset),
     );
+    this.subscription = new TopicSubscription(config, logger, (topics) => this.resubscribe(topics));
     // The classic protocol reports a new assignment when it joins; KIP-848 changes it inside a
     // heartbeat and reports nothing, so the assignment is compared after every heartbeat as well.
     this.consumer.on('consumer:group:join', () => {
@@ -93,8 +101,56 @@ export class KafkaConsumer {
 
   /** Joins the group; messages come from the returned iterable in chunks, in order within each partition. */
   async start(): Promise<AsyncIterable<ConsumedMessage[]>> {
+    this.wanted = undefined;
+    const topics = await this.subscription.topics().catch((error: unknown) => this.failedToConnect(error));
+    const stream = topics.length === 0 ? undefined : await this.open(topics);
+    return this.messages(stream);
+  }
+
+  /**
+   * The messages of `first`, then of each stream opened when a pattern's topics change, so that
+   * the fetch loop sees one iterable. With no topic matching yet, waits for one. Messages the
+   * closed stream had fetched and not handed out are read again by the next one from the commits;
+   * those already handed out are skipped by the offset tracker, as after any rebalance.
+   */
+  private async *messages(
+    first: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined,
+  ): AsyncGenerator<ConsumedMessage[], void, undefined> {
+    let stream = first;
+    for (;;) {
+      if (stream !== undefined) {
+        yield* readAhead(
+          stream,
+          { bytes: readAheadBytes, messages: this.config.consumerChannelBufferSize },
+          consumedMessage,
+        );
+      } else if (this.wanted === undefined && !this.stopping) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+      }
+      const next = this.wanted;
+      this.wanted = undefined;
+      if (next === undefined || this.stopping) return;
+      stream = next.length === 0 ? undefined : await this.open(next);
+    }
+  }
+
+  /** A pattern's topics changed: end the current stream (the generator above opens the next). */
+  private resubscribe(topics: string[]): void {
+    if (this.stopping) return;
+    this.wanted = topics;
+    this.wake?.();
+    if (this.stream !== undefined && !this.stream.closed) {
+      this.stream
+        .close()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'closing the stream failed'));
+    }
+  }
+
+  /** A stream on `topics`, once it has read its offsets; joins (or rejoins) the group with them. */
+  private async open(topics: string[]): Promise<MessagesStream<Buffer, Buffer, Buffer, Buffer>> {
     const consuming = this.consumer.consume({
-      topics: [this.config.kafkaConsumerTopic],
+      topics,
       // With nothing committed, or a committed offset retention has deleted, the client goes on
       // from the oldest message kept (no session skipped) or the newest, as auto.offset.reset.
       mode: 'committed',
@@ -116,13 +172,16 @@ export class KafkaConsumer {
       this.metrics.consumeErrors.inc();
       this.logger.error({ err: error }, 'consumer stream error');
     });
-    this.outOfRange.follow(stream);
+    this.outOfRange.follow(stream, await this.topicNames(topics));
     this.stream = stream;
-    return readAhead(
-      stream,
-      { bytes: readAheadBytes, messages: this.config.consumerChannelBufferSize },
-      consumedMessage,
-    );
+    this.topics = topics;
+    return stream;
+  }
+
+  /** Topic id → name (the client's fetches name topics by id); cached by the client for a few seconds. */
+  private async topicNames(topics: string[]): Promise<Map<string, string>> {
+    const metadata = await this.consumer.metadata({ topics });
+    return new Map([...metadata.topics].map(([name, topic]) => [topic.id, name]));
   }
 
   /**
@@ -163,31 +222,40 @@ export class KafkaConsumer {
    * consumer bypasses by committing itself.)
    */
   async lag(): Promise<PartitionLag[]> {
-    const topic = this.config.kafkaConsumerTopic;
     // The client's own view: with the KIP-848 protocol the join event carries no assignment.
-    const partitions = (this.consumer.assignments ?? [])
-      .filter((a) => a.topic === topic)
-      .flatMap((a) => a.partitions);
-    if (partitions.length === 0) return [];
+    const assigned = (this.consumer.assignments ?? [])
+      .filter((a) => this.topics.includes(a.topic) && a.partitions.length > 0)
+      .map((a) => ({ topic: a.topic, partitions: [...a.partitions] }));
+    if (assigned.length === 0) return [];
+    const topics = assigned.map((a) => a.topic);
+    const byTopic = (list: typeof assigned): Record<string, number[]> =>
+      Object.fromEntries(list.map((a) => [a.topic, a.partitions]));
     const [ends, committed] = await Promise.all([
-      this.consumer.listOffsets({ topics: [topic], partitions: { [topic]: partitions } }),
-      this.consumer.listCommittedOffsets({ topics: [{ topic, partitions }] }),
+      this.consumer.listOffsets({ topics, partitions: byTopic(assigned) }),
+      this.consumer.listCommittedOffsets({ topics: assigned }),
     ]);
-    const uncommitted = partitions.filter((p) => (committed.get(topic)?.[p] ?? -1n) < 0n);
+    const uncommitted = assigned
+      .map((a) => ({
+        topic: a.topic,
+        partitions: a.partitions.filter((p) => (committed.get(a.topic)?.[p] ?? -1n) < 0n),
+      }))
+      .filter((a) => a.partitions.length > 0);
     const starts =
       uncommitted.length === 0
         ? undefined
         : await this.consumer.listOffsets({
-            topics: [topic],
-            partitions: { [topic]: uncommitted },
+            topics: uncommitted.map((a) => a.topic),
+            partitions: byTopic(uncommitted),
             timestamp: -2n,
           });
-    return partitions.map((partition) => {
-      const end = ends.get(topic)?.[partition] ?? 0n;
-      const from = committed.get(topic)?.[partition] ?? -1n;
-      const start = from >= 0n ? from : (starts?.get(topic)?.[partition] ?? 0n);
-      return { topic, partition, lag: end > start ? end - start : 0n };
-    });
+    return assigned.flatMap(({ topic, partitions }) =>
+      partitions.map((partition) => {
+        const end = ends.get(topic)?.[partition] ?? 0n;
+        const from = committed.get(topic)?.[partition] ?? -1n;
+        const start = from >= 0n ? from : (starts?.get(topic)?.[partition] ?? 0n);
+        return { topic, partition, lag: end > start ? end - start : 0n };
+      }),
+    );
   }
 
   private nextHeartbeat(): Promise<void> {
@@ -209,9 +277,11 @@ export class KafkaConsumer {
    * this member is still finishing it (a closed stream alone would unsubscribe the topic).
    */
   async stopFetching(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
     if (this.stream === undefined || this.stream.closed) return;
     if (!this.holdingSubscription) {
-      this.consumer.topics.track(this.config.kafkaConsumerTopic);
+      for (const topic of this.topics) this.consumer.topics.track(topic);
       this.holdingSubscription = true;
     }
     await this.stream.close();
@@ -228,6 +298,7 @@ export class KafkaConsumer {
     } catch (error) {
       this.logger.warn({ err: error }, 'closing the consumer failed');
     }
+    this.subscription.stop();
     this.outOfRange.stop();
   }
 
@@ -237,10 +308,13 @@ export class KafkaConsumer {
     const { added, revoked } = assignmentChange(this.owned, owned);
     if (added.length === 0 && revoked.length === 0) return;
     this.owned = owned;
-    const partitions = (list: Assignment[]): number[] => list.map((a) => a.partition);
+    // Partition numbers when one topic is read, as before several could be; else "topic:partition".
+    const single = this.topics.length <= 1;
+    const partitions = (list: Assignment[]): (number | string)[] =>
+      list.map((a) => (single ? a.partition : `${a.topic}:${a.partition}`));
     this.logger.info(
       {
-        topic: this.config.kafkaConsumerTopic,
+        topic: this.topics.join(','),
         partitions: partitions(owned),
         added: partitions(added),
         revoked: partitions(revoked),
