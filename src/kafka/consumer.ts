@@ -6,6 +6,7 @@ import type { Assignment, CommitPosition, ConsumedMessage, PartitionLag } from '
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { assignmentChange, flatten } from './assignment.js';
+import { partitionLag } from './lag.js';
 import { groupProtocolFailure, KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
 import { OutOfRangeWatch, reportSkipped } from './out-of-range.js';
 import { readAhead } from './read-ahead.js';
@@ -118,19 +119,26 @@ export class KafkaConsumer {
   ): AsyncGenerator<ConsumedMessage[], void, undefined> {
     let stream = first;
     for (;;) {
-      if (stream !== undefined) {
+      // A change or a stop may come while a stream is being opened: then it is not read.
+      const settled = (): boolean => this.wanted === undefined && !this.stopping;
+      if (stream !== undefined && settled()) {
         yield* readAhead(
           stream,
           { bytes: readAheadBytes, messages: this.config.consumerChannelBufferSize },
           consumedMessage,
         );
-      } else if (this.wanted === undefined && !this.stopping) {
+      } else if (stream === undefined && settled()) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
       }
+      if (this.stopping) {
+        if (stream !== undefined) await this.closeHoldingSubscription(stream);
+        return;
+      }
       const next = this.wanted;
       this.wanted = undefined;
-      if (next === undefined || this.stopping) return;
+      if (next === undefined) return; // the stream ended by itself, as with one topic
+      if (stream !== undefined && !stream.closed) await stream.close();
       stream = next.length === 0 ? undefined : await this.open(next);
     }
   }
@@ -217,45 +225,12 @@ export class KafkaConsumer {
   }
 
   /**
-   * The lag of each assigned partition, asked from the brokers: log end offset minus the
-   * committed offset. (The client's own getLag() counts from its stream's commits, which this
-   * consumer bypasses by committing itself.)
+   * The lag of each assigned partition of the topics read, asked from the brokers (./lag.ts).
+   * The client's own view of the assignment: with the KIP-848 protocol the join event carries none.
    */
-  async lag(): Promise<PartitionLag[]> {
-    // The client's own view: with the KIP-848 protocol the join event carries no assignment.
-    const assigned = (this.consumer.assignments ?? [])
-      .filter((a) => this.topics.includes(a.topic) && a.partitions.length > 0)
-      .map((a) => ({ topic: a.topic, partitions: [...a.partitions] }));
-    if (assigned.length === 0) return [];
-    const topics = assigned.map((a) => a.topic);
-    const byTopic = (list: typeof assigned): Record<string, number[]> =>
-      Object.fromEntries(list.map((a) => [a.topic, a.partitions]));
-    const [ends, committed] = await Promise.all([
-      this.consumer.listOffsets({ topics, partitions: byTopic(assigned) }),
-      this.consumer.listCommittedOffsets({ topics: assigned }),
-    ]);
-    const uncommitted = assigned
-      .map((a) => ({
-        topic: a.topic,
-        partitions: a.partitions.filter((p) => (committed.get(a.topic)?.[p] ?? -1n) < 0n),
-      }))
-      .filter((a) => a.partitions.length > 0);
-    const starts =
-      uncommitted.length === 0
-        ? undefined
-        : await this.consumer.listOffsets({
-            topics: uncommitted.map((a) => a.topic),
-            partitions: byTopic(uncommitted),
-            timestamp: -2n,
-          });
-    return assigned.flatMap(({ topic, partitions }) =>
-      partitions.map((partition) => {
-        const end = ends.get(topic)?.[partition] ?? 0n;
-        const from = committed.get(topic)?.[partition] ?? -1n;
-        const start = from >= 0n ? from : (starts?.get(topic)?.[partition] ?? 0n);
-        return { topic, partition, lag: end > start ? end - start : 0n };
-      }),
-    );
+  lag(): Promise<PartitionLag[]> {
+    const assigned = (this.consumer.assignments ?? []).filter((a) => this.topics.includes(a.topic));
+    return partitionLag(this.consumer, assigned);
   }
 
   private nextHeartbeat(): Promise<void> {
@@ -279,12 +254,18 @@ export class KafkaConsumer {
   async stopFetching(): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    if (this.stream === undefined || this.stream.closed) return;
+    if (this.stream !== undefined) await this.closeHoldingSubscription(this.stream);
+  }
+
+  private async closeHoldingSubscription(
+    stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
+  ): Promise<void> {
+    if (stream.closed) return;
     if (!this.holdingSubscription) {
       for (const topic of this.topics) this.consumer.topics.track(topic);
       this.holdingSubscription = true;
     }
-    await this.stream.close();
+    await stream.close();
   }
 
   /**
