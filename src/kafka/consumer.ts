@@ -157,6 +157,8 @@ export class KafkaConsumer {
 
   /** A stream on `topics`, once it has read its offsets; joins (or rejoins) the group with them. */
   private async open(topics: string[]): Promise<MessagesStream<Buffer, Buffer, Buffer, Buffer>> {
+    // Before joining: the join's assignment is logged, and its lag asked, for these topics.
+    this.topics = topics;
     const consuming = this.consumer.consume({
       topics,
       // With nothing committed, or a committed offset retention has deleted, the client goes on
@@ -182,7 +184,6 @@ export class KafkaConsumer {
     });
     this.outOfRange.follow(stream, await this.topicNames(topics));
     this.stream = stream;
-    this.topics = topics;
     return stream;
   }
 

@@ -67,6 +67,10 @@ describe('several topics', () => {
     assert.equal(changed.length, 1, JSON.stringify(changed));
     assert.deepEqual(changed[0]?.['added'], [third]);
     assert.deepEqual(changed[0]?.['topics'], [first, second, third]);
+    // The assignment lines name topic and partition once several topics are read.
+    const assigned = indexer.lines.filter((l) => l['msg'] === 'partition assignment changed');
+    assert.deepEqual(assigned[0]?.['partitions'], [`${first}:0`, `${first}:1`, `${second}:0`]);
+    assert.deepEqual(assigned.at(-1)?.['added'], [`${third}:0`]);
     console.log(`[topics] a topic created while running: indexed ${pickedUpMs} ms after its creation`);
 
     // Lag per (topic, partition) of every topic read, 0 once committed; none for the failure topic.
