@@ -3,9 +3,11 @@
 // all files through AKI_STACK, then stopped. `--unit` runs only the tests that need no server;
 // paths under test/ (`integration/demo.test.js`, `pipeline`) name files or folders to run, beside
 // the unit tests when `--unit` is given too. The tests under cluster/ start a three-broker Kafka
-// cluster of their own and take minutes: they run only when named (`npm run test:cluster`). So do
-// those under adaptive/ (`npm run test:adaptive`): integration tests on the shared stack, too long
-// for the default run.
+// cluster of their own and take minutes: they run only when named (`npm run test:cluster`). The
+// tests under operators/ (the operators' tools run end to end: `replay`) and adaptive/ (adaptive
+// bulk concurrency behind the latency proxy) use the stack like integration/ but take longer
+// than `npm test` can afford: they too run only when named (`npm run test:operators`,
+// `npm run test:adaptive`).
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -39,9 +41,11 @@ async function main(): Promise<number> {
   });
   const all = testFiles(testRoot).sort();
   const under = (f: string, folder: string): boolean => relative(testRoot, f).startsWith(`${folder}${sep}`);
-  const isAdaptive = (f: string): boolean => under(f, 'adaptive');
-  const isIntegration = (f: string): boolean => under(f, 'integration') || isAdaptive(f);
+  const slowOnes = (f: string): boolean => under(f, 'operators') || under(f, 'adaptive');
+  const isIntegration = (f: string): boolean => under(f, 'integration') || slowOnes(f);
   const isCluster = (f: string): boolean => under(f, 'cluster');
+  /** Files `npm test` leaves out: they run only when named. */
+  const namedOnly = (f: string): boolean => isCluster(f) || slowOnes(f);
   const named = positionals.map((p) => p.replace(/\.ts$/, '.js').replace(/[/\\]+$/, ''));
   const matches = (file: string, name: string): boolean => {
     const path = relative(testRoot, file);
@@ -54,7 +58,7 @@ async function main(): Promise<number> {
   }
   const files =
     !values.unit && named.length === 0
-      ? all.filter((f) => !isCluster(f) && !isAdaptive(f))
+      ? all.filter((f) => !namedOnly(f))
       : all.filter(
           (f) =>
             (values.unit && !isIntegration(f) && !isCluster(f)) || named.some((name) => matches(f, name)),
