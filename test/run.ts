@@ -3,7 +3,8 @@
 // all files through AKI_STACK, then stopped. `--unit` runs only the tests that need no server;
 // paths under test/ (`integration/demo.test.js`, `pipeline`) name files or folders to run, beside
 // the unit tests when `--unit` is given too. The tests under cluster/ start a three-broker Kafka
-// cluster of their own and take minutes: they run only when named (`npm run test:cluster`).
+// cluster of their own and take minutes, those under browser/ need Debian's chromium: they run
+// only when named (`npm run test:cluster`, `npm run test:browser`), each starting the servers it needs.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -38,6 +39,8 @@ async function main(): Promise<number> {
   const all = testFiles(testRoot).sort();
   const isIntegration = (f: string): boolean => relative(testRoot, f).startsWith(`integration${sep}`);
   const isCluster = (f: string): boolean => relative(testRoot, f).startsWith(`cluster${sep}`);
+  const onlyWhenNamed = (f: string): boolean =>
+    isCluster(f) || relative(testRoot, f).startsWith(`browser${sep}`);
   const named = positionals.map((p) => p.replace(/\.ts$/, '.js').replace(/[/\\]+$/, ''));
   const matches = (file: string, name: string): boolean => {
     const path = relative(testRoot, file);
@@ -50,10 +53,10 @@ async function main(): Promise<number> {
   }
   const files =
     !values.unit && named.length === 0
-      ? all.filter((f) => !isCluster(f))
+      ? all.filter((f) => !onlyWhenNamed(f))
       : all.filter(
           (f) =>
-            (values.unit && !isIntegration(f) && !isCluster(f)) || named.some((name) => matches(f, name)),
+            (values.unit && !isIntegration(f) && !onlyWhenNamed(f)) || named.some((name) => matches(f, name)),
         );
   if (files.length === 0) {
     console.error('no test files found under', testRoot);
