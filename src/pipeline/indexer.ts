@@ -40,6 +40,8 @@ export type BatchResult = 'done' | 'abandoned';
 interface PendingItem {
   entry: BatchEntry;
   item: BulkItem;
+  /** Sent again after a mapping race (`retry_once`): a second refusal is its own. */
+  resent?: true;
 }
 
 interface GroupResult {
@@ -157,8 +159,8 @@ async function sendGroup(
         if (item.kind === 'ok') {
           result.indexed += 1;
           result.indexedBytes += p.item.end - p.item.start;
-        } else if (item.kind === 'retry') {
-          again.push(p);
+        } else if (item.kind === 'retry' || (item.kind === 'retry_once' && p.resent === undefined)) {
+          again.push(item.kind === 'retry' ? p : { ...p, resent: true });
           deps.metrics.retriedDocuments.inc({ reason: item.type });
           why = `${item.type} (${item.status}): ${item.reason}`;
         } else result.failures.push(failure(p, item.reason, item.type, item.status));

@@ -11,7 +11,13 @@ export interface ItemError {
   reason: string;
 }
 
-export type ItemOutcome = { kind: 'ok' } | ({ kind: 'retry' } & ItemError) | ({ kind: 'failed' } & ItemError);
+/**
+ * `retry`: the cluster's state, send again until taken. `retry_once`: the document met a mapping
+ * change made at the same moment by another request; sent once more, it is parsed against the
+ * mapping that won, and is indexed or refused for a reason of its own.
+ */
+export type ItemOutcome =
+  { kind: 'ok' } | ({ kind: 'retry' | 'retry_once' } & ItemError) | ({ kind: 'failed' } & ItemError);
 
 export type BulkOutcome =
   | { kind: 'all_ok' }
@@ -40,6 +46,22 @@ const transientTypes = new Set([
   'no_shard_available_action_exception',
   'timeout_exception',
 ]);
+
+/**
+ * Two requests that bring a new field at once, each with a value of another type (Arkime writes
+ * `dstTTL` as numbers or as strings), race to add it to the mapping. Elasticsearch 7 and
+ * OpenSearch 1 and 2 refuse the loser with 400 illegal_argument_exception "mapper [dstTTL] cannot
+ * be changed from type [long] to [keyword]" (Elasticsearch 6: "of different type"), where
+ * Elasticsearch 8 parses it again (docs/security.md). Only the reason's text tells this apart from a
+ * lasting refusal of the same type, such as the total fields limit, hence the match.
+ */
+const mappingRace = /^mapper \[[^\]]+\] (cannot be changed from type|of different type)/;
+
+function racedMapping(error: ItemError): boolean {
+  return (
+    error.status === 400 && error.type === 'illegal_argument_exception' && mappingRace.test(error.reason)
+  );
+}
 
 export function isTransient(status: number, type: string, retryStatuses: ReadonlySet<number>): boolean {
   return retryStatuses.has(status) || status === 429 || status >= 500 || transientTypes.has(type);
@@ -118,9 +140,8 @@ export function classifyBulkResponse(
       // Deleting what is not there (no document, or no index at all) leaves things as asked.
       if (action === 'delete' && itemStatus === 404) return { kind: 'ok' };
       const error = describeError(itemStatus, item.error);
-      return isTransient(itemStatus, error.type, retryStatuses)
-        ? { kind: 'retry', ...error }
-        : { kind: 'failed', ...error };
+      if (isTransient(itemStatus, error.type, retryStatuses)) return { kind: 'retry', ...error };
+      return { kind: racedMapping(error) ? 'retry_once' : 'failed', ...error };
     }),
   };
 }

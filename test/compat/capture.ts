@@ -170,3 +170,44 @@ export async function captureRoot(capture: Capture, url: string): Promise<Captur
   capture.captured.set('root', fixture);
   return fixture;
 }
+
+/**
+ * Two bulks at once into a new index, each with one session that brings a field the template
+ * leaves to dynamic mapping (`dstTTL`), as numbers in one and as strings in the other. Kept when a
+ * server refuses one of them for the mapping the other has just added (OpenSearch 1.3 does, now
+ * and then); later releases parse such a document again against the new mapping. Bounded: at
+ * most `rounds` new indices.
+ */
+export async function captureMappingRace(
+  capture: Capture,
+  url: string,
+  prefix: string,
+  rounds = 20,
+): Promise<Captured | undefined> {
+  const sessions = readSessions();
+  const ttl = (kind: string): number =>
+    sessions.findIndex((x) => {
+      const values = x.doc['dstTTL'];
+      return Array.isArray(values) && typeof values[0] === kind;
+    });
+  const pick = [ttl('number'), ttl('string')];
+  if (pick.some((i) => i < 0)) throw new Error('the corpus has no dstTTL of both kinds');
+  const kinds = ['numbers', 'strings'];
+  for (let round = 0; round < rounds; round++) {
+    const index = `${prefix}-race${round}`;
+    const bodies = pick.map((i) => pair(index, sessions[i]!));
+    const answers = await Promise.all(bodies.map((body) => bulk(url, body)));
+    const raced = answers.findIndex((a) => a.body.includes('cannot be changed from type'));
+    if (raced >= 0) {
+      const other = 1 - raced;
+      return capture.add(
+        'mapping-race',
+        `index of session ${pick[raced]} (dstTTL as ${kinds[raced]}) into a new index, in parallel with a ` +
+          `bulk of session ${pick[other]} (dstTTL as ${kinds[other]}); round ${round + 1}`,
+        bodies[raced]!,
+        answers[raced]!,
+      );
+    }
+  }
+  return undefined;
+}

@@ -21,7 +21,7 @@ import {
   writeBlockWaitedOut,
 } from '../helpers/scenarios.js';
 import { kafkaAnd, type KafkaAndSearch } from '../helpers/stack.js';
-import { Capture, captureItemCases, captureRejections, captureRoot } from './capture.js';
+import { Capture, captureItemCases, captureMappingRace, captureRejections, captureRoot } from './capture.js';
 import { fixturesEnvVar, mappingErrorType, releaseEnvVar } from './results.js';
 
 const release = JSON.parse(process.env[releaseEnvVar] ?? 'null') as {
@@ -88,6 +88,7 @@ describe(`${distribution} ${version}`, () => {
     t.after(await installTemplate(servers.url, prefix, 'legacy'));
     await captureItemCases(capture, servers.url, prefix);
     await captureRoot(capture, servers.url);
+    const race = await captureMappingRace(capture, servers.url, prefix);
     const outcome = (name: string) => {
       const c = capture.captured.get(name);
       assert.ok(c);
@@ -114,10 +115,14 @@ describe(`${distribution} ${version}`, () => {
     if (blocked.kind === 'items')
       for (const item of blocked.items)
         assert.equal(item.kind === 'retry' && item.type, 'cluster_block_exception');
+    if (race !== undefined) {
+      const raced = outcome('mapping-race');
+      assert.equal(raced.kind === 'items' && raced.items[0]?.kind, 'retry_once');
+    }
     const malformed = outcome('malformed-request');
     assert.equal(malformed.kind === 'request_failed' && malformed.action, 'split');
     console.log(
-      `# answers: write block ${capture.captured.get('write-block')?.body.slice(0, 300)}; GET / ${capture.captured.get('root')?.status} ${JSON.stringify(capture.captured.get('root')?.headers)}`,
+      `# answers: write block ${capture.captured.get('write-block')?.body.slice(0, 300)}; GET / ${capture.captured.get('root')?.status} ${JSON.stringify(capture.captured.get('root')?.headers)}; mapping race ${race === undefined ? 'not seen in 20 rounds' : String(race.request.describe)}`,
     );
   });
 

@@ -115,6 +115,26 @@ describe('indexBatch', () => {
     assert.equal(await valueOf(metrics.indexedDocuments), 3);
   });
 
+  test('a document that lost a mapping race is sent once more: indexed then, or failed with its second refusal', async () => {
+    const race = captured('opensearch-1.3.14-mapping-race');
+    for (const [answers, indexed, failedTypes] of [
+      [[race, allOk(1)], 1, []],
+      [[race, race], 0, ['illegal_argument_exception']],
+    ] as const) {
+      const { deps, clock, metrics, requests, failed } = setUp((_, attempt) => answers[attempt] ?? allOk(1));
+      const result = indexBatch(deps, entries(messages(1)), new AbortController().signal);
+      await clock.advance(50);
+      assert.equal(await result, 'done');
+      assert.equal(requests.length, 2, 'sent twice, never a third time');
+      assert.equal(await valueOf(metrics.indexedDocuments), indexed);
+      assert.deepEqual(
+        failed.flatMap((f) => f.failures.map((d) => d.errorType)),
+        failedTypes,
+      );
+      assert.equal(await valueOf(metrics.retriedDocuments, { reason: 'illegal_argument_exception' }), 1);
+    }
+  });
+
   test('documents still refused after giveUpAfterMs go to the failure sink as retries_exhausted', async () => {
     const { deps, clock, metrics, log, requests, failed, unavailable } = setUp(
       (offsets) => itemsReply(offsets.map(() => 429)),

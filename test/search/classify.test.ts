@@ -148,6 +148,17 @@ for (const { name: server, mappingError, matrix } of fixtureSets) {
       });
     }
 
+    const mappingRace = capturedIfAny(server, 'mapping-race');
+    if (mappingRace !== undefined) {
+      test('a document refused for a mapping change another request made at the same moment is sent once more', () => {
+        const [outcome] = items(classify(mappingRace));
+        assert.ok(outcome?.kind === 'retry_once', JSON.stringify(outcome));
+        assert.equal(outcome.status, 400);
+        assert.equal(outcome.type, 'illegal_argument_exception');
+        assert.match(outcome.reason, /^mapper \[dstTTL\] cannot be changed from type/);
+      });
+    }
+
     test('GET / answered as that build does', () => {
       const root = captured(server, 'root') as Captured & { headers: Record<string, string> };
       const elastic = server.startsWith('elasticsearch');
@@ -204,6 +215,22 @@ describe('synthetic answers', () => {
     const body =
       '{"errors":true,"items":[{"index":{"status":400,"error":{"type":"illegal_argument_exception","reason":"x"}}}]}';
     assert.equal(items(classifyBulkResponse(200, body, 1, retryStatuses))[0]?.kind, 'failed');
+  });
+
+  test('illegal_argument_exception for the document (the total fields limit) fails; a mapping race of Elasticsearch 7 is sent once more', () => {
+    const item = (reason: string): string =>
+      `{"index":{"status":400,"error":{"type":"illegal_argument_exception","reason":${JSON.stringify(reason)}}}}`;
+    const body = `{"errors":true,"items":[${[
+      'Limit of total fields [1000] has been exceeded while adding new fields [3]',
+      'mapper [dstTTL] of different type, current_type [long], merged_type [keyword]',
+      'field [mapper [dstTTL] cannot be changed from type [long]] is not known',
+    ]
+      .map(item)
+      .join(',')}]}`;
+    assert.deepEqual(
+      items(classifyBulkResponse(200, body, 3, retryStatuses)).map((o) => o.kind),
+      ['failed', 'retry_once', 'failed'],
+    );
   });
 
   for (const status of [503, 429, 502, 504]) {
