@@ -64,7 +64,7 @@ li { border-bottom: 1px solid var(--line); padding: .3rem 0; overflow-wrap: anyw
 </header>
 <main>
   <section class="wide" id="throughput">
-    <h2>Throughput, last <span id="window">10</span> minutes</h2>
+    <h2>Throughput, last <span id="window">10 min</span></h2>
     <div class="legend">
       <span class="consumed"><span class="dot"></span>in <b id="rate-consumed">–</b> messages/s</span>
       <span class="indexed"><span class="dot"></span>indexed <b id="rate-indexed">–</b> documents/s</span>
@@ -163,14 +163,19 @@ function niceMax(v) {
   for (var i = 0; i < steps.length; i++) if (v <= steps[i] * p) return steps[i] * p;
   return 10 * p;
 }
+function span(ms) {
+  return ms >= 120000 ? Math.round(ms / 60000) + " min" : Math.round(ms / 1000) + " s";
+}
 function drawChart(t) {
   var points = t.points, last = points.length ? points[points.length - 1].at : 0;
-  var start = last - t.windowMs, max = 0;
+  // A young process fills the width with what it has (at least a minute) rather than a sliver at the right.
+  var first = points.length ? points[0].at : 0;
+  var width = Math.max(60000, Math.min(t.windowMs, last - first)), start = last - width, max = 0;
   points.forEach(function (p) { max = Math.max(max, p.consumed, p.indexed, p.failed); });
   max = niceMax(max);
   ["consumed", "indexed", "failed"].forEach(function (key) {
-    var d = points.map(function (p, i) {
-      var x = ((p.at - start) / t.windowMs) * 1000, y = 300 - (p[key] / max) * 296;
+    var d = points.filter(function (p) { return p.at >= start; }).map(function (p, i) {
+      var x = ((p.at - start) / width) * 1000, y = 300 - (p[key] / max) * 296;
       return (i === 0 ? "M" : "L") + x.toFixed(1) + " " + y.toFixed(1);
     }).join(" ");
     $("line-" + key).setAttribute("d", d);
@@ -178,8 +183,8 @@ function drawChart(t) {
   });
   $("chart").setAttribute("data-last", String(last));
   set("chart-max", rate(max) + "/s");
-  set("window", String(Math.round(t.windowMs / 60000)));
-  set("chart-start", "−" + Math.round(t.windowMs / 60000) + " min");
+  set("window", span(width));
+  set("chart-start", "−" + span(width));
 }
 function render(s) {
   var ready = $("ready");

@@ -106,6 +106,8 @@ describe('the status page in chromium', () => {
       if (after.last !== before.last && after.indexed !== before.indexed) moved++;
     }
     assert.ok(moved >= 3, `the chart moved between refreshes ${moved} times of ${waves}`);
+    // The README's picture: sessions still flowing.
+    await page.screenshot({ path: screenshot, fullPage: true });
 
     await indexer.waitForMetric('indexed_documents_total', (n) => n === sessions.length - refused);
     await indexer.waitForMetric('msg_produced_success_total', (n) => n === refused);
@@ -154,7 +156,6 @@ describe('the status page in chromium', () => {
     const json = await (await fetch(`${origin}/status.json`)).text();
     assert.ok(!json.includes(password) && !(await page.content()).includes(password));
 
-    await page.screenshot({ path: screenshot, fullPage: true });
     // A phone and a wall screen: no sideways scrolling; the wall's text is larger.
     const fontSizes: number[] = [];
     for (const viewport of [
