@@ -2,7 +2,8 @@
 // the search limit, the indexer into a null sink, the indexer end to end — for the bulk and bulk1
 // formats, each repeated and reported as the median; then the produce→searchable latency.
 // Options: --documents N (default 1,000,000) --repeats N (default 3) --formats bulk,bulk1
-// --scenarios kafka-limit,search-limit,indexer-null,indexer-null-defaults,end-to-end (default all;
+// --scenarios kafka-limit,kafka-limit-librdkafka,http-send,search-limit,indexer-null,
+// indexer-null-defaults,end-to-end (default all;
 // without search-limit and end-to-end no search server is started, for quick profiling runs)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -17,16 +18,26 @@ import { chart, markdown, median, type BenchRun } from './report.js';
 import { measurement, runIndexer, runScript, startNullSink, type Measurement } from './scenarios.js';
 import { produceWorkload, Workload, type Format } from './workload.js';
 
-const defaultScenarios = 'kafka-limit,search-limit,indexer-null,indexer-null-defaults,end-to-end';
+const defaultScenarios =
+  'kafka-limit,kafka-limit-librdkafka,http-send,search-limit,indexer-null,indexer-null-defaults,end-to-end';
 const { values } = parseArgs({
   options: {
     documents: { type: 'string', default: '1000000' },
     repeats: { type: 'string', default: '3' },
     formats: { type: 'string', default: 'bulk,bulk1' },
     scenarios: { type: 'string', default: defaultScenarios },
+    variants: { type: 'string' },
   },
 });
 const scenarios = new Set(values.scenarios.split(','));
+// --variants '{"a":{"NODE_OPTIONS":"--max-semi-space-size=16"},"b":{}}': each null-sink scenario
+// runs once per variant in every repeat, in turn, with the variant's environment added: an A/B
+// in one run on one machine. Rows are named `scenario (variant)`.
+const variants = Object.entries(
+  values.variants === undefined
+    ? { '': {} }
+    : (JSON.parse(values.variants) as Record<string, Record<string, string>>),
+);
 const needsSearch = scenarios.has('search-limit') || scenarios.has('end-to-end');
 const documents = Number(values.documents);
 const repeats = Number(values.repeats);
@@ -180,28 +191,57 @@ try {
       }
     };
 
+    /** A reader alone on the topic (our client, or librdkafka); its notes carry the broker's CPU. */
+    const readerAlone = async (scenario: string, script: string): Promise<void> => {
+      const brokerBefore = cpuOf(brokerPid);
+      const consumed = await runScript(script, [kafka, topic, String(messages)]);
+      const brokerCpu = ((cpuOf(brokerPid) - brokerBefore) / documents) * 100_000;
+      add(
+        measurement(
+          {
+            ...base,
+            scenario,
+            seconds: consumed['seconds'] ?? 1,
+            notes: `broker ${brokerCpu.toFixed(2)} CPU s/100k`,
+          },
+          consumed['cpuSeconds'] ?? 0,
+          consumed['peakRssBytes'] ?? 0,
+        ),
+      );
+    };
+
     for (let repeat = 0; repeat < repeats; repeat += 1) {
-      if (scenarios.has('kafka-limit')) {
-        const brokerBefore = cpuOf(brokerPid);
-        const consumed = await runScript('./consume-only.js', [kafka, topic, String(messages)]);
-        const brokerCpu = ((cpuOf(brokerPid) - brokerBefore) / documents) * 100_000;
-        add(
-          measurement(
-            {
-              ...base,
-              scenario: 'kafka-limit',
-              seconds: consumed['seconds'] ?? 1,
-              notes: `broker ${brokerCpu.toFixed(2)} CPU s/100k`,
-            },
-            consumed['cpuSeconds'] ?? 0,
-            consumed['peakRssBytes'] ?? 0,
-          ),
-        );
+      if (scenarios.has('kafka-limit')) await readerAlone('kafka-limit', './consume-only.js');
+      if (scenarios.has('kafka-limit-librdkafka'))
+        await readerAlone('kafka-limit-librdkafka', './consume-librdkafka.js');
+      if (scenarios.has('http-send')) {
+        const sink = await startNullSink();
+        try {
+          const r = await runScript('./send-only.js', [sink.url, String(documents), String(requestBytes)]);
+          add(
+            measurement(
+              {
+                ...base,
+                scenario: 'http-send',
+                seconds: r['seconds'] ?? 1,
+                notes: 'one 10 MB body, posted again and again',
+              },
+              r['cpuSeconds'] ?? 0,
+              r['peakRssBytes'] ?? 0,
+            ),
+          );
+        } finally {
+          sink.stop();
+        }
       }
 
-      if (scenarios.has('indexer-null')) await intoNullSink('indexer-null', indexerEnv);
-      if (scenarios.has('indexer-null-defaults'))
-        await intoNullSink('indexer-null-defaults', defaultSettings);
+      for (const [variant, env] of variants) {
+        const name = (scenario: string): string => (variant === '' ? scenario : `${scenario} (${variant})`);
+        if (scenarios.has('indexer-null'))
+          await intoNullSink(name('indexer-null'), { ...indexerEnv, ...env });
+        if (scenarios.has('indexer-null-defaults'))
+          await intoNullSink(name('indexer-null-defaults'), { ...defaultSettings, ...env });
+      }
 
       if (scenarios.has('end-to-end')) {
         await clean();
@@ -246,9 +286,12 @@ try {
     await clean();
     for (const scenario of [
       'kafka-limit',
+      'kafka-limit-librdkafka',
+      'http-send',
       'search-limit',
-      'indexer-null',
-      'indexer-null-defaults',
+      ...variants.flatMap(([variant]) =>
+        ['indexer-null', 'indexer-null-defaults'].map((s) => (variant === '' ? s : `${s} (${variant})`)),
+      ),
       'end-to-end',
     ]) {
       const measured = runs[scenario];

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// The command line: --version, --help, --print-config, --check, or (no option) run the indexer
-// configured from the environment.
+// The command line: --version, --help, --print-config, --check, `replay` (the failure topic back
+// into the cluster), or (no option) run the indexer configured from the environment.
 import { readFileSync } from 'node:fs';
 import { allowListErrors } from './config/allow-list.js';
 import { loadConfig } from './config/load.js';
 import { printableConfig } from './config/print.js';
 import { descriptionOf, groupTitles, schema, type Config, type Setting } from './config/schema.js';
 import { validateKafkaSecurity } from './kafka/connection.js';
+import { parseReplayArgs, replayFlags } from './replay/args.js';
 import { validateSearchConnection } from './search/connection.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -27,6 +28,12 @@ function help(): string {
     '',
     'Usage: arkime-kafka-indexer [option]   (no option: run the indexer)',
     ...Object.entries(options).map(([option, text]) => `  ${option.padEnd(16)}${text}`),
+    '',
+    'Usage: arkime-kafka-indexer replay [flag...]',
+    '  Indexes the documents of the failure topic again, from its start up to its end when the replay',
+    '  starts, through the same bulk path; those refused again go to another topic. Exit 0 only if',
+    '  every document picked was indexed.',
+    ...Object.entries(replayFlags).map(([flag, text]) => `  ${flag.padEnd(24)}${text}`),
     '',
     'HTTP on PORT: METRICS_PATH (Prometheus), /healthz (alive), /readyz (in the group, search cluster reachable).',
     '',
@@ -62,7 +69,28 @@ function configuration(): { config: Config } | { errors: string[] } {
   return loaded.ok && errors.length === 0 ? { config: loaded.config } : { errors };
 }
 
+/** `replay [flag...]`: bad settings or flags are one line each and exit code 2, as for the indexer. */
+async function replay(args: string[]): Promise<number> {
+  const loaded = configuration();
+  if ('errors' in loaded) {
+    loaded.errors.forEach((line) => console.error(`arkime-kafka-indexer: ${line}`));
+    return 2;
+  }
+  const parsed = parseReplayArgs(args, loaded.config.kafkaProducerTopic, Date.now());
+  if ('error' in parsed) {
+    console.error(`arkime-kafka-indexer ${parsed.error}; see --help`);
+    return 2;
+  }
+  const { runReplay } = await import('./replay/run.js');
+  return runReplay(loaded.config, parsed.options, {
+    print: (line) => console.log(line),
+    progress: (text) => process.stderr.write(text),
+    terminal: process.stderr.isTTY,
+  });
+}
+
 async function main(args: string[]): Promise<number> {
+  if (args[0] === 'replay') return replay(args.slice(1));
   const unknown = args.filter((arg) => !Object.hasOwn(options, arg) && arg !== '-h');
   if (unknown.length > 0 || args.length > 1) {
     const problem = unknown.length > 0 ? `unknown option ${unknown.join(' ')}` : 'one option at a time';

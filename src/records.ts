@@ -43,6 +43,12 @@ export interface FailedDocument {
   index: string | undefined;
   id: string | undefined;
   source: SourcePosition;
+  /**
+   * The item's place among the items of its source message that were sent (after the allow-list),
+   * when known: with the source it names the document, so that a replay can give a document
+   * without an `_id` one that is the same at every replay.
+   */
+  position?: number;
 }
 
 /** The search cluster's answer to a request: its status, its body, and which node gave it. */

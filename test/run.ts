@@ -3,8 +3,11 @@
 // all files through AKI_STACK, then stopped. `--unit` runs only the tests that need no server;
 // paths under test/ (`integration/demo.test.js`, `pipeline`) name files or folders to run, beside
 // the unit tests when `--unit` is given too. The tests under cluster/ start a three-broker Kafka
-// cluster of their own and take minutes, those under browser/ need Debian's chromium: they run
-// only when named (`npm run test:cluster`, `npm run test:browser`), each starting the servers it needs.
+// cluster of their own and take minutes: they run only when named (`npm run test:cluster`). The
+// tests under operators/ (the operators' tools run end to end: `replay`) use the stack like
+// integration/ but take longer than `npm test` can afford: they too run only when named
+// (`npm run test:operators`). So do those under browser/, which need Debian's chromium and start
+// the servers they need themselves (`npm run test:browser`).
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -37,10 +40,11 @@ async function main(): Promise<number> {
     allowPositionals: true,
   });
   const all = testFiles(testRoot).sort();
-  const isIntegration = (f: string): boolean => relative(testRoot, f).startsWith(`integration${sep}`);
-  const isCluster = (f: string): boolean => relative(testRoot, f).startsWith(`cluster${sep}`);
-  const onlyWhenNamed = (f: string): boolean =>
-    isCluster(f) || relative(testRoot, f).startsWith(`browser${sep}`);
+  const under = (f: string, folder: string): boolean => relative(testRoot, f).startsWith(`${folder}${sep}`);
+  const isIntegration = (f: string): boolean => under(f, 'integration') || under(f, 'operators');
+  const isCluster = (f: string): boolean => under(f, 'cluster');
+  /** Files `npm test` leaves out: they run only when named. */
+  const namedOnly = (f: string): boolean => isCluster(f) || under(f, 'operators') || under(f, 'browser');
   const named = positionals.map((p) => p.replace(/\.ts$/, '.js').replace(/[/\\]+$/, ''));
   const matches = (file: string, name: string): boolean => {
     const path = relative(testRoot, file);
@@ -53,10 +57,10 @@ async function main(): Promise<number> {
   }
   const files =
     !values.unit && named.length === 0
-      ? all.filter((f) => !onlyWhenNamed(f))
+      ? all.filter((f) => !namedOnly(f))
       : all.filter(
           (f) =>
-            (values.unit && !isIntegration(f) && !onlyWhenNamed(f)) || named.some((name) => matches(f, name)),
+            (values.unit && !isIntegration(f) && !namedOnly(f)) || named.some((name) => matches(f, name)),
         );
   if (files.length === 0) {
     console.error('no test files found under', testRoot);

@@ -15,11 +15,7 @@ function kafkaChecks(config: Config, consumer: KafkaProbe, producer: KafkaProbe 
   const brokers = 'Kafka consumer brokers';
   const checks: Check[] = [
     { name: brokers, run: () => consumer.cluster() },
-    {
-      name: `topic ${config.kafkaConsumerTopic}`,
-      needs: brokers,
-      run: () => consumer.topic(config.kafkaConsumerTopic),
-    },
+    ...topicChecks(config, consumer, brokers),
     {
       name: `consumer group ${config.kafkaConsumerGroupName} coordinator`,
       needs: brokers,
@@ -44,6 +40,43 @@ function kafkaChecks(config: Config, consumer: KafkaProbe, producer: KafkaProbe 
     },
   );
   return checks;
+}
+
+/**
+ * A check per topic named; for a pattern one check of every topic it matches now, which fails when
+ * none does (the indexer would wait for one) or when any of them fails.
+ */
+function topicChecks(config: Config, consumer: KafkaProbe, brokers: string): Check[] {
+  const selection = config.kafkaConsumerTopic;
+  if (selection.pattern === undefined) {
+    return selection.names.map((topic) => ({
+      name: `topic ${topic}`,
+      needs: brokers,
+      run: () => consumer.topic(topic),
+    }));
+  }
+  const excluded = new Set(config.kafkaProducerTopic === '' ? [] : [config.kafkaProducerTopic]);
+  return [
+    {
+      name: `topics matching ${String(selection)}`,
+      needs: brokers,
+      run: async () => {
+        const topics = selection.select(await consumer.topics(), excluded);
+        if (topics.length === 0) throw new Error('no topic matches (the indexer would wait for one)');
+        const found = await Promise.allSettled(topics.map((topic) => consumer.topic(topic)));
+        const lines = found.map((r, i) =>
+          r.status === 'fulfilled' ? `${topics[i]} (${r.value})` : `${topics[i]}: ${errorText(r.reason)}`,
+        );
+        const summary = `${topics.length} topic(s): ${lines.join(', ')}`;
+        if (found.some((r) => r.status === 'rejected')) throw new Error(summary);
+        return summary;
+      },
+    },
+  ];
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Runs every check, printing a line each; 0 when all pass, 1 otherwise. */

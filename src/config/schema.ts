@@ -13,6 +13,7 @@ import {
   port,
   string,
   stringList,
+  topicSelection,
   type ValueType,
 } from './types.js';
 
@@ -113,9 +114,19 @@ export const schema = {
   }),
   kafkaConsumerTopic: setting({
     env: 'KAFKA_CONSUMER_TOPIC',
-    type: string,
+    type: topicSelection,
     group: 'kafka',
-    description: 'Kafka topic to consume from',
+    description:
+      'Kafka topic to consume from; or a comma list of topics; or a regular expression in slashes (/^arkime-.*$/): every topic it matches but the failure topic, those created later found within KAFKA_METADATA_REFRESH',
+  }),
+  kafkaMetadataRefresh: setting({
+    env: 'KAFKA_METADATA_REFRESH',
+    type: duration(1000),
+    default: '1m',
+    group: 'kafka',
+    description:
+      'How often to list the topics when KAFKA_CONSUMER_TOPIC is a regular expression: a topic created that matches is consumed within this time (the group rebalances to take it in)',
+    added: true,
   }),
   kafkaConsumerGroupName: setting({
     env: 'KAFKA_CONSUMER_GROUP_NAME',

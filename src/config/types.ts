@@ -1,3 +1,4 @@
+import { parseTopicSelection, type TopicSelection } from './topics.js';
 import { parseBoolean, parseDuration, parseInteger, parseList, parseNumber, ValueError } from './values.js';
 
 /** How one setting's text becomes a value: the name shown in --help and the parser. */
@@ -67,3 +68,6 @@ export const oneOf = <T extends string>(values: readonly T[]): ValueType<T> => (
     return value as T;
   },
 });
+
+/** KAFKA_CONSUMER_TOPIC: a topic, a comma list of them, or a regular expression in slashes (./topics.ts). */
+export const topicSelection: ValueType<TopicSelection> = { name: 'string', parse: parseTopicSelection };

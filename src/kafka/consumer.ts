@@ -6,9 +6,11 @@ import type { Assignment, CommitPosition, ConsumedMessage, PartitionLag } from '
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { assignmentChange, flatten } from './assignment.js';
+import { partitionLag } from './lag.js';
 import { groupProtocolFailure, KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
 import { OutOfRangeWatch, reportSkipped } from './out-of-range.js';
 import { readAhead } from './read-ahead.js';
+import { TopicSubscription } from './subscription.js';
 
 export interface ConsumerEvents {
   /**
@@ -42,6 +44,13 @@ export const readAheadBytes = fetchDefaults.maxBytes;
 export class KafkaConsumer {
   private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  /** The topics the current stream reads (several with a comma list or a pattern). */
+  private topics: string[] = [];
+  private readonly subscription: TopicSubscription;
+  /** Set when a pattern's topics changed: the stream is closed and one on these opened. */
+  private wanted: string[] | undefined;
+  private wake: (() => void) | undefined;
+  private stopping = false;
   private owned: Assignment[] = [];
   private holdingSubscription = false;
   private readonly outOfRange: OutOfRangeWatch;
@@ -66,9 +75,9 @@ export class KafkaConsumer {
     });
     this.outOfRange = new OutOfRangeWatch(
       this.consumer,
-      config.kafkaConsumerTopic,
       reportSkipped(logger, metrics, config.kafkaConsumerOffsetReset),
     );
+    this.subscription = new TopicSubscription(config, logger, (topics) => this.resubscribe(topics));
     // The classic protocol reports a new assignment when it joins; KIP-848 changes it inside a
     // heartbeat and reports nothing, so the assignment is compared after every heartbeat as well.
     this.consumer.on('consumer:group:join', () => {
@@ -93,8 +102,65 @@ export class KafkaConsumer {
 
   /** Joins the group; messages come from the returned iterable in chunks, in order within each partition. */
   async start(): Promise<AsyncIterable<ConsumedMessage[]>> {
+    this.wanted = undefined;
+    const topics = await this.subscription.topics().catch((error: unknown) => this.failedToConnect(error));
+    const stream = topics.length === 0 ? undefined : await this.open(topics);
+    return this.messages(stream);
+  }
+
+  /**
+   * The messages of `first`, then of each stream opened when a pattern's topics change, so that
+   * the fetch loop sees one iterable. With no topic matching yet, waits for one. Messages the
+   * closed stream had fetched and not handed out are read again by the next one from the commits;
+   * those already handed out are skipped by the offset tracker, as after any rebalance.
+   */
+  private async *messages(
+    first: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined,
+  ): AsyncGenerator<ConsumedMessage[], void, undefined> {
+    let stream = first;
+    for (;;) {
+      // A change or a stop may come while a stream is being opened: then it is not read.
+      const settled = (): boolean => this.wanted === undefined && !this.stopping;
+      if (stream !== undefined && settled()) {
+        yield* readAhead(
+          stream,
+          { bytes: readAheadBytes, messages: this.config.consumerChannelBufferSize },
+          consumedMessage,
+        );
+      } else if (stream === undefined && settled()) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+      }
+      if (this.stopping) {
+        if (stream !== undefined) await this.closeHoldingSubscription(stream);
+        return;
+      }
+      const next = this.wanted;
+      this.wanted = undefined;
+      if (next === undefined) return; // the stream ended by itself, as with one topic
+      if (stream !== undefined && !stream.closed) await stream.close();
+      stream = next.length === 0 ? undefined : await this.open(next);
+    }
+  }
+
+  /** A pattern's topics changed: end the current stream (the generator above opens the next). */
+  private resubscribe(topics: string[]): void {
+    if (this.stopping) return;
+    this.wanted = topics;
+    this.wake?.();
+    if (this.stream !== undefined && !this.stream.closed) {
+      this.stream
+        .close()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'closing the stream failed'));
+    }
+  }
+
+  /** A stream on `topics`, once it has read its offsets; joins (or rejoins) the group with them. */
+  private async open(topics: string[]): Promise<MessagesStream<Buffer, Buffer, Buffer, Buffer>> {
+    // Before joining: the join's assignment is logged, and its lag asked, for these topics.
+    this.topics = topics;
     const consuming = this.consumer.consume({
-      topics: [this.config.kafkaConsumerTopic],
+      topics,
       // With nothing committed, or a committed offset retention has deleted, the client goes on
       // from the oldest message kept (no session skipped) or the newest, as auto.offset.reset.
       mode: 'committed',
@@ -116,13 +182,15 @@ export class KafkaConsumer {
       this.metrics.consumeErrors.inc();
       this.logger.error({ err: error }, 'consumer stream error');
     });
-    this.outOfRange.follow(stream);
+    this.outOfRange.follow(stream, await this.topicNames(topics));
     this.stream = stream;
-    return readAhead(
-      stream,
-      { bytes: readAheadBytes, messages: this.config.consumerChannelBufferSize },
-      consumedMessage,
-    );
+    return stream;
+  }
+
+  /** Topic id → name (the client's fetches name topics by id); cached by the client for a few seconds. */
+  private async topicNames(topics: string[]): Promise<Map<string, string>> {
+    const metadata = await this.consumer.metadata({ topics });
+    return new Map([...metadata.topics].map(([name, topic]) => [topic.id, name]));
   }
 
   /**
@@ -158,36 +226,12 @@ export class KafkaConsumer {
   }
 
   /**
-   * The lag of each assigned partition, asked from the brokers: log end offset minus the
-   * committed offset. (The client's own getLag() counts from its stream's commits, which this
-   * consumer bypasses by committing itself.)
+   * The lag of each assigned partition of the topics read, asked from the brokers (./lag.ts).
+   * The client's own view of the assignment: with the KIP-848 protocol the join event carries none.
    */
-  async lag(): Promise<PartitionLag[]> {
-    const topic = this.config.kafkaConsumerTopic;
-    // The client's own view: with the KIP-848 protocol the join event carries no assignment.
-    const partitions = (this.consumer.assignments ?? [])
-      .filter((a) => a.topic === topic)
-      .flatMap((a) => a.partitions);
-    if (partitions.length === 0) return [];
-    const [ends, committed] = await Promise.all([
-      this.consumer.listOffsets({ topics: [topic], partitions: { [topic]: partitions } }),
-      this.consumer.listCommittedOffsets({ topics: [{ topic, partitions }] }),
-    ]);
-    const uncommitted = partitions.filter((p) => (committed.get(topic)?.[p] ?? -1n) < 0n);
-    const starts =
-      uncommitted.length === 0
-        ? undefined
-        : await this.consumer.listOffsets({
-            topics: [topic],
-            partitions: { [topic]: uncommitted },
-            timestamp: -2n,
-          });
-    return partitions.map((partition) => {
-      const end = ends.get(topic)?.[partition] ?? 0n;
-      const from = committed.get(topic)?.[partition] ?? -1n;
-      const start = from >= 0n ? from : (starts?.get(topic)?.[partition] ?? 0n);
-      return { topic, partition, lag: end > start ? end - start : 0n };
-    });
+  lag(): Promise<PartitionLag[]> {
+    const assigned = (this.consumer.assignments ?? []).filter((a) => this.topics.includes(a.topic));
+    return partitionLag(this.consumer, assigned);
   }
 
   private nextHeartbeat(): Promise<void> {
@@ -209,12 +253,20 @@ export class KafkaConsumer {
    * this member is still finishing it (a closed stream alone would unsubscribe the topic).
    */
   async stopFetching(): Promise<void> {
-    if (this.stream === undefined || this.stream.closed) return;
+    this.stopping = true;
+    this.wake?.();
+    if (this.stream !== undefined) await this.closeHoldingSubscription(this.stream);
+  }
+
+  private async closeHoldingSubscription(
+    stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
+  ): Promise<void> {
+    if (stream.closed) return;
     if (!this.holdingSubscription) {
-      this.consumer.topics.track(this.config.kafkaConsumerTopic);
+      for (const topic of this.topics) this.consumer.topics.track(topic);
       this.holdingSubscription = true;
     }
-    await this.stream.close();
+    await stream.close();
   }
 
   /**
@@ -228,6 +280,7 @@ export class KafkaConsumer {
     } catch (error) {
       this.logger.warn({ err: error }, 'closing the consumer failed');
     }
+    this.subscription.stop();
     this.outOfRange.stop();
   }
 
@@ -237,10 +290,13 @@ export class KafkaConsumer {
     const { added, revoked } = assignmentChange(this.owned, owned);
     if (added.length === 0 && revoked.length === 0) return;
     this.owned = owned;
-    const partitions = (list: Assignment[]): number[] => list.map((a) => a.partition);
+    // Partition numbers when one topic is read, as before several could be; else "topic:partition".
+    const single = this.topics.length <= 1;
+    const partitions = (list: Assignment[]): (number | string)[] =>
+      list.map((a) => (single ? a.partition : `${a.topic}:${a.partition}`));
     this.logger.info(
       {
-        topic: this.config.kafkaConsumerTopic,
+        topic: this.topics.join(','),
         partitions: partitions(owned),
         added: partitions(added),
         revoked: partitions(revoked),

@@ -1,6 +1,7 @@
 // Documents the search cluster refused, produced to KAFKA_PRODUCER_TOPIC: the action line and
 // document line exactly as received (so the record can be replayed as it is), and headers that
 // say why and where from. Produced with acks=all: a failure counts as handled only once durable.
+// `replay` produces the documents refused again with it too, to a topic of its own.
 import { ProduceAcks, Producer } from '@platformatic/kafka';
 import type { Config } from '../config/schema.js';
 import type { FailedDocument } from '../records.js';
@@ -18,6 +19,7 @@ function headers(failure: FailedDocument): Map<Buffer, Buffer> {
     'aki.source.topic': failure.source.topic,
     'aki.source.partition': String(failure.source.partition),
     'aki.source.offset': failure.source.offset.toString(),
+    'aki.source.position': failure.position?.toString(),
     'aki.time': new Date().toISOString(),
   };
   return new Map(
@@ -34,6 +36,7 @@ export class FailureProducer {
     private readonly config: Config,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    private readonly topic: string = config.kafkaProducerTopic,
   ) {
     this.producer = new Producer({
       clientId: 'arkime-kafka-indexer-failures',
@@ -56,7 +59,7 @@ export class FailureProducer {
         // cluster, 10–20 of 9,000 records of an acks=1 producer.
         acks: ProduceAcks.ALL,
         messages: failures.map((failure) => ({
-          topic: this.config.kafkaProducerTopic,
+          topic: this.topic,
           value: failure.bytes,
           headers: headers(failure),
         })),
@@ -72,9 +75,26 @@ export class FailureProducer {
     for (const failure of failures) this.metrics.producedMessageBytes.observe(failure.bytes.length);
     this.metrics.produced.inc(failures.length);
     if (this.config.kafkaProducerLogDeliveryReports) {
-      this.logger.info(
-        { topic: this.config.kafkaProducerTopic, count: failures.length },
-        'failed documents produced',
+      this.logger.info({ topic: this.topic, count: failures.length }, 'failed documents produced');
+    }
+  }
+
+  /**
+   * Asks the brokers for the topic, creating it where they create topics on demand
+   * (auto.create.topics.enable): `replay` writes to a topic that may not exist yet.
+   */
+  async ensureTopic(): Promise<void> {
+    try {
+      await this.producer.metadata({ topics: [this.topic], autocreateTopics: true });
+    } catch (error) {
+      const why = securityFailure(error, this.config);
+      if (why !== undefined) {
+        throw new KafkaConnectionError(
+          `Kafka failure producer cannot connect to ${this.config.kafkaProducerBrokers.join(',')}: ${why}`,
+        );
+      }
+      throw new KafkaConnectionError(
+        `topic ${this.topic} does not exist and the brokers did not create it (${error instanceof Error ? error.message : String(error)}): create it`,
       );
     }
   }

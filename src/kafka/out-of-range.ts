@@ -15,6 +15,8 @@ const offsetOutOfRange = 1;
 
 /** A partition the broker refused to fetch from `fetchOffset`: outside its log. */
 export interface RefusedFetch {
+  /** As the fetch names the topic: its id (its name before Kafka 3.1's Fetch v13). */
+  topicId: string;
   partition: number;
   fetchOffset: bigint;
 }
@@ -51,7 +53,7 @@ export class OutOfRangeLedger {
     this.pending.clear();
   }
 
-  refused(fetches: RefusedFetch[]): void {
+  refused(fetches: Omit<RefusedFetch, 'topicId'>[]): void {
     for (const { partition, fetchOffset } of fetches) this.pending.set(partition, fetchOffset);
   }
 
@@ -117,7 +119,7 @@ export function refusedFetches(traced: unknown): RefusedFetch[] {
       if (p.errorCode !== offsetOutOfRange || typeof p.partitionIndex !== 'number') continue;
       const fetchOffset = asked.get(`${String(topic.topicId)}:${p.partitionIndex}`);
       if (fetchOffset === undefined) continue;
-      refused.push({ partition: p.partitionIndex, fetchOffset });
+      refused.push({ topicId: String(topic.topicId), partition: p.partitionIndex, fetchOffset });
     }
   }
   return refused;
@@ -162,35 +164,53 @@ export function reportSkipped(
 }
 
 /**
- * Watches one consumer's fetches for offsets out of range and reports what its streams skip.
- * Subscribed until `stop()`; every stream the consumer opens must be `follow`ed.
+ * Watches one consumer's fetches for offsets out of range and reports what its streams skip, a
+ * ledger per topic. Subscribed until `stop()`; every stream the consumer opens must be `follow`ed.
  */
 export class OutOfRangeWatch {
-  private readonly ledger: OutOfRangeLedger;
+  private readonly ledgers = new Map<string, OutOfRangeLedger>();
+  /** Topic id (as fetches name topics) → name, for the topics of the stream followed. */
+  private names: ReadonlyMap<string, string> = new Map();
   private readonly onFetchError = (traced: unknown): void => {
     if ((traced as { client?: unknown } | null)?.client !== this.client) return;
-    this.ledger.refused(refusedFetches(traced));
+    for (const { topicId, ...refused } of refusedFetches(traced)) {
+      const topic = this.names.get(topicId);
+      if (topic !== undefined) this.ledger(topic).refused([refused]);
+    }
   };
 
   constructor(
     private readonly client: object,
-    private readonly topic: string,
     private readonly report: ReturnType<typeof reportSkipped>,
   ) {
-    this.ledger = new OutOfRangeLedger(topic);
     consumerFetchesChannel.error.subscribe(this.onFetchError);
   }
 
-  /** The stream emits `offsets` once it has asked where the log starts (or ends) and moved there. */
-  follow(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): void {
-    this.ledger.restarted();
+  /**
+   * The stream emits `offsets` once it has asked where the log starts (or ends) and moved there.
+   * `names`: topic id → name for the stream's topics (a topic's name is its id before Fetch v13).
+   */
+  follow(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, names: ReadonlyMap<string, string>): void {
+    this.names = names;
+    for (const ledger of this.ledgers.values()) ledger.restarted();
     stream.on('offsets', () => {
-      const position = (partition: number): bigint | undefined =>
-        stream.offsetsToFetch.get(`${this.topic}:${partition}`);
-      const { skipped, rewound } = this.ledger.moved(position);
-      for (const range of skipped) this.report.skipped(range);
-      for (const moved of rewound) this.report.rewound(moved);
+      for (const [topic, ledger] of this.ledgers) {
+        const position = (partition: number): bigint | undefined =>
+          stream.offsetsToFetch.get(`${topic}:${partition}`);
+        const { skipped, rewound } = ledger.moved(position);
+        for (const range of skipped) this.report.skipped(range);
+        for (const moved of rewound) this.report.rewound(moved);
+      }
     });
+  }
+
+  private ledger(topic: string): OutOfRangeLedger {
+    let ledger = this.ledgers.get(topic);
+    if (ledger === undefined) {
+      ledger = new OutOfRangeLedger(topic);
+      this.ledgers.set(topic, ledger);
+    }
+    return ledger;
   }
 
   stop(): void {

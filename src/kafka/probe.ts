@@ -39,6 +39,11 @@ export class KafkaProbe {
     return `cluster ${metadata.id}, ${brokers.length} broker(s): ${brokers.join(', ')}`;
   }
 
+  /** The topics of the cluster, internal ones left out; throws the reason it could not be asked. */
+  async topics(): Promise<string[]> {
+    return this.admin.listTopics({ includeInternals: false }).catch((error: unknown) => this.fail(error));
+  }
+
   /** "N partitions"; throws "does not exist" or the reason it could not be asked. */
   async topic(name: string): Promise<string> {
     const topics = await this.admin

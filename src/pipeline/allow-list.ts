@@ -14,8 +14,11 @@ import type { AllowListConfig } from '../config/allow-list.js';
 import { bulkActions } from '../records.js';
 import type { BulkItem, ParsedMessage, RejectedLines } from './message-format.js';
 
-/** One pattern list as one anchored expression: `*` any run of characters, everything else itself. */
-function matcher(patterns: readonly string[]): (index: string) => boolean {
+/**
+ * One pattern list as one anchored expression: `*` any run of characters, everything else itself.
+ * `replay --index` selects with it too, so its patterns mean what ELASTIC_ALLOWED_INDICES's do.
+ */
+export function matcher(patterns: readonly string[]): (index: string) => boolean {
   if (patterns.includes('*')) return () => true;
   const escape = (text: string): string => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
   const alternatives = patterns.map((p) => p.split('*').map(escape).join('.*'));

@@ -78,6 +78,8 @@ function failure(
     index: p.item.index,
     id: p.item.id,
     source: p.entry.message,
+    // Failures are few: finding the item's place costs nothing on the happy path.
+    position: p.entry.parsed.items.indexOf(p.item),
   };
 }
 

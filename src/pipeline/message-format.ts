@@ -396,8 +396,10 @@ function rebuild(value: Buffer, items: BulkItem[]): { body: Buffer; items: BulkI
  * Gives every index/create item without an `_id` one derived from where it came from
  * (`<prefix>:<position>`, the prefix naming topic, partition and offset), so that a replay after
  * a crash overwrites instead of adding a copy. Only those action lines are written anew.
+ * `firstPosition` is the first item's place in its source message: a replayed failure record
+ * holds one item of a message, and must get the id that item would have had there.
  */
-export function withDerivedIds(parsed: ParsedMessage, prefix: string): ParsedMessage {
+export function withDerivedIds(parsed: ParsedMessage, prefix: string, firstPosition = 0): ParsedMessage {
   if (
     !parsed.items.some(
       (item) => item.id === undefined && (item.action === 'index' || item.action === 'create'),
@@ -413,7 +415,7 @@ export function withDerivedIds(parsed: ParsedMessage, prefix: string): ParsedMes
     let action = parsed.body.subarray(item.start, lineEnd);
     let id = item.id;
     if (id === undefined && (item.action === 'index' || item.action === 'create')) {
-      id = `${prefix}:${position}`;
+      id = `${prefix}:${firstPosition + position}`;
       const line = JSON.parse(action.toString('utf8')) as Record<string, Record<string, unknown>>;
       line[item.action] = { ...line[item.action], _id: id };
       action = Buffer.from(`${JSON.stringify(line)}\n`);

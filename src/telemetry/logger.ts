@@ -61,6 +61,11 @@ export function createLogger(
   );
 }
 
+/** Standard error, for commands whose standard output is their report (`replay`). */
+export function standardError(): pino.DestinationStream {
+  return pino.destination({ fd: 2, sync: true });
+}
+
 export type StartingConfig = Pick<
   Config,
   | 'kafkaConsumerBrokers'

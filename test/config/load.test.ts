@@ -89,6 +89,8 @@ const addedDefaults: Record<string, unknown> = {
   KAFKA_STARTUP_WAIT: 0,
   // Kafka's auto.offset.reset: the oldest message kept, so that no session is skipped.
   KAFKA_CONSUMER_OFFSET_RESET: 'earliest',
+  // How soon a topic created that KAFKA_CONSUMER_TOPIC's pattern matches is read.
+  KAFKA_METADATA_REFRESH: 60_000,
   KAFKA_SASL_MECHANISM: '',
   KAFKA_SASL_USERNAME: '',
   KAFKA_SASL_PASSWORD: '',
@@ -125,7 +127,8 @@ describe('defaults', () => {
       load(required),
     );
     assert.deepEqual(
-      { KAFKA_CONSUMER_TOPIC, KAFKA_CONSUMER_GROUP_NAME, ELASTIC_SERVICE },
+      // The topic as written: one name, or a list or pattern (test/config/topics.test.ts).
+      { KAFKA_CONSUMER_TOPIC: String(KAFKA_CONSUMER_TOPIC), KAFKA_CONSUMER_GROUP_NAME, ELASTIC_SERVICE },
       { ...required, ELASTIC_SERVICE: ['es.example'] },
     );
     assert.deepEqual(loaded, { ...goDefaults, ...deliberateDeviations, ...addedDefaults });

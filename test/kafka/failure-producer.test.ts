@@ -45,3 +45,54 @@ test('failed documents are sent with acks=all: a record counts as delivered once
   );
   assert.deepEqual(acks, [ProduceAcks.ALL]);
 });
+
+test("replay's producer writes to its own topic, and a record names its document's place in its source message", async (t) => {
+  const loaded = loadConfig({
+    KAFKA_CONSUMER_TOPIC: 'spi',
+    KAFKA_CONSUMER_GROUP_NAME: 'g',
+    ELASTIC_SERVICE: 'http://127.0.0.1:1',
+    KAFKA_PRODUCER_BROKERS: '127.0.0.1:1',
+    KAFKA_PRODUCER_TOPIC: 'failures',
+    KAFKA_PRODUCER_MSG_RETRIES: '0',
+    KAFKA_PRODUCER_MSG_TIMEOUT: '1s',
+  });
+  assert.ok(loaded.ok, loaded.ok ? '' : loaded.errors.join('\n'));
+  const producer = new FailureProducer(
+    loaded.config,
+    capturedLogger().logger,
+    testMetrics(),
+    'failures.replay-failed',
+  );
+  t.after(() => producer.close());
+  type Sent = { topic: string; headers: Map<Buffer, Buffer> };
+  const sent: Sent[] = [];
+  const onStart = (context: unknown): void => {
+    sent.push(...((context as { options?: { messages?: Sent[] } }).options?.messages ?? []));
+  };
+  producerSendsChannel.start.subscribe(onStart);
+  t.after(() => producerSendsChannel.start.unsubscribe(onStart));
+
+  await assert.rejects(
+    producer.send([
+      {
+        bytes: Buffer.from('{"index":{"_index":"sessions3-x"}}\n{"a":1}\n'),
+        reason: 'failed to parse field [a]',
+        errorType: 'mapper_parsing_exception',
+        status: 400,
+        index: 'sessions3-x',
+        id: undefined,
+        source: { topic: 'spi', partition: 3, offset: 1200n },
+        position: 4,
+      },
+    ]),
+  );
+  const headers = new Map([...(sent[0]?.headers ?? [])].map(([k, v]) => [k.toString(), v.toString()]));
+  assert.equal(sent[0]?.topic, 'failures.replay-failed');
+  assert.deepEqual(
+    ['aki.source.topic', 'aki.source.partition', 'aki.source.offset', 'aki.source.position'].map((h) =>
+      headers.get(h),
+    ),
+    ['spi', '3', '1200', '4'],
+  );
+  assert.equal(headers.has('aki.id'), false);
+});

@@ -23,13 +23,14 @@ function tracedFetch(
   client: object,
   asked: [partition: number, fetchOffset: bigint][],
   answers: [partition: number, errorCode: number][],
+  id = topicId,
 ): Record<string, unknown> {
   return {
     client,
     operation: 'fetch',
     options: {
       topics: asked.map(([partition, fetchOffset]) => ({
-        topicId,
+        topicId: id,
         partitions: [{ partition, fetchOffset, partitionMaxBytes: 1048576, currentLeaderEpoch: 0 }],
       })),
     },
@@ -39,7 +40,7 @@ function tracedFetch(
         errorCode: 0,
         responses: [
           {
-            topicId,
+            topicId: id,
             // With an error, Kafka 4.1 answers -1 for the log's start and end.
             partitions: answers.map(([partitionIndex, errorCode]) => ({
               partitionIndex,
@@ -87,7 +88,7 @@ describe('offsets out of range (retention overtook the consumer)', () => {
         [2, 6], // NOT_LEADER_OR_FOLLOWER
       ],
     );
-    assert.deepEqual(refusedFetches(traced), [{ partition: 0, fetchOffset: 120n }]);
+    assert.deepEqual(refusedFetches(traced), [{ topicId, partition: 0, fetchOffset: 120n }]);
     assert.deepEqual(refusedFetches({ error: new Error('connection closed') }), []);
     assert.deepEqual(refusedFetches(undefined), []);
   });
@@ -198,9 +199,12 @@ describe('offsets out of range (retention overtook the consumer)', () => {
     const m = metrics();
     const { logger, lines } = capturedLogger();
     const client = {};
-    const watch = new OutOfRangeWatch(client, 'spi', reportSkipped(logger, m, 'earliest'));
+    const watch = new OutOfRangeWatch(client, reportSkipped(logger, m, 'earliest'));
     const stream = Object.assign(new EventEmitter(), { offsetsToFetch: new Map([['spi:0', 120n]]) });
-    watch.follow(stream as unknown as MessagesStream<Buffer, Buffer, Buffer, Buffer>);
+    watch.follow(
+      stream as unknown as MessagesStream<Buffer, Buffer, Buffer, Buffer>,
+      new Map([[topicId, 'spi']]),
+    );
     try {
       consumerFetchesChannel.error.publish(tracedFetch({}, [[0, 120n]], [[0, 1]]));
       consumerFetchesChannel.error.publish(tracedFetch(client, [[0, 120n]], [[0, 1]]));
@@ -219,5 +223,41 @@ describe('offsets out of range (retention overtook the consumer)', () => {
       [[0, 120, 899]],
     );
     assert.equal(await skippedTotal(m), 780);
+  });
+
+  test('several topics: each refusal is reported for its own topic, found by the id the fetch names it by', () => {
+    const m = metrics();
+    const { logger, lines } = capturedLogger();
+    const client = {};
+    const otherId = 'c1a1b7f0-0000-4000-8000-000000000002';
+    const watch = new OutOfRangeWatch(client, reportSkipped(logger, m, 'earliest'));
+    const stream = Object.assign(new EventEmitter(), {
+      offsetsToFetch: new Map([
+        ['spi:0', 120n],
+        ['spi-b:0', 40n],
+      ]),
+    });
+    const names = new Map([
+      [topicId, 'spi'],
+      [otherId, 'spi-b'],
+    ]);
+    watch.follow(stream as unknown as MessagesStream<Buffer, Buffer, Buffer, Buffer>, names);
+    try {
+      consumerFetchesChannel.error.publish(tracedFetch(client, [[0, 120n]], [[0, 1]]));
+      consumerFetchesChannel.error.publish(tracedFetch(client, [[0, 40n]], [[0, 1]], otherId));
+      stream.offsetsToFetch.set('spi-b:0', 50n);
+      stream.emit('offsets'); // only spi-b moved
+      stream.offsetsToFetch.set('spi:0', 900n);
+      stream.emit('offsets');
+    } finally {
+      watch.stop();
+    }
+    assert.deepEqual(
+      lines.map((l) => [l['topic'], l['partition'], l['firstOffset'], l['lastOffset']]),
+      [
+        ['spi-b', 0, 40, 49],
+        ['spi', 0, 120, 899],
+      ],
+    );
   });
 });

@@ -115,6 +115,22 @@ describe('indexBatch', () => {
     assert.equal(await valueOf(metrics.indexedDocuments), 3);
   });
 
+  test("a refused document's failure names its place in its message, for a replay to derive a stable _id", async () => {
+    const [a, b, c] = messages(3).map((m) => m.value);
+    const message = {
+      topic: 'sessions',
+      partition: 2,
+      offset: 7n,
+      value: Buffer.concat([a, b, c] as Buffer[]),
+    };
+    const { deps, failed } = setUp(() => itemsReply([201, 201, 400]));
+    assert.equal(await indexBatch(deps, entries([message]), new AbortController().signal), 'done');
+    const [document] = failed[0]?.failures ?? [];
+    assert.equal(failed[0]?.failures.length, 1);
+    assert.deepEqual([document?.source, document?.position], [message, 2]);
+    assert.deepEqual(document?.bytes, c);
+  });
+
   test('a document that lost a mapping race is sent once more: indexed then, or failed with its second refusal', async () => {
     const race = captured('opensearch-1.3.14-mapping-race');
     for (const [answers, indexed, failedTypes] of [

@@ -1,0 +1,142 @@
+// Reads a failure topic for `replay`: every partition from its start (or from the first record at
+// or after a time) up to the end offsets taken when reading begins, then stops. It reads in a
+// consumer group of its own, named anew each run, that never commits: the indexer's group and its
+// offsets are never touched, and a replay leaves nothing behind on the brokers but an empty group.
+import { randomUUID } from 'node:crypto';
+import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
+import type { Config } from '../config/schema.js';
+import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
+import { fetchDefaults } from './consumer.js';
+
+/** One record of the failure topic: where it sits, when it was written, its headers and its value. */
+export interface FailureTopicRecord {
+  partition: number;
+  offset: bigint;
+  /** Milliseconds since the epoch, as the record carries it. */
+  timestamp: number;
+  headers: ReadonlyMap<string, string>;
+  value: Buffer;
+}
+
+/** Per partition, the first offset to read and the end offset (exclusive) taken at start. */
+export interface ReadRange {
+  partition: number;
+  start: bigint;
+  end: bigint;
+}
+
+/** Kafka's special timestamps for ListOffsets: the log's end and its start. */
+const latest = -1n;
+const earliest = -2n;
+/** How often the reader looks whether partitions it gets no records from have reached their end. */
+const endCheckMs = 500;
+/** Records handed on at a time: a bulk request's worth at most. */
+const chunkRecords = 500;
+
+export class FailureTopicReader {
+  private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
+
+  constructor(
+    private readonly config: Config,
+    private readonly topic: string,
+  ) {
+    this.consumer = new Consumer({
+      clientId: 'arkime-kafka-indexer-replay',
+      groupId: `arkime-kafka-indexer-replay-${randomUUID()}`,
+      // The failure topic lives where the indexer produces it.
+      bootstrapBrokers: config.kafkaProducerBrokers,
+      ...kafkaSecurity(config),
+    });
+  }
+
+  /** What to read: from the start (or `since`, ms) up to the end offsets as they are now. */
+  async range(since: number | undefined): Promise<ReadRange[]> {
+    const topics = [this.topic];
+    const ends = await this.connected(this.consumer.listOffsets({ topics, timestamp: latest }));
+    const starts = await this.consumer.listOffsets({
+      topics,
+      timestamp: since === undefined ? earliest : BigInt(since),
+    });
+    const endOffsets = ends.get(this.topic) ?? [];
+    const startOffsets = starts.get(this.topic) ?? [];
+    // A partition with nothing written at or after `since` answers -1: nothing to read there.
+    return endOffsets.map((end, partition) => {
+      const start = startOffsets[partition] ?? -1n;
+      return { partition, start: start < 0n || start > end ? end : start, end };
+    });
+  }
+
+  /** The records of `ranges`, in chunks, in order within each partition; ends at the end offsets. */
+  async *read(ranges: ReadRange[]): AsyncGenerator<FailureTopicRecord[]> {
+    const open = new Map(ranges.filter((r) => r.start < r.end).map((r) => [r.partition, r]));
+    if (open.size === 0) return;
+    const stream = await this.connected(
+      this.consumer.consume({
+        topics: [this.topic],
+        mode: 'manual',
+        offsets: ranges.map((r) => ({ topic: this.topic, partition: r.partition, offset: r.start })),
+        autocommit: false,
+        maxBytes: fetchDefaults.maxBytes,
+        maxWaitTime: fetchDefaults.maxWaitTime,
+      }),
+    );
+    // Records may be missing before the end (a transaction's markers take offsets): a partition is
+    // also done once the stream's next offset to fetch has reached its end.
+    const timer = setInterval(() => this.closeIfDone(stream, open), endCheckMs);
+    try {
+      let chunk: FailureTopicRecord[] = [];
+      for await (const message of stream as AsyncIterable<Message<Buffer, Buffer, Buffer, Buffer>>) {
+        const range = open.get(message.partition);
+        if (range !== undefined && message.offset < range.end) chunk.push(record(message));
+        if (range !== undefined && message.offset + 1n >= range.end) open.delete(message.partition);
+        if (open.size === 0 || chunk.length >= chunkRecords) {
+          if (chunk.length > 0) yield chunk;
+          chunk = [];
+        }
+        if (open.size === 0) break;
+      }
+      if (chunk.length > 0) yield chunk;
+    } finally {
+      clearInterval(timer);
+      await stream.close();
+    }
+  }
+
+  /** Never rejects. */
+  async close(): Promise<void> {
+    await this.consumer.close(true).catch(() => undefined);
+  }
+
+  private closeIfDone(
+    stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
+    open: Map<number, ReadRange>,
+  ): void {
+    for (const [partition, range] of open) {
+      const next = stream.offsetsToFetch.get(`${this.topic}:${partition}`);
+      if (next !== undefined && next >= range.end) open.delete(partition);
+    }
+    if (open.size === 0) void stream.close();
+  }
+
+  private async connected<T>(operation: Promise<T>): Promise<T> {
+    try {
+      return await operation;
+    } catch (error) {
+      const why = securityFailure(error, this.config);
+      if (why === undefined) throw error;
+      throw new KafkaConnectionError(
+        `Kafka failure topic reader cannot connect to ${this.config.kafkaProducerBrokers.join(',')}: ${why}`,
+      );
+    }
+  }
+}
+
+function record(message: Message<Buffer, Buffer, Buffer, Buffer>): FailureTopicRecord {
+  return {
+    partition: message.partition,
+    offset: message.offset,
+    timestamp: Number(message.timestamp),
+    headers: new Map([...message.headers].map(([k, v]) => [k.toString(), v.toString()])),
+    value: message.value ?? Buffer.alloc(0),
+  };
+}

@@ -1,0 +1,199 @@
+// `arkime-kafka-indexer replay`, wired: the failure topic's reader → the records picked → batches
+// → the indexer's own bulk path (allow-list, retries, per-item classification) → the documents
+// refused again to a topic of their own, with their reasons. It reads up to the end offsets taken
+// at start, so it finishes; it reads in a group of its own that never commits, so the indexer's
+// group is left alone. Exit 0 only if every record picked was indexed.
+import { secretValues } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { failureDelivery } from '../kafka/failure-delivery.js';
+import { FailureProducer } from '../kafka/failure-producer.js';
+import { FailureTopicReader, type ReadRange } from '../kafka/failure-reader.js';
+import { allowList } from '../pipeline/allow-list.js';
+import { Bulker, type Batch } from '../pipeline/bulker.js';
+import { indexBatch, type BatchEntry, type IndexerDeps } from '../pipeline/indexer.js';
+import type { FailedDocument, SourcePosition } from '../records.js';
+import { searchBackoff } from '../retry.js';
+import { BulkClient } from '../search/bulk-client.js';
+import { searchSecurity } from '../search/connection.js';
+import { RefusalReporter, reportingRefusals } from '../search/refusals.js';
+import { createLogger, standardError, type Logger } from '../telemetry/logger.js';
+import { createMetrics } from '../telemetry/metrics.js';
+import type { ReplayOptions } from './args.js';
+import { DryRunTally, progressReporter, refusedTotal, summaryLines, type ReplayCounts } from './report.js';
+import { batchEntry, describeRecord, recordFilter, SourcePositions } from './selection.js';
+
+export interface ReplayOutput {
+  /** The report: the tables. */
+  print: (line: string) => void;
+  /** Progress: a bar on a terminal, plain lines otherwise. */
+  progress: (text: string) => void;
+  terminal: boolean;
+}
+
+const recordsIn = (ranges: ReadRange[]): number =>
+  ranges.reduce((sum, r) => sum + Number(r.end - r.start), 0);
+
+export async function runReplay(config: Config, options: ReplayOptions, out: ReplayOutput): Promise<number> {
+  // Logs go to standard error: standard output is the report.
+  const logger = createLogger(config.logLevel, standardError(), secretValues(config)).child({
+    component: 'replay',
+  });
+  const reader = new FailureTopicReader(config, options.topic);
+  const stopping = new AbortController();
+  const stop = (signal: string): void => {
+    logger.warn(
+      { signal },
+      'signal received: stopping the replay; what is not indexed yet stays on the topic',
+    );
+    stopping.abort();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  try {
+    const ranges = await reader.range(options.since);
+    logger.info({ topic: options.topic, ranges: ranges.map(describeRange) }, 'reading the failure topic');
+    if (options.dryRun) return await dryRun(reader, ranges, options, out);
+    return await replay(config, reader, ranges, options, out, logger, stopping.signal);
+  } finally {
+    await reader.close();
+  }
+}
+
+function describeRange(r: ReadRange): string {
+  return `${r.partition}:${r.start}-${r.end}`;
+}
+
+async function dryRun(
+  reader: FailureTopicReader,
+  ranges: ReadRange[],
+  options: ReplayOptions,
+  out: ReplayOutput,
+): Promise<number> {
+  const selected = recordFilter(options);
+  const tally = new DryRunTally();
+  const progress = progressReporter({ write: out.progress, terminal: out.terminal, now: Date.now });
+  const counts = (): ReplayCounts => ({
+    total: recordsIn(ranges),
+    read: tally.read,
+    selected: tally.selected,
+    indexed: 0,
+    refused: new Map(),
+    dryRun: true,
+  });
+  for await (const chunk of reader.read(ranges)) {
+    for (const record of chunk) {
+      const r = describeRecord(record, options.topic);
+      tally.add(r, selected(r));
+    }
+    progress.update(counts());
+  }
+  progress.done(counts());
+  tally.lines(options.topic).forEach(out.print);
+  return 0;
+}
+
+async function replay(
+  config: Config,
+  reader: FailureTopicReader,
+  ranges: ReadRange[],
+  options: ReplayOptions,
+  out: ReplayOutput,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<number> {
+  const metrics = createMetrics(config);
+  const client = new BulkClient(config, { logger: logger.child({ component: 'search' }), metrics });
+  const producer = new FailureProducer(config, logger, metrics, options.failedTo);
+  const counts: ReplayCounts = {
+    total: recordsIn(ranges),
+    read: 0,
+    selected: 0,
+    indexed: 0,
+    refused: new Map(),
+  };
+  const progress = progressReporter({ write: out.progress, terminal: out.terminal, now: Date.now });
+  // Each entry's source is an object of its own, which the indexer hands back in its failures.
+  const positions = new WeakMap<SourcePosition, number>();
+  let fatal: Error | undefined;
+  const deliver = failureDelivery({
+    producer,
+    logger,
+    onFatal: (error) => (fatal = error instanceof Error ? error : new Error(String(error))),
+  });
+  const authMethod = searchSecurity(config).method();
+  const deps: IndexerDeps = {
+    send: reportingRefusals(
+      (body: Buffer[], s: AbortSignal) => client.bulk(body, s),
+      new RefusalReporter(logger, () => authMethod, config.elasticSslCaLocation),
+    ),
+    fail: async (failures: FailedDocument[], s: AbortSignal) => {
+      for (const f of failures) counts.refused.set(f.errorType, (counts.refused.get(f.errorType) ?? 0) + 1);
+      const placed = failures.map((f) => {
+        const position = positions.get(f.source);
+        return position === undefined ? f : { ...f, position };
+      });
+      await deliver(placed, s);
+    },
+    metrics,
+    logger,
+    retryStatuses: new Set(config.elasticClientRetryStatuses),
+    maxRetries: config.elasticClientMaxRetries,
+    giveUpAfterMs: config.elasticClientRetryGiveUpAfter,
+    backoff: searchBackoff(config.elasticClientRetryMaxInterval),
+    onUnavailable: (unavailable, why) => {
+      if (unavailable)
+        logger.warn({ error: why }, 'the search cluster does not take the documents; retrying');
+    },
+  };
+  const send = async (batch: Batch<BatchEntry>): Promise<boolean> => {
+    const documents = batch.entries.reduce((n, e) => n + e.parsed.items.length + e.parsed.rejected.length, 0);
+    const refusedBefore = refusedTotal(counts);
+    if ((await indexBatch(deps, batch.entries, signal)) === 'abandoned' || fatal !== undefined) return false;
+    counts.indexed += documents - (refusedTotal(counts) - refusedBefore);
+    progress.update(counts);
+    return true;
+  };
+
+  client.start();
+  try {
+    await producer.ensureTopic();
+    const selected = recordFilter(options);
+    const sourcePositions = new SourcePositions();
+    const allowed = allowList(config);
+    const bulker = new Bulker<BatchEntry>({
+      maxMessages: config.bulkerMaxMessages,
+      maxBytes: config.bulkerMaxBytes,
+      flushIntervalMs: config.bulkerFlushInterval,
+    });
+    let complete = true;
+    reading: for await (const chunk of reader.read(ranges)) {
+      for (const record of chunk) {
+        counts.read += 1;
+        const r = describeRecord(record, options.topic);
+        if (!selected(r)) continue;
+        counts.selected += 1;
+        const position = sourcePositions.of(r);
+        const entry = batchEntry(r, position, allowed);
+        positions.set(entry.message, position);
+        // The bulker's time limit plays no part: the records are all there, batches go out full.
+        for (const batch of bulker.add(entry, entry.parsed.body.length, 0)) {
+          if (!(await send(batch))) {
+            complete = false;
+            break reading;
+          }
+        }
+      }
+      progress.update(counts);
+    }
+    const last = complete ? bulker.drain() : undefined;
+    if (last !== undefined) complete = await send(last);
+    progress.done(counts);
+    if (fatal !== undefined) throw fatal;
+    summaryLines(counts, options.topic, options.failedTo).forEach(out.print);
+    if (!complete) out.print('Stopped before the end: the records not replayed are still on the topic.');
+    return complete && refusedTotal(counts) === 0 && counts.indexed === counts.selected ? 0 : 1;
+  } finally {
+    await producer.close();
+    await client.close();
+  }
+}

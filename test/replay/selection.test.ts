@@ -1,0 +1,114 @@
+// What a failure record says of itself, which records a replay picks, and the _id a document
+// without one gets: the same at every replay, and the one its place in its source message names.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { FailureTopicRecord } from '../../src/kafka/failure-reader.js';
+import { allowList } from '../../src/pipeline/allow-list.js';
+import { parseMessage, withDerivedIds } from '../../src/pipeline/message-format.js';
+import {
+  batchEntry,
+  describeRecord,
+  recordFilter,
+  SourcePositions,
+  unknown,
+} from '../../src/replay/selection.js';
+
+const lines = '{"index":{"_index":"arkime_sessions3-250124"}}\n{"a":1}\n';
+
+function record(headers: Record<string, string>, offset = 5n, value = lines): FailureTopicRecord {
+  return {
+    partition: 1,
+    offset,
+    timestamp: 0,
+    headers: new Map(Object.entries(headers)),
+    value: Buffer.from(value),
+  };
+}
+
+const fromIndexer = {
+  'aki.error.type': 'illegal_argument_exception',
+  'aki.index': 'arkime_sessions3-250124',
+  'aki.source.topic': 'spi',
+  'aki.source.partition': '3',
+  'aki.source.offset': '1200',
+  'aki.source.position': '4',
+};
+
+const everything = allowList({
+  elasticAllowedIndices: ['*'],
+  elasticAllowedActions: ['index', 'create', 'update', 'delete'],
+});
+
+describe('replay selection', () => {
+  test("a record's headers: error type, index, and where its document first came from", () => {
+    const r = describeRecord(record(fromIndexer), 'spi-failed');
+    assert.deepEqual(
+      [r.errorType, r.index, r.source, r.position],
+      [
+        'illegal_argument_exception',
+        'arkime_sessions3-250124',
+        { topic: 'spi', partition: 3, offset: 1200n },
+        4,
+      ],
+    );
+  });
+
+  test('a record not written by the indexer is its own source', () => {
+    const r = describeRecord(record({}), 'spi-failed');
+    assert.deepEqual(
+      [r.errorType, r.index, r.source, r.position],
+      [unknown, undefined, { topic: 'spi-failed', partition: 1, offset: 5n }, undefined],
+    );
+  });
+
+  test('filters: error types, index patterns and source topics, all of them must hold', () => {
+    const r = describeRecord(record(fromIndexer), 'spi-failed');
+    const picks = (options: Partial<Parameters<typeof recordFilter>[0]>): boolean =>
+      recordFilter({ types: [], indices: [], sourceTopics: [], ...options })(r);
+    assert.equal(picks({}), true);
+    assert.equal(picks({ types: ['illegal_argument_exception', 'x'] }), true);
+    assert.equal(picks({ types: ['mapper_parsing_exception'] }), false);
+    assert.equal(picks({ indices: ['arkime_sessions3-*'] }), true);
+    assert.equal(picks({ indices: ['arkime_sessions3-2501'] }), false);
+    assert.equal(picks({ sourceTopics: ['spi'] }), true);
+    assert.equal(picks({ sourceTopics: ['spi'], types: ['x'] }), false);
+    const noIndex = describeRecord(record({}), 'spi-failed');
+    assert.equal(recordFilter({ types: [], indices: ['*'], sourceTopics: [] })(noIndex), false);
+  });
+
+  test('a document without an _id gets the one ELASTIC_DETERMINISTIC_IDS gives it in its source message', () => {
+    const r = describeRecord(record(fromIndexer), 'spi-failed');
+    const entry = batchEntry(r, new SourcePositions().of(r), everything);
+    // The source message: five such documents, this one the fifth.
+    const source = withDerivedIds(parseMessage(Buffer.from(lines.repeat(5))), 'spi:3:1200');
+    assert.equal(entry.parsed.items[0]?.id, source.items[4]?.id);
+    assert.equal(entry.parsed.items[0]?.id, 'spi:3:1200:4');
+    assert.deepEqual(entry.message, { topic: 'spi', partition: 3, offset: 1200n });
+  });
+
+  test('a document with an _id keeps it, its lines sent as they are', () => {
+    const withId = '{"index":{"_index":"arkime_sessions3-250124", "_id": "250124-abc"}}\n{"a":1}\n';
+    const r = describeRecord(record(fromIndexer, 5n, withId), 'spi-failed');
+    const entry = batchEntry(r, 0, everything);
+    assert.equal(entry.parsed.body.toString(), withId);
+    assert.equal(entry.parsed.items[0]?.id, '250124-abc');
+  });
+
+  test('records without a position are counted per source message, in the order read', () => {
+    const positions = new SourcePositions();
+    const older: Record<string, string> = { ...fromIndexer };
+    delete older['aki.source.position'];
+    const a = describeRecord(record(older, 1n), 'spi-failed');
+    const b = describeRecord(record(older, 2n), 'spi-failed');
+    const other = describeRecord(record({ ...older, 'aki.source.offset': '7' }, 3n), 'spi-failed');
+    assert.deepEqual([positions.of(a), positions.of(b), positions.of(other)], [0, 1, 0]);
+  });
+
+  test('the allow-list applies to replayed documents as to any message', () => {
+    const r = describeRecord(record(fromIndexer), 'spi-failed');
+    const narrow = allowList({ elasticAllowedIndices: ['other-*'], elasticAllowedActions: ['index'] });
+    const entry = batchEntry(r, 0, narrow);
+    assert.deepEqual(entry.parsed.items, []);
+    assert.equal(entry.parsed.rejected[0]?.reason, 'not_allowed');
+  });
+});
