@@ -214,6 +214,7 @@ async function main(): Promise<number> {
       indexedDocuments: await indexer.metric('indexed_documents_total'),
       indexedBytes: await indexer.metric('indexed_documents_bytes'),
       urls: [
+        ['status', `${metricsUrl}/`],
         ['metrics', `${metricsUrl}/metrics`],
         ...(healthy ? [['health', `${metricsUrl}/healthz`] as [string, string]] : []),
         ['sessions', `${url}/${patterns.join(',')}/_search?pretty`],

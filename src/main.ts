@@ -1,6 +1,7 @@
-// Composition root: configuration → logger → metrics → HTTP server → search client → Kafka
-// clients → pipeline, and the signals that stop it. The only module that knows them all; each
-// part is made before anything refers to it, and policy lives with the part it belongs to.
+// Composition root: configuration → logger → metrics → search client → HTTP server (metrics,
+// probes, status page) → Kafka clients → pipeline, and the signals that stop it. The only module
+// that knows them all; each part is made before anything refers to it, and policy lives with the
+// part it belongs to.
 import { secretValues } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { searchBackoff } from './retry.js';
@@ -20,6 +21,9 @@ import { startHttpServer } from './telemetry/http-server.js';
 import { LagMonitor } from './telemetry/lag.js';
 import { createLogger, logStarting } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
+import { RecentErrors } from './telemetry/recent-errors.js';
+import { statusJson, throughputTotals } from './telemetry/status.js';
+import { ThroughputHistory } from './telemetry/throughput-history.js';
 import { startSummaryLog } from './telemetry/summary.js';
 
 /** How long a stop may take: below Kubernetes' default 30 s grace period. */
@@ -30,14 +34,30 @@ const commitIntervalMs = 1000;
 const drainGraceMs = 20_000;
 
 export async function runIndexer(config: Config): Promise<number> {
-  const logger = createLogger(config.logLevel, undefined, secretValues(config));
+  const secrets = secretValues(config);
+  const recentErrors = new RecentErrors();
+  const logger = createLogger(config.logLevel, undefined, secrets, recentErrors.tap);
   const log = (component: string): typeof logger => logger.child({ component });
   const metrics = createMetrics(config);
   const readiness = new Readiness();
+  const client = new BulkClient(config, { logger: log('search'), metrics });
+  const throughput = new ThroughputHistory(() => throughputTotals(metrics));
   const server = await startHttpServer(config.port, {
     metricsPath: config.metricsPath,
     registry: metrics.registry,
     readiness: () => readiness.state,
+    status: statusJson(
+      {
+        metrics,
+        readiness: () => readiness.state,
+        nodes: () => client.nodeStates,
+        history: throughput,
+        errors: recentErrors,
+        limits: { maxBufferedBytes: config.maxBufferedBytes },
+        clock: Date,
+      },
+      secrets,
+    ),
   });
   let exitCode = 0;
   const failed = (error: unknown): void => {
@@ -48,7 +68,6 @@ export async function runIndexer(config: Config): Promise<number> {
   // Asked for by a signal or by an error no retry fixes, which may come before the pipeline exists.
   const stopping = new AbortController();
 
-  const client = new BulkClient(config, { logger: log('search'), metrics });
   const authMethod = searchSecurity(config).method();
   const send = reportingRefusals(
     (body: Buffer[], signal: AbortSignal) => client.bulk(body, signal),
@@ -114,6 +133,7 @@ export async function runIndexer(config: Config): Promise<number> {
 
   const stopWatchingSearch = watchSearch((signal) => client.get('/', signal), readiness);
   lag.start();
+  throughput.start();
   const stopSummary = startSummaryLog(metrics, () => lag.total, log('summary'), config.summaryLogInterval);
 
   const stop = (signal: string): void => {
@@ -143,11 +163,17 @@ export async function runIndexer(config: Config): Promise<number> {
   readiness.stopped();
   stopWatchingSearch();
   lag.stop();
+  throughput.stop();
   stopSummary();
   await consumer.close();
   await producer?.close();
   await client.close();
-  await new Promise((resolve) => server.close(resolve));
+  await new Promise((resolve) => {
+    server.close(resolve);
+    // A browser showing the status page keeps a connection open, asking every 2 s: close() alone
+    // would wait for it until the shutdown deadline. Everything else has stopped by now.
+    server.closeAllConnections();
+  });
   logger.info({ exitCode }, 'stopped');
   return exitCode;
 }

@@ -7,7 +7,8 @@
 // tests under operators/ (the operators' tools run end to end: `replay`) and adaptive/ (adaptive
 // bulk concurrency behind the latency proxy) use the stack like integration/ but take longer
 // than `npm test` can afford: they too run only when named (`npm run test:operators`,
-// `npm run test:adaptive`).
+// `npm run test:adaptive`). So do those under browser/, which need Debian's chromium and start
+// the servers they need themselves (`npm run test:browser`).
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -45,7 +46,7 @@ async function main(): Promise<number> {
   const isIntegration = (f: string): boolean => under(f, 'integration') || slowOnes(f);
   const isCluster = (f: string): boolean => under(f, 'cluster');
   /** Files `npm test` leaves out: they run only when named. */
-  const namedOnly = (f: string): boolean => isCluster(f) || slowOnes(f);
+  const namedOnly = (f: string): boolean => isCluster(f) || slowOnes(f) || under(f, 'browser');
   const named = positionals.map((p) => p.replace(/\.ts$/, '.js').replace(/[/\\]+$/, ''));
   const matches = (file: string, name: string): boolean => {
     const path = relative(testRoot, file);
@@ -61,7 +62,7 @@ async function main(): Promise<number> {
       ? all.filter((f) => !namedOnly(f))
       : all.filter(
           (f) =>
-            (values.unit && !isIntegration(f) && !isCluster(f)) || named.some((name) => matches(f, name)),
+            (values.unit && !isIntegration(f) && !namedOnly(f)) || named.some((name) => matches(f, name)),
         );
   if (files.length === 0) {
     console.error('no test files found under', testRoot);

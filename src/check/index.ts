@@ -1,6 +1,7 @@
 // `--check`: with a valid configuration, connect to everything the indexer needs and say, one
 // line each, what works and what does not. Exit code 0 only when every check passes.
 import type { Config } from '../config/schema.js';
+import { failureTopics } from '../config/topics.js';
 import { KafkaProbe } from '../kafka/probe.js';
 import { BulkClient } from '../search/bulk-client.js';
 import { createLogger } from '../telemetry/logger.js';
@@ -55,7 +56,7 @@ function topicChecks(config: Config, consumer: KafkaProbe, brokers: string): Che
       run: () => consumer.topic(topic),
     }));
   }
-  const excluded = new Set(config.kafkaProducerTopic === '' ? [] : [config.kafkaProducerTopic]);
+  const excluded = failureTopics(config.kafkaProducerTopic);
   return [
     {
       name: `topics matching ${String(selection)}`,

@@ -47,6 +47,15 @@ export class TopicSelection {
 }
 
 /**
+ * Topics a pattern never selects: the failure topic, and where `replay` puts what is refused
+ * again (`<failure topic>.replay-failed` unless told otherwise). Read back, their records would be
+ * indexed, and refused, once more.
+ */
+export function failureTopics(failureTopic: string): ReadonlySet<string> {
+  return new Set(failureTopic === '' ? [] : [failureTopic, `${failureTopic}.replay-failed`]);
+}
+
+/**
  * `/…/` is a regular expression (JavaScript syntax, unanchored: `^` and `$` make it match whole
  * names); anything else a comma list of topic names.
  */

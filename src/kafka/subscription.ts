@@ -5,6 +5,7 @@
 // opens a stream on the new set, which rejoins the group with it (consumer.ts).
 import { Admin } from '@platformatic/kafka';
 import type { Config } from '../config/schema.js';
+import { failureTopics } from '../config/topics.js';
 import type { Logger } from '../telemetry/logger.js';
 import { kafkaSecurity } from './connection.js';
 
@@ -31,7 +32,7 @@ export class TopicSubscription {
   private listing = false;
   private current: string[] = [];
   private listFailing = false;
-  /** Never consumed though a pattern matches them: the failure topic, read back, would index each refusal again. */
+  /** Never consumed though a pattern matches them (the failure topics). */
   private readonly excluded: ReadonlySet<string>;
 
   constructor(
@@ -40,8 +41,7 @@ export class TopicSubscription {
     /** Told the new set of topics each time it changes (patterns only). */
     private readonly onChange: (topics: string[]) => void,
   ) {
-    const failureTopic = config.kafkaProducerTopic;
-    this.excluded = new Set(failureTopic === '' ? [] : [failureTopic]);
+    this.excluded = failureTopics(config.kafkaProducerTopic);
   }
 
   get isPattern(): boolean {

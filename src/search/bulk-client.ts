@@ -193,6 +193,11 @@ export class BulkClient {
     return this.rotation.origins;
   }
 
+  /** The nodes in the pool now and whether each is in rotation (the status page). */
+  get nodeStates(): { node: string; alive: boolean }[] {
+    return this.rotation.states();
+  }
+
   /** Sends one `_bulk` request to the next node; throws TransportError when no HTTP answer came. */
   async bulk(body: Buffer | Buffer[], signal?: AbortSignal): Promise<BulkReply> {
     const parts = Array.isArray(body) ? body : [body];

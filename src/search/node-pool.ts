@@ -77,6 +77,11 @@ export class NodePool {
     return this.seeds;
   }
 
+  /** Each node's origin (no credentials) and whether it is in rotation, in rotation order. */
+  states(): { node: string; alive: boolean }[] {
+    return this.nodes.map((n) => ({ node: n.origin, alive: n.alive }));
+  }
+
   counts(): PoolCounts {
     return { total: this.nodes.length, dead: this.nodes.filter((n) => !n.alive).length };
   }

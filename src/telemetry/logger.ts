@@ -20,7 +20,7 @@ const shortestBlanked = 6;
  * Replaces every secret, as it is and as JSON escapes it, by ***. Nothing should log a secret in
  * the first place; this is the line of defence for what a dependency puts in an error's message.
  */
-function blankOut(secrets: readonly string[]): ((line: string) => string) | undefined {
+export function blankOut(secrets: readonly string[]): ((line: string) => string) | undefined {
   const forms = [
     ...new Set(
       secrets.filter((s) => s.length >= shortestBlanked).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]),
@@ -31,13 +31,18 @@ function blankOut(secrets: readonly string[]): ((line: string) => string) | unde
     forms.reduce((text, secret) => (text.includes(secret) ? text.replaceAll(secret, '***') : text), line);
 }
 
-/** JSON lines on stdout, one child logger per component; `secrets` never appear in them. */
+/**
+ * JSON lines on stdout, one child logger per component; `secrets` never appear in them. `tap`
+ * sees every line as written, secrets blanked (the status page's recent errors).
+ */
 export function createLogger(
   level: (typeof logLevels)[number],
   destination?: pino.DestinationStream,
   secrets: readonly string[] = [],
+  tap?: (line: string) => void,
 ): Logger {
   const streamWrite = blankOut(secrets);
+  const stream = destination ?? pino.destination({ fd: 1, sync: true });
   return pino(
     {
       level: levels[level],
@@ -45,7 +50,14 @@ export function createLogger(
       timestamp: pino.stdTimeFunctions.isoTime,
       ...(streamWrite && { hooks: { streamWrite } }),
     },
-    destination ?? pino.destination({ fd: 1, sync: true }),
+    tap === undefined
+      ? stream
+      : {
+          write: (line: string) => {
+            stream.write(line);
+            tap(line);
+          },
+        },
   );
 }
 

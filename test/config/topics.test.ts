@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { printableConfig } from '../../src/config/print.js';
-import { parseTopicSelection } from '../../src/config/topics.js';
+import { failureTopics, parseTopicSelection } from '../../src/config/topics.js';
 import { ValueError } from '../../src/config/values.js';
 
 const required = { KAFKA_CONSUMER_GROUP_NAME: 'g', ELASTIC_SERVICE: 'http://es:9200' };
@@ -39,6 +39,16 @@ describe('KAFKA_CONSUMER_TOPIC: a topic, a comma list, or /regular expression/',
       'arkime-failed',
       'xarkime-c',
     ]);
+  });
+
+  test('a pattern never selects the failure topic nor where replay puts what is refused again', () => {
+    const selection = parseTopicSelection('/^arkime-/');
+    const topics = ['arkime-a', 'arkime-failed', 'arkime-failed.replay-failed', 'arkime-failed.other'];
+    assert.deepEqual(selection.select(topics, failureTopics('arkime-failed')), [
+      'arkime-a',
+      'arkime-failed.other',
+    ]);
+    assert.deepEqual(selection.select(topics, failureTopics('')), [...topics].sort());
   });
 
   const invalid: [string, RegExp][] = [

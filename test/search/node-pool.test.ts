@@ -57,6 +57,11 @@ describe('NodePool: dead nodes', () => {
     const other = node.origin === a.origin ? b.origin : a.origin;
     assert.deepEqual(picks(pool, 4, 500), [other, other, other, other]);
     assert.deepEqual(pool.counts(), { total: 2, dead: 1 });
+    // What the status page lists: each node, alive or not.
+    assert.deepEqual(
+      pool.states().map((s) => s.alive),
+      pool.origins.map((o) => o !== node.origin),
+    );
     // At its retry time it is back, on trial.
     assert.ok(picks(pool, 2, 1100).includes(node.origin));
     assert.deepEqual(events.at(-1), { kind: 'retrying', node: node.origin, failures: 1 });
