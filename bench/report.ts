@@ -73,7 +73,7 @@ export function markdown(run: BenchRun): string {
       formats
         .map((f) => `\`indexer-null\` and \`end-to-end\` for ${f}: ${listed(run.settings[f])}`)
         .join('; ') +
-      `; \`indexer-null-defaults\`: every setting at its default (1 request in flight, 100 messages and 10 MB per request, MAX_BUFFERED_BYTES 64 MiB) but ${listed(run.settings['defaults'])}, so that the run's last partial batch does not wait 10 s. Notes: CPU of the null sink and of the Kafka broker, which share the machine's cores.`,
+      `; \`indexer-null-defaults\`: every setting at its default (adaptive concurrency, 100 messages and 10 MB per request, MAX_BUFFERED_BYTES 64 MiB) but ${listed(run.settings['defaults'])}, so that the run's last partial batch does not wait 10 s. Notes: CPU of the null sink and of the Kafka broker, which share the machine's cores.`,
   );
   if (run.latency) {
     lines.push(

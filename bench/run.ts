@@ -4,7 +4,9 @@
 // Options: --documents N (default 1,000,000) --repeats N (default 3) --formats bulk,bulk1
 // --scenarios kafka-limit,kafka-limit-librdkafka,http-send,search-limit,indexer-null,
 // indexer-null-defaults,end-to-end (default all;
-// without search-limit and end-to-end no search server is started, for quick profiling runs)
+// without search-limit and end-to-end no search server is started, for quick profiling runs).
+// `--scenarios concurrency` (named only; --overload-documents N): adaptive against fixed bulk
+// concurrency behind added latency and under overload (bench/concurrency.ts).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -12,6 +14,7 @@ import { request } from 'undici';
 import { sessions3TemplatePath } from '../stack/arkime.js';
 import { createTopic } from '../stack/kafka-topics.js';
 import { LocalStack } from '../stack/stack.js';
+import { concurrencyBench, saveConcurrencyResults } from './concurrency.js';
 import { measureLatency } from './latency.js';
 import { cpuSeconds, pidListeningOn, settle } from './proc.js';
 import { chart, markdown, median, type BenchRun } from './report.js';
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '3' },
     formats: { type: 'string', default: 'bulk,bulk1' },
     scenarios: { type: 'string', default: defaultScenarios },
+    'overload-documents': { type: 'string', default: '30000' },
     variants: { type: 'string' },
   },
 });
@@ -38,7 +42,8 @@ const variants = Object.entries(
     ? { '': {} }
     : (JSON.parse(values.variants) as Record<string, Record<string, string>>),
 );
-const needsSearch = scenarios.has('search-limit') || scenarios.has('end-to-end');
+const needsSearch =
+  scenarios.has('search-limit') || scenarios.has('end-to-end') || scenarios.has('concurrency');
 const documents = Number(values.documents);
 const repeats = Number(values.repeats);
 const formats = values.formats.split(',') as Format[];
@@ -53,7 +58,7 @@ const bulkerSettings: Record<Format, Record<string, string>> = {
   bulk: { BULKER_FLUSH_INTERVAL: '100ms' },
   bulk1: { BULKER_MAX_MESSAGES: '10000', BULKER_FLUSH_INTERVAL: '100ms' },
 };
-// The indexer-null-defaults row: every setting at its default (one request in flight, 100
+// The indexer-null-defaults row: every setting at its default (adaptive concurrency, 100
 // messages per request, MAX_BUFFERED_BYTES 64 MiB), but for the flush interval, so that the run's
 // last partial batch does not wait 10 s; at full speed batches fill long before it matters.
 const defaultSettings: Record<string, string> = { BULKER_FLUSH_INTERVAL: '100ms' };
@@ -94,7 +99,25 @@ try {
   const results: Measurement[] = [];
   const settings: BenchRun['settings'] = {};
 
-  for (const format of formats) {
+  if (scenarios.has('concurrency')) {
+    const rows = await concurrencyBench({
+      kafka,
+      search,
+      clean,
+      installTemplate: (url) =>
+        http('PUT', `${url}/_index_template/arkime_sessions3`, readFileSync(sessions3TemplatePath, 'utf8')),
+      deleteIndices: (url) => http('DELETE', `${url}/arkime_sessions3-*`),
+      elasticsearchVersion: stack.versions.elasticsearch,
+      documents,
+      overloadDocuments: Number(values['overload-documents']),
+      repeats,
+      formats,
+      log,
+    });
+    console.log(saveConcurrencyResults(rows, repeats));
+  }
+
+  for (const format of scenarios.size > (scenarios.has('concurrency') ? 1 : 0) ? formats : []) {
     const workload = new Workload(documents, `b${Date.now().toString(36)}`);
     const bytes = workload.totalBytes();
     const topic = `bench-${format}-${Date.now()}`;

@@ -63,7 +63,14 @@ async function scrape(port: number): Promise<(name: string) => number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   return (name) => {
     const at = text.indexOf(`\n${name} `);
-    return at === -1 ? 0 : Number.parseFloat(text.slice(at + name.length + 2, text.indexOf('\n', at + 1)));
+    if (at !== -1) return Number.parseFloat(text.slice(at + name.length + 2, text.indexOf('\n', at + 1)));
+    // A metric with labels: the sum of its series.
+    let sum = 0;
+    for (let i = text.indexOf(`\n${name}{`); i !== -1; i = text.indexOf(`\n${name}{`, i + 1)) {
+      const line = text.slice(i + 1, text.indexOf('\n', i + 1));
+      sum += Number.parseFloat(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return sum;
   };
 }
 
@@ -75,12 +82,15 @@ export async function runIndexer(
   env: Record<string, string>,
   documents: number,
   timeoutMs: number,
+  /** Metrics (full names) whose highest and last values the run reports. */
+  track: string[] = [],
 ): Promise<{
   seconds: number;
   cpu: number;
   rss: number;
   timeline: [number, number][];
   memory: Record<string, number>;
+  tracked: Record<string, { max: number; last: number }>;
 }> {
   const port = await freePort();
   // BENCH_PROFILE_DIR: write a V8 CPU profile of the indexer there (node --cpu-prof).
@@ -101,6 +111,7 @@ export async function runIndexer(
     nodejs_heap_size_used_bytes: 0,
     nodejs_external_memory_bytes: 0,
   };
+  const tracked: Record<string, { max: number; last: number }> = {};
   let indexed = 0;
   try {
     for (;;) {
@@ -115,6 +126,10 @@ export async function runIndexer(
       if (first === 0) continue;
       indexed = metric(`${prefix}indexed_documents_total`);
       for (const name of Object.keys(memory)) memory[name] = Math.max(memory[name] ?? 0, metric(name));
+      for (const name of track) {
+        const value = metric(name);
+        tracked[name] = { max: Math.max(tracked[name]?.max ?? 0, value), last: value };
+      }
       timeline.push([Number(((performance.now() - first) / 1000).toFixed(2)), indexed]);
       if (indexed >= documents) break;
     }
@@ -124,6 +139,7 @@ export async function runIndexer(
       rss: peakRssBytes(pid),
       timeline,
       memory,
+      tracked,
     };
   } finally {
     child.kill('SIGTERM');

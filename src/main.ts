@@ -10,6 +10,7 @@ import { failureDelivery } from './kafka/failure-delivery.js';
 import { checkKafkaSecurity } from './kafka/probe.js';
 import { FailureProducer } from './kafka/failure-producer.js';
 import { allowList } from './pipeline/allow-list.js';
+import { concurrencyLimit } from './pipeline/concurrency.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { BulkClient } from './search/bulk-client.js';
 import { searchSecurity } from './search/connection.js';
@@ -52,7 +53,7 @@ export async function runIndexer(config: Config): Promise<number> {
         nodes: () => client.nodeStates,
         history: throughput,
         errors: recentErrors,
-        limits: { maxBufferedBytes: config.maxBufferedBytes, instances: config.elasticIndexerInstances },
+        limits: { maxBufferedBytes: config.maxBufferedBytes },
         clock: Date,
       },
       secrets,
@@ -103,7 +104,12 @@ export async function runIndexer(config: Config): Promise<number> {
       maxBytes: config.bulkerMaxBytes,
       flushIntervalMs: config.bulkerFlushInterval,
     },
-    instances: config.elasticIndexerInstances,
+    concurrency: concurrencyLimit(
+      config.elasticIndexerInstances,
+      config.elasticIndexerMaxInstances,
+      () => performance.now(),
+      { metrics, logger: log('concurrency') },
+    ),
     maxBufferedBytes: config.maxBufferedBytes,
     startupWaitMs: config.kafkaStartupWait,
     kafkaUnavailable: (unavailable) => readiness.kafkaUnavailable(unavailable),

@@ -4,9 +4,10 @@
 // paths under test/ (`integration/demo.test.js`, `pipeline`) name files or folders to run, beside
 // the unit tests when `--unit` is given too. The tests under cluster/ start a three-broker Kafka
 // cluster of their own and take minutes: they run only when named (`npm run test:cluster`). The
-// tests under operators/ (the operators' tools run end to end: `replay`) use the stack like
-// integration/ but take longer than `npm test` can afford: they too run only when named
-// (`npm run test:operators`). So do those under browser/, which need Debian's chromium and start
+// tests under operators/ (the operators' tools run end to end: `replay`) and adaptive/ (adaptive
+// bulk concurrency behind the latency proxy) use the stack like integration/ but take longer
+// than `npm test` can afford: they too run only when named (`npm run test:operators`,
+// `npm run test:adaptive`). So do those under browser/, which need Debian's chromium and start
 // the servers they need themselves (`npm run test:browser`).
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -41,10 +42,11 @@ async function main(): Promise<number> {
   });
   const all = testFiles(testRoot).sort();
   const under = (f: string, folder: string): boolean => relative(testRoot, f).startsWith(`${folder}${sep}`);
-  const isIntegration = (f: string): boolean => under(f, 'integration') || under(f, 'operators');
+  const slowOnes = (f: string): boolean => under(f, 'operators') || under(f, 'adaptive');
+  const isIntegration = (f: string): boolean => under(f, 'integration') || slowOnes(f);
   const isCluster = (f: string): boolean => under(f, 'cluster');
   /** Files `npm test` leaves out: they run only when named. */
-  const namedOnly = (f: string): boolean => isCluster(f) || under(f, 'operators') || under(f, 'browser');
+  const namedOnly = (f: string): boolean => isCluster(f) || slowOnes(f) || under(f, 'browser');
   const named = positionals.map((p) => p.replace(/\.ts$/, '.js').replace(/[/\\]+$/, ''));
   const matches = (file: string, name: string): boolean => {
     const path = relative(testRoot, file);

@@ -30,6 +30,20 @@ export const integer = (min = 0, max = Number.MAX_SAFE_INTEGER): ValueType<numbe
 export const duration = (min = 0): ValueType<number> =>
   bounded('time.Duration', min, Infinity, parseDuration);
 
+/** A whole number from `min` to `max`, or `word` (a mode with no number, such as 'adaptive'). */
+export const integerOr = <W extends string>(word: W, min: number, max: number): ValueType<number | W> => ({
+  name: 'int',
+  parse: (text) => {
+    if (text.trim().toLowerCase() === word) return word;
+    try {
+      return integer(min, max).parse(text);
+    } catch (error) {
+      if (error instanceof ValueError) throw new ValueError(`${word}, or ${error.message}`);
+      throw error;
+    }
+  },
+});
+
 export const port: ValueType<number> = bounded('string', 0, 65535, parseInteger);
 
 export const integerList = (min: number, max: number): ValueType<number[]> => ({

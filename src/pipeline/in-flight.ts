@@ -1,4 +1,5 @@
-// The indexers: up to `instances` batches in flight at once, each sent by indexBatch. A batch
+// The indexers: up to `concurrency.limit` batches in flight at once (a fixed number, or one that
+// adapts to the cluster: concurrency.ts), each sent by indexBatch. A batch
 // waits here for a free indexer (and the fetch loop with it); on stop, batches still in flight
 // after the grace time are abandoned, so their messages stay uncommitted and are redelivered.
 import { setMaxListeners } from 'node:events';
@@ -6,11 +7,12 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Batch } from './bulker.js';
 import type { Clock, TimerHandle } from './clock.js';
+import type { ConcurrencyLimit, RequestSample } from './concurrency.js';
 import { indexBatch, type BatchEntry, type BatchResult, type IndexerDeps } from './indexer.js';
 
 export interface InFlightDeps {
   indexer: IndexerDeps;
-  instances: number;
+  concurrency: ConcurrencyLimit;
   clock: Clock;
   metrics: Metrics;
   logger: Logger;
@@ -39,7 +41,7 @@ export class InFlight {
 
   /** Whether a batch sent now would start at once: an indexer is free and no batch waits for it. */
   get hasFreeIndexer(): boolean {
-    return this.batches.size < this.deps.instances && !this.batchWaiting;
+    return this.batches.size < this.deps.concurrency.limit && !this.batchWaiting;
   }
 
   /** Resolves when any batch in flight finishes. */
@@ -57,12 +59,12 @@ export class InFlight {
       { reason: batch.reason, messages: batch.entries.length, bytes: batch.bytes },
       'flushing',
     );
-    if (this.batches.size >= this.deps.instances) {
+    if (this.batches.size >= this.deps.concurrency.limit) {
       // Every indexer busy: the caller (the fetch loop, and so fetching) waits here.
       const paused = clock.now();
       metrics.fetchPaused.set(1);
       this.batchWaiting = true;
-      while (this.batches.size >= this.deps.instances) await this.oneFinished();
+      while (this.batches.size >= this.deps.concurrency.limit) await this.oneFinished();
       this.batchWaiting = false;
       metrics.fetchPaused.set(0);
       metrics.fetchPausedSeconds.inc({ reason: 'indexers_busy' }, (clock.now() - paused) / 1000);
@@ -72,7 +74,9 @@ export class InFlight {
 
   private start(batch: Batch<BatchEntry>): void {
     const { metrics } = this.deps;
-    const work = indexBatch(this.deps.indexer, batch.entries, this.abandon.signal)
+    const { concurrency } = this.deps;
+    const indexer = { ...this.deps.indexer, observe: (sample: RequestSample) => concurrency.observe(sample) };
+    const work = indexBatch(indexer, batch.entries, this.abandon.signal)
       .catch((error: unknown): BatchResult => {
         // indexBatch handles every failure itself; reaching here is a bug. The batch stays uncommitted.
         this.deps.logger.error({ err: error }, 'batch failed unexpectedly; its messages will be redelivered');
@@ -86,6 +90,7 @@ export class InFlight {
         this.deps.freed();
       });
     this.batches.add(work);
+    concurrency.started(this.batches.size);
     metrics.inFlightRequests.set(this.batches.size);
     metrics.inFlightBytes.inc(batch.bytes);
   }

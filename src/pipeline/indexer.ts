@@ -8,6 +8,7 @@ import { backoffDelay, type BackoffPolicy } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { realClock, type Clock } from './clock.js';
+import { isBackPressure, type RequestSample } from './concurrency.js';
 import type { BulkItem, ParsedMessage } from './message-format.js';
 
 export interface BatchEntry {
@@ -31,6 +32,8 @@ export interface IndexerDeps {
   onUnavailable: (unavailable: boolean, why: string) => void;
   /** For giving up after `giveUpAfterMs` (default `Date.now`). */
   now?: Clock['now'];
+  /** Told how long each request took and whether the cluster pushed back (the concurrency limit). */
+  observe?: (sample: RequestSample) => void;
   /** The wait between tries; rejects when the batch is abandoned (default: a real timer). */
   sleep?: Clock['sleep'];
 }
@@ -93,18 +96,23 @@ async function attempt(
 ): Promise<BulkOutcome> {
   deps.metrics.bulkCalls.inc();
   const timer = deps.metrics.bulkDuration.startTimer();
+  const now = deps.now ?? realClock.now;
+  const sentAt = now();
+  let outcome: BulkOutcome;
   try {
     const reply = await deps.send(body, signal);
-    const outcome = classifyBulkResponse(reply.status, reply.body, count, deps.retryStatuses);
+    outcome = classifyBulkResponse(reply.status, reply.body, count, deps.retryStatuses);
     timer({ outcome: durationOutcome[outcome.kind] });
     if (outcome.kind !== 'all_ok') deps.metrics.bulkErrors.inc();
-    return outcome;
   } catch (error) {
     timer({ outcome: 'unreachable' });
     deps.metrics.bulkErrors.inc();
     const detail = error instanceof Error ? error.message : String(error);
-    return { kind: 'request_failed', action: 'retry', status: 0, type: 'unreachable', detail };
+    outcome = { kind: 'request_failed', action: 'retry', status: 0, type: 'unreachable', detail };
   }
+  // Abandoned on shutdown: says nothing of the cluster.
+  if (!signal.aborted) deps.observe?.({ rttMs: now() - sentAt, backPressure: isBackPressure(outcome) });
+  return outcome;
 }
 
 /**

@@ -11,6 +11,7 @@ import { Bulker, type Batch, type BulkerLimits } from './bulker.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { FetchLoop } from './fetch-loop.js';
 import { FlushTimer } from './flush-timer.js';
+import type { ConcurrencyLimit } from './concurrency.js';
 import { InFlight } from './in-flight.js';
 import type { BatchEntry, BatchResult, IndexerDeps } from './indexer.js';
 import type { ParsedMessage } from './message-format.js';
@@ -30,7 +31,8 @@ export interface PipelineDeps {
   /** Without `now` and `sleep`, the indexers use the pipeline's clock. */
   indexer: IndexerDeps;
   limits: BulkerLimits;
-  instances: number;
+  /** How many batches may be in flight: fixed, or adapting to the cluster (concurrency.ts). */
+  concurrency: ConcurrencyLimit;
   maxBufferedBytes: number;
   deterministicIds: boolean;
   /** Takes the items the allow-list refuses out of a message (see allow-list.ts). */
@@ -67,7 +69,7 @@ export class Pipeline {
         now: deps.indexer.now ?? clock.now,
         sleep: deps.indexer.sleep ?? clock.sleep,
       },
-      instances: deps.instances,
+      concurrency: deps.concurrency,
       clock,
       metrics,
       logger,

@@ -43,6 +43,7 @@ export type SearchClientConfig = SearchConnectionConfig &
   Pick<
     Config,
     | 'elasticClientBulkTimeout'
+    | 'elasticRequestTimeout'
     | 'elasticClientCompressRequests'
     | 'elasticClientDiscoverNodes'
     | 'elasticClientDiscoverInterval'
@@ -216,6 +217,9 @@ export class BulkClient {
           ...(this.config.elasticClientCompressRequests && { 'content-encoding': 'gzip' }),
         },
         body: payload.length === 1 ? (payload[0] as Buffer) : Readable.from(payload, { objectMode: false }),
+        // Without these, a node that takes the request and never answers holds it for undici's 300 s.
+        headersTimeout: this.config.elasticRequestTimeout,
+        bodyTimeout: this.config.elasticRequestTimeout,
         ...(signal && { signal }),
       });
       const text = await response.body.text();

@@ -78,6 +78,19 @@ export function createMetrics(config: MetricsConfig) {
     ),
     bufferedBytes: gauge('buffered_bytes', 'Bytes of messages taken from Kafka and not yet done'),
     inFlightRequests: gauge('in_flight_bulk_requests', 'Bulk requests being sent or retried'),
+    concurrencyLimit: gauge(
+      'bulk_concurrency_limit',
+      'Bulk requests allowed in flight now: ELASTIC_INDEXER_INSTANCES, or the adaptive limit',
+    ),
+    concurrencyRtt: gauge(
+      'bulk_concurrency_rtt_seconds',
+      'The bulk round-trip time the adaptive limit is judged by (its moving baseline); 0 when fixed',
+    ),
+    concurrencyDecreases: counter(
+      'bulk_concurrency_decreases_total',
+      'Times the adaptive limit was lowered, by reason: back_pressure (429, rejected writes, no answer) or rtt (round trips slowed)',
+      ['reason'],
+    ),
     fetchPaused: gauge(
       'fetch_paused',
       '1 while fetching waits for a free indexer or for MAX_BUFFERED_BYTES to free up',

@@ -122,7 +122,7 @@ var refreshMs = 2000;
 var refreshes = 0;
 var pauseReasons = {
   max_buffered_bytes: "paused: MAX_BUFFERED_BYTES are taken and not yet indexed",
-  indexers_busy: "paused: all ELASTIC_INDEXER_INSTANCES bulk requests in flight"
+  indexers_busy: "paused: as many bulk requests in flight as the concurrency limit allows"
 };
 function $(id) { return document.getElementById(id); }
 function el(tag, className, text) {

@@ -19,6 +19,7 @@ export type StatusMetrics = Pick<
   | 'retriedDocuments'
   | 'consumerLag'
   | 'inFlightRequests'
+  | 'concurrencyLimit'
   | 'inFlightBytes'
   | 'bufferedBytes'
   | 'fetchPaused'
@@ -34,8 +35,8 @@ export interface StatusSources {
   nodes: () => { node: string; alive: boolean }[];
   history: Pick<ThroughputHistory, 'points' | 'windowMs'>;
   errors: Pick<RecentErrors, 'list'>;
-  /** MAX_BUFFERED_BYTES and ELASTIC_INDEXER_INSTANCES: what fetching waits on. */
-  limits: { maxBufferedBytes: number; instances: number };
+  /** MAX_BUFFERED_BYTES: what fetching waits on, with the bulk concurrency limit (a metric: it may adapt). */
+  limits: { maxBufferedBytes: number };
   clock: { now: () => number };
 }
 
@@ -143,7 +144,8 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
       .sort((a, b) => b.count - a.count),
     inFlight: {
       requests: await total(metrics.inFlightRequests),
-      instances: limits.instances,
+      // ELASTIC_INDEXER_INSTANCES, or the adaptive limit now.
+      instances: await total(metrics.concurrencyLimit),
       bytes: await total(metrics.inFlightBytes),
       bufferedBytes,
       maxBufferedBytes: limits.maxBufferedBytes,

@@ -64,6 +64,7 @@ const goDefaults: Record<string, unknown> = {
 const deliberateDeviations: Record<string, unknown> = {
   LOG_LEVEL: 'info',
   ELASTIC_CLIENT_BULK_TIMEOUT: 60_000,
+  ELASTIC_INDEXER_INSTANCES: 'adaptive',
 };
 
 // Settings the Go indexer does not have.
@@ -84,6 +85,9 @@ const addedDefaults: Record<string, unknown> = {
   // Never give up: where the Go indexer drops a batch after its retries, this one waits.
   ELASTIC_CLIENT_RETRY_GIVE_UP_AFTER: 0,
   ELASTIC_DETERMINISTIC_IDS: false,
+  // Above ELASTIC_CLIENT_BULK_TIMEOUT (1m), which the node may spend waiting on index creation.
+  ELASTIC_REQUEST_TIMEOUT: 90_000,
+  ELASTIC_INDEXER_MAX_INSTANCES: 16,
   MAX_BUFFERED_BYTES: 64 * 1024 * 1024,
   // Wait for the brokers at start-up without end, where the Go indexer exits.
   KAFKA_STARTUP_WAIT: 0,

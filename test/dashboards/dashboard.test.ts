@@ -7,7 +7,7 @@ import { dashboardQueries, exposedNames, metricNames } from '../helpers/dashboar
 describe('the Grafana dashboard', () => {
   const queries = dashboardQueries();
 
-  test('has panels for throughput, lag, lost offsets, latency, flush reasons, failures and backpressure', () => {
+  test('has panels for throughput, lag, lost offsets, latency, flush reasons, failures, backpressure and concurrency', () => {
     const all = queries.map((q) => q.expr).join('\n');
     for (const name of [
       'indexed_documents_total',
@@ -17,6 +17,9 @@ describe('the Grafana dashboard', () => {
       'bulk_flush_reason_total',
       'documents_failed_total',
       'fetch_paused_seconds_total',
+      'bulk_concurrency_limit',
+      'bulk_concurrency_rtt_seconds',
+      'bulk_concurrency_decreases_total',
     ]) {
       assert.ok(all.includes(`arkime_kafkaindexer_${name}`), name);
     }

@@ -1,6 +1,7 @@
 // A Pipeline on a hand-moved clock, fed by the test chunk by chunk, sending to a fake cluster that
 // answers after `latencyMs` of that clock. It records what was sent, when, and what was committed.
 import type { BulkerLimits } from '../../src/pipeline/bulker.js';
+import { fixedConcurrency, type ConcurrencyLimit } from '../../src/pipeline/concurrency.js';
 import { Pipeline, type PipelineDeps } from '../../src/pipeline/pipeline.js';
 import type { BulkReply, CommitPosition, ConsumedMessage } from '../../src/records.js';
 import { allOk, idsIn, ManualClock, offsetOf, retrySettings, testLog, testMetrics } from './fakes.js';
@@ -41,6 +42,8 @@ export class Feed implements AsyncIterable<ConsumedMessage[]> {
 export interface HarnessOptions {
   limits?: Partial<BulkerLimits>;
   instances?: number;
+  /** Instead of a fixed `instances`: a limit made on the harness's clock (an adaptive one). */
+  concurrency?: (clock: ManualClock) => ConcurrencyLimit;
   maxBufferedBytes?: number;
   drainGraceMs?: number;
   startupWaitMs?: number;
@@ -91,7 +94,7 @@ export function startPipeline(options: HarnessOptions = {}) {
       onUnavailable: () => undefined,
     },
     limits: { maxMessages: 1000, maxBytes: 1 << 30, flushIntervalMs: 1000, ...options.limits },
-    instances: options.instances ?? 1,
+    concurrency: options.concurrency?.(clock) ?? fixedConcurrency(options.instances ?? 1),
     maxBufferedBytes: options.maxBufferedBytes ?? 1 << 30,
     deterministicIds: false,
     allowList: (parsed) => parsed,

@@ -8,6 +8,7 @@ import { buildStatus, statusJson, type StatusSources } from '../../src/telemetry
 import { testMetrics } from '../pipeline/fakes.js';
 
 function sources(metrics = testMetrics()): StatusSources {
+  metrics.concurrencyLimit.set(2);
   return {
     metrics,
     readiness: () => ({ ready: false, reasons: ['not yet in the consumer group'] }),
@@ -17,7 +18,7 @@ function sources(metrics = testMetrics()): StatusSources {
     ],
     history: { points: () => [], windowMs: 600_000 },
     errors: { list: () => [] },
-    limits: { maxBufferedBytes: 1000, instances: 2 },
+    limits: { maxBufferedBytes: 1000 },
     clock: { now: () => Date.UTC(2026, 0, 2, 3, 4, 5) },
   };
 }

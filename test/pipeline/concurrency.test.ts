@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  AdaptiveConcurrency,
+  fixedConcurrency,
+  isBackPressure,
+  type AdaptiveOptions,
+  type Adjustment,
+} from '../../src/pipeline/concurrency.js';
+
+/** A limit on a hand-moved clock, with every adjustment it made. */
+function adaptive(options: Partial<AdaptiveOptions> = {}) {
+  let now = 0;
+  const adjustments: Adjustment[] = [];
+  const limit = new AdaptiveConcurrency({
+    max: 16,
+    now: () => now,
+    onAdjust: (a) => adjustments.push(a),
+    ...options,
+  });
+  /** One round: as many requests as the limit allows start, then all answer after `rttMs`. */
+  const round = (rttMs: number, backPressure = false, busy = true): void => {
+    const n = limit.limit;
+    for (let i = 1; i <= n; i += 1) limit.started(busy ? i : 0);
+    now += rttMs;
+    for (let i = 0; i < n; i += 1) limit.observe({ rttMs, backPressure });
+  };
+  return { limit, adjustments, round, advance: (ms: number) => (now += ms) };
+}
+
+describe('adaptive concurrency', () => {
+  test('starts at 1 and rises by one a window while the RTT holds and every slot is used, up to the highest', () => {
+    const { limit, round, adjustments } = adaptive({ max: 6 });
+    assert.equal(limit.limit, 1);
+    const seen: number[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      round(20);
+      seen.push(limit.limit);
+    }
+    // Each window is judged when the next one's first answer comes: one round late.
+    assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 6, 6, 6, 6]);
+    assert.ok(adjustments.every((a) => a.reason === 'increase'));
+    assert.equal(limit.baselineMs, 20);
+  });
+
+  test('does not rise while requests do not fill the limit: no evidence that more would help', () => {
+    const { limit, round } = adaptive();
+    round(20);
+    round(20); // the first window judged: up to 2
+    for (let i = 0; i < 10; i += 1) round(20, false, false);
+    assert.equal(limit.limit, 2);
+  });
+
+  test('back-pressure cuts the limit by a tenth (at least one), never below 1', () => {
+    const { limit, round, adjustments } = adaptive({ max: 16 });
+    for (let i = 0; i < 20; i += 1) round(10);
+    assert.equal(limit.limit, 16);
+    const seen: number[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      round(10, true);
+      seen.push(limit.limit);
+    }
+    // The first round's answers are judged with the next one's first.
+    assert.deepEqual(seen.slice(0, 8), [16, 14, 12, 10, 9, 8, 7, 6]);
+    assert.equal(seen.at(-1), 1);
+    const decreases = adjustments.filter((a) => a.reason === 'back_pressure');
+    // Only the changes count: the windows spent at 1 are not decreases.
+    assert.equal(decreases.length, 12);
+  });
+
+  test('an RTT well above its baseline (requests queue in the cluster) cuts the limit; the baseline then follows', () => {
+    const { limit, round, adjustments } = adaptive();
+    for (let i = 0; i < 9; i += 1) round(20);
+    assert.equal(limit.limit, 9);
+    round(60); // judges the last window of 20 ms: up to 10
+    assert.equal(limit.limit, 10);
+    round(60); // judges the window of 60 ms answers
+    assert.equal(limit.limit, 9);
+    const last = adjustments.at(-1) as Adjustment;
+    assert.equal(last.reason, 'rtt');
+    assert.equal(last.baselineMs, 20);
+    assert.equal(last.windowMs, 60);
+    // The baseline moved up by alpha (0.4) of the step: 36 ms.
+    assert.ok(Math.abs((limit.baselineMs as number) - 36) < 1e-9, String(limit.baselineMs));
+  });
+
+  test('a slightly slower window is noise, not a reason to cut', () => {
+    const { limit, round, adjustments } = adaptive();
+    const adjustmentsOf = (_: unknown) => adjustments;
+    for (let i = 0; i < 5; i += 1) round(20);
+    assert.equal(limit.limit, 5);
+    round(21);
+    round(19);
+    round(21.9);
+    round(20);
+    // 21 and 21.9: neither a cut (within a tenth) nor a rise (above the baseline); 19 and 20: a rise.
+    assert.equal(limit.limit, 7);
+    assert.ok(adjustmentsOf(limit).every((a) => a.reason === 'increase'));
+  });
+
+  test('one decision a window: answers within one baseline RTT are pooled', () => {
+    const { limit, adjustments, advance } = adaptive();
+    limit.started(1);
+    advance(100);
+    limit.observe({ rttMs: 100, backPressure: false }); // opens the first window, to 200
+    advance(100);
+    limit.observe({ rttMs: 100, backPressure: false }); // judges it: up to 2
+    assert.equal(limit.limit, 2);
+    for (let i = 0; i < 5; i += 1) {
+      limit.started(2);
+      advance(10);
+      limit.observe({ rttMs: 100, backPressure: true });
+    }
+    assert.equal(limit.limit, 2, 'no decision before the window of 100 ms is over');
+    advance(60);
+    limit.observe({ rttMs: 100, backPressure: false });
+    assert.equal(limit.limit, 1);
+    assert.deepEqual(
+      adjustments.map((a) => a.reason),
+      ['increase', 'back_pressure'],
+    );
+  });
+
+  test('refuses a highest limit below 1', () => {
+    assert.throws(() => new AdaptiveConcurrency({ max: 0, now: () => 0 }), /1 or more/);
+  });
+
+  test('a fixed number stays what it is, whatever happens', () => {
+    const fixed = fixedConcurrency(4);
+    fixed.started(4);
+    fixed.observe({ rttMs: 1000, backPressure: true });
+    assert.equal(fixed.limit, 4);
+  });
+});
+
+describe('back-pressure', () => {
+  const retry = (status: number, type: string) => ({ kind: 'retry' as const, status, type, reason: '' });
+  const wholeRequest = (status: number, type: string, action: 'retry' | 'split' = 'retry') => ({
+    kind: 'request_failed' as const,
+    action,
+    status,
+    type,
+    detail: '',
+  });
+
+  test('429s whole or per item, rejected executions, 503 and no answer at all', () => {
+    assert.equal(isBackPressure(wholeRequest(429, 'http_429')), true);
+    assert.equal(isBackPressure(wholeRequest(503, 'unavailable')), true);
+    assert.equal(isBackPressure(wholeRequest(0, 'unreachable')), true);
+    assert.equal(isBackPressure(wholeRequest(500, 'rejected_execution_exception')), true);
+    assert.equal(
+      isBackPressure({
+        kind: 'items',
+        items: [{ kind: 'ok' }, retry(429, 'es_rejected_execution_exception')],
+      }),
+      true,
+    );
+  });
+
+  test('not: success, documents refused for their content, a write block', () => {
+    assert.equal(isBackPressure({ kind: 'all_ok' }), false);
+    assert.equal(isBackPressure(wholeRequest(400, 'parse_exception', 'split')), false);
+    assert.equal(isBackPressure(wholeRequest(413, 'http_413', 'split')), false);
+    assert.equal(
+      isBackPressure({
+        kind: 'items',
+        items: [
+          { kind: 'failed', status: 400, type: 'mapper_parsing_exception', reason: '' },
+          retry(403, 'cluster_block_exception'),
+        ],
+      }),
+      false,
+    );
+  });
+});
