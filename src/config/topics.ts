@@ -32,7 +32,11 @@ export class TopicSelection {
   select(existing: readonly string[], excluded: ReadonlySet<string>): string[] {
     const pattern = this.pattern;
     if (pattern === undefined) return [...this.names];
-    return existing.filter((topic) => !excluded.has(topic) && pattern.test(topic)).sort();
+    // Nor any `.replay-failed` topic: replay of a replay's refusals writes to
+    // `<topic>.replay-failed.replay-failed`, and every one of them holds refusals, not sessions.
+    return existing
+      .filter((topic) => !excluded.has(topic) && !topic.endsWith(replayFailedSuffix) && pattern.test(topic))
+      .sort();
   }
 
   /** As written in KAFKA_CONSUMER_TOPIC, so that --print-config can be pasted back. */
@@ -52,8 +56,11 @@ export class TopicSelection {
  * indexed, and refused, once more.
  */
 export function failureTopics(failureTopic: string): ReadonlySet<string> {
-  return new Set(failureTopic === '' ? [] : [failureTopic, `${failureTopic}.replay-failed`]);
+  return new Set(failureTopic === '' ? [] : [failureTopic, `${failureTopic}${replayFailedSuffix}`]);
 }
+
+/** What `replay` appends to the name of the topic it reads for where refusals go by default. */
+export const replayFailedSuffix = '.replay-failed';
 
 /**
  * `/…/` is a regular expression (JavaScript syntax, unanchored: `^` and `$` make it match whole

@@ -68,7 +68,8 @@ export class FailureTopicReader {
 
   /** The records of `ranges`, in chunks, in order within each partition; ends at the end offsets. */
   async *read(ranges: ReadRange[]): AsyncGenerator<FailureTopicRecord[]> {
-    const open = new Map(ranges.filter((r) => r.start < r.end).map((r) => [r.partition, r]));
+    const ends = new Map(ranges.map((r) => [r.partition, r.end]));
+    const open = new Set(ranges.filter((r) => r.start < r.end).map((r) => r.partition));
     if (open.size === 0) return;
     const stream = await this.connected(
       this.consumer.consume({
@@ -82,13 +83,15 @@ export class FailureTopicReader {
     );
     // Records may be missing before the end (a transaction's markers take offsets): a partition is
     // also done once the stream's next offset to fetch has reached its end.
-    const timer = setInterval(() => this.closeIfDone(stream, open), endCheckMs);
+    const timer = setInterval(() => this.closeIfDone(stream, ends, open), endCheckMs);
     try {
       let chunk: FailureTopicRecord[] = [];
       for await (const message of stream as AsyncIterable<Message<Buffer, Buffer, Buffer, Buffer>>) {
-        const range = open.get(message.partition);
-        if (range !== undefined && message.offset < range.end) chunk.push(record(message));
-        if (range !== undefined && message.offset + 1n >= range.end) open.delete(message.partition);
+        // Filtered by the end offsets, not by `open`: a partition found done by its next offset
+        // may still have records in the stream's buffer, which are read before the stream closes.
+        const end = ends.get(message.partition);
+        if (end !== undefined && message.offset < end) chunk.push(record(message));
+        if (end !== undefined && message.offset + 1n >= end) open.delete(message.partition);
         if (open.size === 0 || chunk.length >= chunkRecords) {
           if (chunk.length > 0) yield chunk;
           chunk = [];
@@ -98,7 +101,7 @@ export class FailureTopicReader {
       if (chunk.length > 0) yield chunk;
     } finally {
       clearInterval(timer);
-      await stream.close();
+      await stream.close().catch(() => undefined);
     }
   }
 
@@ -109,13 +112,17 @@ export class FailureTopicReader {
 
   private closeIfDone(
     stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
-    open: Map<number, ReadRange>,
+    ends: ReadonlyMap<number, bigint>,
+    open: Set<number>,
   ): void {
-    for (const [partition, range] of open) {
+    // The client moves its next offsets as it pushes a fetch's records, in one go: while any are
+    // buffered, they are read first (closing now would drop them).
+    if (stream.readableLength > 0) return;
+    for (const partition of open) {
       const next = stream.offsetsToFetch.get(`${this.topic}:${partition}`);
-      if (next !== undefined && next >= range.end) open.delete(partition);
+      if (next !== undefined && next >= (ends.get(partition) ?? 0n)) open.delete(partition);
     }
-    if (open.size === 0) void stream.close();
+    if (open.size === 0) stream.close().catch(() => undefined);
   }
 
   private async connected<T>(operation: Promise<T>): Promise<T> {
@@ -136,7 +143,10 @@ function record(message: Message<Buffer, Buffer, Buffer, Buffer>): FailureTopicR
     partition: message.partition,
     offset: message.offset,
     timestamp: Number(message.timestamp),
-    headers: new Map([...message.headers].map(([k, v]) => [k.toString(), v.toString()])),
+    // Kafka allows a header without a value, which the client hands on as undefined.
+    headers: new Map(
+      [...message.headers].map(([k, v]) => [k.toString(), (v as Buffer | undefined)?.toString() ?? '']),
+    ),
     value: message.value ?? Buffer.alloc(0),
   };
 }

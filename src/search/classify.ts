@@ -50,9 +50,9 @@ const transientTypes = new Set([
 /**
  * Two requests that bring a new field at once, each with a value of another type (Arkime writes
  * `dstTTL` as numbers or as strings), race to add it to the mapping. Elasticsearch 7 and
- * OpenSearch 1 and 2 refuse the loser with 400 illegal_argument_exception "mapper [dstTTL] cannot
+ * OpenSearch 1, 2 and 3 refuse the loser with 400 illegal_argument_exception "mapper [dstTTL] cannot
  * be changed from type [long] to [keyword]" (Elasticsearch 6: "of different type"), where
- * Elasticsearch 8 parses it again (docs/security.md). Only the reason's text tells this apart from a
+ * Elasticsearch 8 and 9 parse it again (docs/security.md). Only the reason's text tells this apart from a
  * lasting refusal of the same type, such as the total fields limit, hence the match.
  */
 const mappingRace = /^mapper \[[^\]]+\] (cannot be changed from type|of different type)/;

@@ -34,9 +34,10 @@ export async function startHttpServer(port: number, endpoints: HttpEndpoints): P
           response.writeHead(200, { 'content-type': registry.contentType });
           response.end(text);
         },
-        (error: unknown) => {
+        () => {
+          // No error text: it is not blanked of secrets the way the JSON is.
           response.writeHead(500, { 'content-type': 'text/plain' });
-          response.end(String(error));
+          response.end('status unavailable\n');
         },
       );
       return;
@@ -67,9 +68,10 @@ export async function startHttpServer(port: number, endpoints: HttpEndpoints): P
           response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
           response.end(json);
         },
-        (error: unknown) => {
+        () => {
+          // No error text: it is not blanked of secrets the way the JSON is.
           response.writeHead(500, { 'content-type': 'text/plain' });
-          response.end(String(error));
+          response.end('status unavailable\n');
         },
       );
       return;
