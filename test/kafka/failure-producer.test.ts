@@ -6,11 +6,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ProduceAcks, producerSendsChannel } from '@platformatic/kafka';
 import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
 import { FailureProducer } from '../../src/kafka/failure-producer.js';
 import { capturedLogger } from '../helpers/log-lines.js';
 import { testMetrics } from '../pipeline/fakes.js';
 
-test('failed documents are sent with acks=all: a record counts as delivered once every in-sync replica has it', async (t) => {
+/** A configuration whose brokers do not listen: each send is traced as it starts, then fails. */
+function unreachableBrokerConfig(): Config {
   const loaded = loadConfig({
     KAFKA_CONSUMER_TOPIC: 'spi',
     KAFKA_CONSUMER_GROUP_NAME: 'g',
@@ -21,7 +23,12 @@ test('failed documents are sent with acks=all: a record counts as delivered once
     KAFKA_PRODUCER_MSG_TIMEOUT: '1s',
   });
   assert.ok(loaded.ok, loaded.ok ? '' : loaded.errors.join('\n'));
-  const producer = new FailureProducer(loaded.config, capturedLogger().logger, testMetrics());
+  return loaded.config;
+}
+
+test('failed documents are sent with acks=all: a record counts as delivered once every in-sync replica has it', async (t) => {
+  const config = unreachableBrokerConfig();
+  const producer = new FailureProducer(config, capturedLogger().logger, testMetrics());
   t.after(() => producer.close());
   const acks: unknown[] = [];
   const onStart = (context: unknown): void => {
@@ -47,18 +54,9 @@ test('failed documents are sent with acks=all: a record counts as delivered once
 });
 
 test("replay's producer writes to its own topic, and a record names its document's place in its source message", async (t) => {
-  const loaded = loadConfig({
-    KAFKA_CONSUMER_TOPIC: 'spi',
-    KAFKA_CONSUMER_GROUP_NAME: 'g',
-    ELASTIC_SERVICE: 'http://127.0.0.1:1',
-    KAFKA_PRODUCER_BROKERS: '127.0.0.1:1',
-    KAFKA_PRODUCER_TOPIC: 'failures',
-    KAFKA_PRODUCER_MSG_RETRIES: '0',
-    KAFKA_PRODUCER_MSG_TIMEOUT: '1s',
-  });
-  assert.ok(loaded.ok, loaded.ok ? '' : loaded.errors.join('\n'));
+  const config = unreachableBrokerConfig();
   const producer = new FailureProducer(
-    loaded.config,
+    config,
     capturedLogger().logger,
     testMetrics(),
     'failures.replay-failed',
