@@ -4,9 +4,9 @@
 // told through `onAdjust`, so that the metrics and the tests sit outside. docs/concurrency.md
 // explains it for operators.
 //
-// The limit starts at 4 (or the highest, if lower): the first round trips at 1 cost most where a
-// request takes long (10 MB, a second each), and too many at start is undone by the rule below
-// within a few round trips. Once per window (as long as the baseline RTT, so each window sees about
+// The limit starts at 1: a start at 4 was measured (December 2026) against a node with a write
+// pool of one thread: four 10 MB requests at once were mostly refused and resent, and indexing
+// took twice as long as climbing from 1, whose requests come staggered. Once per window (as long as the baseline RTT, so each window sees about
 // one answer from each request in flight; judged when the first answer after its end arrives):
 //   - back-pressure seen (429, rejected_execution, a request that got no answer): limit × 0.9;
 //   - congested: the window's mean RTT *and* its time per byte each above their baseline by
@@ -60,7 +60,7 @@ export interface Adjustment {
 export interface AdaptiveOptions {
   /** The highest limit (ELASTIC_INDEXER_MAX_INSTANCES). */
   max: number;
-  /** The limit at start, if not the default (4, or `max` if lower). */
+  /** The limit at start (default 1). */
   initial?: number;
   /** Milliseconds, monotonic. */
   now: () => number;
@@ -118,8 +118,6 @@ class Ewma {
   }
 }
 
-/** The limit at start when none is given: see the header. */
-export const initialLimit = 4;
 const mebibyte = 1024 * 1024;
 
 export class AdaptiveConcurrency implements ConcurrencyLimit {
@@ -141,7 +139,7 @@ export class AdaptiveConcurrency implements ConcurrencyLimit {
     if (!(Number.isInteger(options.max) && options.max >= 1)) {
       throw new Error(`the highest limit must be a whole number of 1 or more, not ${options.max}`);
     }
-    const initial = options.initial ?? Math.min(initialLimit, options.max);
+    const initial = options.initial ?? 1;
     if (!(Number.isInteger(initial) && initial >= 1 && initial <= options.max)) {
       throw new Error(`the limit at start must be a whole number from 1 to ${options.max}, not ${initial}`);
     }

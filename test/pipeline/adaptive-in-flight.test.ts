@@ -31,17 +31,17 @@ function adaptivePipeline(max: number, answer?: (offsets: number[]) => BulkReply
 }
 
 describe('adaptive concurrency in the pipeline', () => {
-  test('answers that keep their time: from 4, one more request in flight each round trip, up to the highest', async () => {
-    const h = adaptivePipeline(8);
+  test('answers that keep their time: one more request in flight each round trip, up to the highest', async () => {
+    const h = adaptivePipeline(4);
     for (let t = 0; t < 1000; t += 5) await h.clock.advance(5);
     const sent = perRoundTrip(h.requests, 10);
-    assert.deepEqual(sent.slice(0, 2), [4, 4], String(sent));
+    assert.deepEqual(sent.slice(0, 2), [1, 1], String(sent));
     // Never down; a window may be held while the baseline per byte follows sessions of other sizes.
     assert.ok(
       sent.every((n, i, a) => i === 0 || n >= (a[i - 1] ?? 0)),
       String(sent),
     );
-    assert.deepEqual(sent.slice(7), [8, 8, 8], String(sent));
+    assert.deepEqual(sent.slice(6), [4, 4, 4, 4], String(sent));
   });
 
   test('429s for every document: the limit falls a tenth (at least one) a round trip, to 1', async () => {

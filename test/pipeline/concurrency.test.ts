@@ -31,10 +31,9 @@ function adaptive(options: Partial<AdaptiveOptions> = {}) {
 }
 
 describe('adaptive concurrency', () => {
-  test('starts at 4, or at the highest if that is lower', () => {
-    assert.equal(new AdaptiveConcurrency({ max: 16, now: () => 0 }).limit, 4);
-    assert.equal(new AdaptiveConcurrency({ max: 2, now: () => 0 }).limit, 2);
-    assert.equal(new AdaptiveConcurrency({ max: 16, initial: 1, now: () => 0 }).limit, 1);
+  test('starts at 1 unless told otherwise, and not above the highest', () => {
+    assert.equal(new AdaptiveConcurrency({ max: 16, now: () => 0 }).limit, 1);
+    assert.equal(new AdaptiveConcurrency({ max: 16, initial: 4, now: () => 0 }).limit, 4);
     assert.throws(() => new AdaptiveConcurrency({ max: 2, initial: 3, now: () => 0 }), /from 1 to 2/);
   });
 
@@ -55,9 +54,9 @@ describe('adaptive concurrency', () => {
   test('does not rise while requests do not fill the limit: no evidence that more would help', () => {
     const { limit, round } = adaptive();
     round(20);
-    round(20); // the first window judged: up to 5
+    round(20); // the first window judged: up to 2
     for (let i = 0; i < 10; i += 1) round(20, false, false);
-    assert.equal(limit.limit, 5);
+    assert.equal(limit.limit, 2);
   });
 
   test('back-pressure cuts the limit by a tenth (at least one), never below 1', () => {
@@ -140,7 +139,7 @@ describe('adaptive concurrency', () => {
   test('requests of another size: a bigger one slower is not a cut, a smaller one sooner is not a rise', () => {
     // A baseline of 2 MiB requests at 0.2 s; then 10 MiB ones at a second: five times the round
     // trip, but as fast per byte. The old rule, by RTT alone, cut here.
-    const bigger = adaptive();
+    const bigger = adaptive({ initial: 4 });
     for (let i = 0; i < 3; i += 1) bigger.round(200, false, false, 2 * MiB);
     bigger.round(1000, false, false, 10 * MiB);
     bigger.round(1000, false, true, 10 * MiB);
@@ -149,7 +148,7 @@ describe('adaptive concurrency', () => {
 
     // A baseline of 10 MiB requests at a second each; then 2 MiB ones (batches closed by the
     // flush interval) answered in 0.6 s: sooner, but three times as long per byte. The old rule rose.
-    const smaller = adaptive();
+    const smaller = adaptive({ initial: 4 });
     for (let i = 0; i < 3; i += 1) smaller.round(1000, false, false, 10 * MiB);
     smaller.round(600, false, false, 2 * MiB);
     smaller.round(600, false, true, 2 * MiB);
@@ -157,7 +156,7 @@ describe('adaptive concurrency', () => {
     assert.equal(smaller.adjustments.length, 0);
 
     // As fast per byte and no longer a round trip: a rise, as before.
-    const same = adaptive();
+    const same = adaptive({ initial: 4 });
     for (let i = 0; i < 3; i += 1) same.round(1000, false, false, 10 * MiB);
     same.round(900, false, false, 9 * MiB);
     same.round(900, false, true, 9 * MiB);
