@@ -6,8 +6,9 @@
 //
 // The limit starts at 1: a start at 4 was measured (December 2026) against a node with a write
 // pool of one thread: four 10 MB requests at once were mostly refused and resent, and indexing
-// took twice as long as climbing from 1, whose requests come staggered. Once per window (as long as the baseline RTT, so each window sees about
-// one answer from each request in flight; judged when the first answer after its end arrives):
+// took twice as long as climbing from 1, whose requests come staggered. Then once per window (as
+// long as the baseline RTT, so each window sees about one answer from each request in flight;
+// judged when the first answer after its end arrives):
 //   - back-pressure seen (429, rejected_execution, a request that got no answer): limit × 0.9;
 //   - congested: the window's mean RTT *and* its time per byte each above their baseline by
 //     more than 2.5 of its deviations and by 1/limit of it (a tenth at least): limit × 0.9
