@@ -20,7 +20,7 @@ import { createLogger, standardError, type Logger } from '../telemetry/logger.js
 import { createMetrics } from '../telemetry/metrics.js';
 import type { ReplayOptions } from './args.js';
 import { DryRunTally, progressReporter, refusedTotal, summaryLines, type ReplayCounts } from './report.js';
-import { batchEntry, describeRecord, recordFilter, SourcePositions } from './selection.js';
+import { batchEntry, describeRecord, recordFilter } from './selection.js';
 
 export interface ReplayOutput {
   /** The report: the tables. */
@@ -158,7 +158,6 @@ async function replay(
   try {
     await producer.ensureTopic();
     const selected = recordFilter(options);
-    const sourcePositions = new SourcePositions();
     const allowed = allowList(config);
     const bulker = new Bulker<BatchEntry>({
       maxMessages: config.bulkerMaxMessages,
@@ -172,9 +171,9 @@ async function replay(
         const r = describeRecord(record, options.topic);
         if (!selected(r)) continue;
         counts.selected += 1;
-        const position = sourcePositions.of(r);
-        const entry = batchEntry(r, position, allowed);
-        positions.set(entry.message, position);
+        const entry = batchEntry(r, allowed);
+        // Refused again, a document keeps its place in its source message, when it had one.
+        if (r.position !== undefined) positions.set(entry.message, r.position);
         // The bulker's time limit plays no part: the records are all there, batches go out full.
         for (const batch of bulker.add(entry, entry.parsed.body.length, 0)) {
           if (!(await send(batch))) {
