@@ -6,16 +6,14 @@
 import { secretValues } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { failureDelivery } from '../kafka/failure-delivery.js';
+import { indexerDeps } from '../indexer-deps.js';
 import { FailureProducer } from '../kafka/failure-producer.js';
 import { FailureTopicReader, type ReadRange } from '../kafka/failure-reader.js';
 import { allowList } from '../pipeline/allow-list.js';
 import { Bulker, type Batch } from '../pipeline/bulker.js';
-import { indexBatch, type BatchEntry, type IndexerDeps } from '../pipeline/indexer.js';
+import { indexBatch, type BatchEntry } from '../pipeline/indexer.js';
 import type { FailedDocument, SourcePosition } from '../records.js';
-import { searchBackoff } from '../retry.js';
 import { BulkClient } from '../search/bulk-client.js';
-import { searchSecurity } from '../search/connection.js';
-import { RefusalReporter, reportingRefusals } from '../search/refusals.js';
 import { createLogger, standardError, type Logger } from '../telemetry/logger.js';
 import { createMetrics } from '../telemetry/metrics.js';
 import type { ReplayOptions } from './args.js';
@@ -120,12 +118,10 @@ async function replay(
     logger,
     onFatal: (error) => (fatal = error instanceof Error ? error : new Error(String(error))),
   });
-  const authMethod = searchSecurity(config).method();
-  const deps: IndexerDeps = {
-    send: reportingRefusals(
-      (body: Buffer[], s: AbortSignal) => client.bulk(body, s),
-      new RefusalReporter(logger, () => authMethod, config.elasticSslCaLocation),
-    ),
+  const deps = indexerDeps(config, {
+    client,
+    metrics,
+    log: (component) => logger.child({ component }),
     fail: async (failures: FailedDocument[], s: AbortSignal) => {
       for (const f of failures) counts.refused.set(f.errorType, (counts.refused.get(f.errorType) ?? 0) + 1);
       const placed = failures.map((f) => {
@@ -134,17 +130,11 @@ async function replay(
       });
       await deliver(placed, s);
     },
-    metrics,
-    logger,
-    retryStatuses: new Set(config.elasticClientRetryStatuses),
-    maxRetries: config.elasticClientMaxRetries,
-    giveUpAfterMs: config.elasticClientRetryGiveUpAfter,
-    backoff: searchBackoff(config.elasticClientRetryMaxInterval),
     onUnavailable: (unavailable, why) => {
       if (unavailable)
         logger.warn({ error: why }, 'the search cluster does not take the documents; retrying');
     },
-  };
+  });
   const send = async (batch: Batch<BatchEntry>): Promise<boolean> => {
     const documents = batch.entries.reduce((n, e) => n + e.parsed.items.length + e.parsed.rejected.length, 0);
     const refusedBefore = refusedTotal(counts);
