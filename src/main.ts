@@ -14,6 +14,7 @@ import { concurrencyLimit } from './pipeline/concurrency.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { BulkClient } from './search/bulk-client.js';
 import { searchSecurity } from './search/connection.js';
+import { handleSignals } from './signals.js';
 import { availabilityReporter } from './telemetry/availability.js';
 import { checkSearchNow, Readiness, watchSearch } from './telemetry/health.js';
 import { startHttpServer } from './telemetry/http-server.js';
@@ -127,21 +128,22 @@ export async function runIndexer(config: Config): Promise<number> {
   throughput.start();
   const stopSummary = startSummaryLog(metrics, () => lag.total, log('summary'), config.summaryLogInterval);
 
-  const stop = (signal: string): void => {
-    logger.info({ signal }, 'signal received');
-    readiness.stopped();
-    setTimeout(() => {
-      logger.error(
-        { deadlineMs: shutdownDeadlineMs },
-        'shutdown took too long; uncommitted messages will be redelivered',
-      );
-      process.exit(1);
-    }, shutdownDeadlineMs).unref();
-    stopping.abort();
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => void checkSearchNow(client, logger));
+  const releaseSignals = handleSignals({
+    stop: (signal) => {
+      logger.info({ signal }, 'signal received');
+      readiness.stopped();
+      stopping.abort();
+    },
+    deadline: {
+      ms: shutdownDeadlineMs,
+      overdue: () =>
+        logger.error(
+          { deadlineMs: shutdownDeadlineMs },
+          'shutdown took too long; uncommitted messages will be redelivered',
+        ),
+    },
+    hangUp: () => void checkSearchNow(client, logger),
+  });
 
   logStarting(logger, config, { nodes: client.nodes, auth: authMethod });
   client.start();
@@ -165,6 +167,7 @@ export async function runIndexer(config: Config): Promise<number> {
     // would wait for it until the shutdown deadline. Everything else has stopped by now.
     server.closeAllConnections();
   });
+  releaseSignals();
   logger.info({ exitCode }, 'stopped');
   return exitCode;
 }
