@@ -26,13 +26,13 @@ export interface ConsumerEvents {
 }
 
 /**
- * The fetch options with the default settings (the benchmark's Kafka limit uses them too).
  * `maxBytes`: at most this much per fetch response (a larger record batch still comes whole).
- * The client's default (50 MB since its 2.0; 10 MB before) arrives as one burst that is held twice (the socket's chunks, and
- * the values copied out of them) before the pipeline sees it: 2 MiB fetches cost no more CPU
- * per message and keep about 15 MiB less resident (docs/benchmarks.md).
+ * One large response (the client's default is 50 MB) is held twice, as the socket's chunks and as
+ * the contiguous copy the record batches are walked in, before the pipeline sees it: 2 MiB
+ * fetches cost no more CPU per message and keep less resident (docs/benchmarks.md).
+ * `maxWaitTime`: what the failure topic's reader waits for (the consumer: KAFKA_POLL_TIMEOUT).
  */
-export const fetchDefaults = { maxBytes: 2 * 1024 * 1024, highWaterMark: 10, maxWaitTime: 100 };
+export const fetchDefaults = { maxBytes: 2 * 1024 * 1024, maxWaitTime: 100 };
 
 /**
  * Bytes of messages read ahead of the pipeline (and at least CONSUMER_CHANNEL_BUFFER_SIZE
@@ -192,6 +192,7 @@ export class KafkaConsumer {
     }
     const assigned = flatten(this.consumer.assignments);
     const positions = startPositions(stream, assigned, topics);
+    for (const ledger of this.ledgers.values()) ledger.restarted();
     const fetcher = new Fetcher(
       this.consumer,
       this.pool,

@@ -27,10 +27,16 @@ import {
 import type { OutOfRangeLedger, reportSkipped } from './out-of-range.js';
 import { listOffsets, positionKey, readPositions, type Position } from './positions.js';
 import type { OffsetReset } from './out-of-range.js';
-import type { ReadAheadLimits } from './read-ahead.js';
 import { walkRecordBatches } from './record-batches.js';
 
 type KafkaConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
+
+export interface ReadAheadLimits {
+  /** Fetch no more once this many message bytes wait for the pipeline… */
+  bytes: number;
+  /** …and at least this many messages. */
+  messages: number;
+}
 
 export interface FetcherOptions {
   topics: readonly string[];

@@ -96,7 +96,7 @@ function recordsOf(records: Buffer, at: number, end: number, compression: number
   if (algorithm === undefined) {
     throw new RecordBatchError(`record batch at offset ${base} uses unknown compression ${compression}`);
   }
-  return algorithm.decompressSync(body) as Buffer;
+  return algorithm.decompressSync(body);
 }
 
 function walkRecords(
