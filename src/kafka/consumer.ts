@@ -10,7 +10,6 @@ import { partitionLag } from './lag.js';
 import { groupProtocolFailure, KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
 import { Fetcher } from './fetcher.js';
 import { OutOfRangeLedger, reportSkipped } from './out-of-range.js';
-import { positionKey, type Position } from './positions.js';
 import { TopicSubscription } from './subscription.js';
 
 export interface ConsumerEvents {
@@ -87,12 +86,12 @@ export class KafkaConsumer {
     this.consumer.on('consumer:group:join', () => {
       this.observeAssignment();
       // Every join may have moved partitions away and back: read from the commits again.
-      this.fetcher?.reposition(this.owned);
+      this.fetcher?.reposition(flatten(this.consumer.assignments));
       this.events.onJoined?.();
     });
     // KIP-848 moves partitions inside a heartbeat: those gained are read from their commits.
     this.consumer.on('consumer:heartbeat:end', () => {
-      if (this.observeAssignment()) this.fetcher?.reposition(this.owned);
+      if (this.observeAssignment()) this.fetcher?.reposition(flatten(this.consumer.assignments));
     });
     this.consumer.on('consumer:group:rebalance', () => this.events.onRebalance());
     this.consumer.on('consumer:heartbeat:error', ({ error }) => {
@@ -158,9 +157,9 @@ export class KafkaConsumer {
   }
 
   /**
-   * A fetcher on `topics`, once the member has joined the group with them and read where each
-   * assigned partition is to be read from. The client's stream joins (with either group
-   * protocol) and reads those positions; it is then closed unread, the subscription held here.
+   * A fetcher on `topics`, once the member has joined the group with them. The client's stream
+   * joins (with either group protocol) and tells when the brokers answered; it is then closed
+   * unread, the subscription held here.
    */
   private async open(topics: string[]): Promise<Fetcher> {
     // Topics no longer wanted leave the subscription before the join, which then has only these.
@@ -190,8 +189,6 @@ export class KafkaConsumer {
       this.held = [...topics];
       await stream.close();
     }
-    const assigned = flatten(this.consumer.assignments);
-    const positions = startPositions(stream, assigned, topics);
     for (const ledger of this.ledgers.values()) ledger.restarted();
     const fetcher = new Fetcher(
       this.consumer,
@@ -210,11 +207,12 @@ export class KafkaConsumer {
         report: this.skipped,
         ledger: (topic) => this.ledger(topic),
       },
-      positions,
+      // Read from the commits, as the stream would have. Not the positions the stream read: an
+      // assignment changed by a heartbeat while it closed would find a partition it never asked
+      // the commit of at its earliest (or latest) offset.
+      flatten(this.consumer.assignments),
+      this.fetcher?.position ?? new Map(),
     );
-    // A partition the stream had no position for (assigned while it closed): ask again.
-    if (assigned.some((a) => topics.includes(a.topic) && !positions.has(positionKey(a.topic, a.partition))))
-      fetcher.reposition(assigned);
     this.fetcher = fetcher;
     return fetcher;
   }
@@ -335,25 +333,6 @@ export class KafkaConsumer {
     }
     return true;
   }
-}
-
-/**
- * Where the client's stream, having joined, would read each assigned partition of `topics` from:
- * the group's commits, else the earliest or latest offset (KAFKA_CONSUMER_OFFSET_RESET).
- */
-function startPositions(
-  stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
-  assigned: Assignment[],
-  topics: string[],
-): Map<string, Position> {
-  const positions = new Map<string, Position>();
-  for (const { topic, partition } of assigned) {
-    if (!topics.includes(topic)) continue;
-    const key = positionKey(topic, partition);
-    const offset = stream.offsetsToFetch.get(key);
-    if (offset !== undefined && offset >= 0n) positions.set(key, { topic, partition, offset });
-  }
-  return positions;
 }
 
 /**

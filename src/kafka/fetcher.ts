@@ -17,7 +17,7 @@ import {
   type ConnectionPool,
   type Consumer,
 } from '@platformatic/kafka';
-import type { ConsumedMessage } from '../records.js';
+import type { Assignment, ConsumedMessage } from '../records.js';
 import {
   fetchRecords,
   type FetchedPartition,
@@ -75,13 +75,24 @@ export class Fetcher {
   private stopped = false;
   private wake: (() => void) | undefined;
 
+  /**
+   * Reads from `assigned` (those of its topics), from the positions `readPositions` gives them:
+   * `known` are where an earlier fetcher of this member got to, for partitions not committed yet.
+   */
   constructor(
     private readonly consumer: KafkaConsumer,
     private readonly pool: ConnectionPool,
     private readonly options: FetcherOptions,
-    initial: ReadonlyMap<string, Position>,
+    assigned: readonly Assignment[],
+    known: ReadonlyMap<string, Position>,
   ) {
-    this.positions = new Map([...initial].map(([key, p]) => [key, { ...p }]));
+    this.positions = new Map(known);
+    this.reposition(assigned);
+  }
+
+  /** Where each partition is read from now: for the next fetcher, should this one stop. */
+  get position(): ReadonlyMap<string, Position> {
+    return this.positions;
   }
 
   /**
@@ -117,7 +128,7 @@ export class Fetcher {
   }
 
   /** The assignment changed or the group was joined again: read every position again. */
-  reposition(assigned: readonly { topic: string; partition: number }[]): void {
+  reposition(assigned: readonly Assignment[]): void {
     const generation = ++this.generation;
     this.repositioning += 1;
     const mine = assigned.filter((a) => this.options.topics.includes(a.topic));
