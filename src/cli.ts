@@ -6,6 +6,7 @@ import { allowListErrors } from './config/allow-list.js';
 import { loadConfig } from './config/load.js';
 import { printableConfig } from './config/print.js';
 import { descriptionOf, groupTitles, schema, type Config, type Setting } from './config/schema.js';
+import { timeoutErrors } from './config/timeouts.js';
 import { validateKafkaSecurity } from './kafka/connection.js';
 import { parseReplayArgs, replayFlags } from './replay/args.js';
 import { validateSearchConnection } from './search/connection.js';
@@ -64,6 +65,7 @@ function configuration(): { config: Config } | { errors: string[] } {
         ...validateKafkaSecurity(loaded.config),
         ...validateSearchConnection(loaded.config),
         ...allowListErrors(loaded.config),
+        ...timeoutErrors(loaded.config),
       ]
     : loaded.errors;
   return loaded.ok && errors.length === 0 ? { config: loaded.config } : { errors };

@@ -4,7 +4,7 @@
 // part it belongs to.
 import { secretValues } from './config/load.js';
 import type { Config } from './config/schema.js';
-import { searchBackoff } from './retry.js';
+import { indexerDeps } from './indexer-deps.js';
 import { KafkaConsumer } from './kafka/consumer.js';
 import { failureDelivery } from './kafka/failure-delivery.js';
 import { checkKafkaSecurity } from './kafka/probe.js';
@@ -14,7 +14,7 @@ import { concurrencyLimit } from './pipeline/concurrency.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { BulkClient } from './search/bulk-client.js';
 import { searchSecurity } from './search/connection.js';
-import { RefusalReporter, reportingRefusals } from './search/refusals.js';
+import { handleSignals } from './signals.js';
 import { availabilityReporter } from './telemetry/availability.js';
 import { checkSearchNow, Readiness, watchSearch } from './telemetry/health.js';
 import { startHttpServer } from './telemetry/http-server.js';
@@ -69,10 +69,6 @@ export async function runIndexer(config: Config): Promise<number> {
   const stopping = new AbortController();
 
   const authMethod = searchSecurity(config).method();
-  const send = reportingRefusals(
-    (body: Buffer[], signal: AbortSignal) => client.bulk(body, signal),
-    new RefusalReporter(log('search'), () => authMethod, config.elasticSslCaLocation),
-  );
   const producer =
     config.kafkaProducerTopic === '' ? undefined : new FailureProducer(config, log('producer'), metrics);
   const consumer = new KafkaConsumer(config, log('consumer'), metrics);
@@ -81,8 +77,10 @@ export async function runIndexer(config: Config): Promise<number> {
     messages: () => consumer.start(),
     stopFetching: () => consumer.stopFetching(),
     commit: (positions) => consumer.commit(positions),
-    indexer: {
-      send,
+    indexer: indexerDeps(config, {
+      client,
+      metrics,
+      log,
       fail: failureDelivery({
         producer,
         logger: log('failures'),
@@ -91,14 +89,8 @@ export async function runIndexer(config: Config): Promise<number> {
           stopping.abort();
         },
       }),
-      giveUpAfterMs: config.elasticClientRetryGiveUpAfter,
       onUnavailable: availabilityReporter(metrics, readiness, log('search')),
-      metrics,
-      logger: log('indexer'),
-      retryStatuses: new Set(config.elasticClientRetryStatuses),
-      maxRetries: config.elasticClientMaxRetries,
-      backoff: searchBackoff(config.elasticClientRetryMaxInterval),
-    },
+    }),
     limits: {
       maxMessages: config.bulkerMaxMessages,
       maxBytes: config.bulkerMaxBytes,
@@ -136,21 +128,22 @@ export async function runIndexer(config: Config): Promise<number> {
   throughput.start();
   const stopSummary = startSummaryLog(metrics, () => lag.total, log('summary'), config.summaryLogInterval);
 
-  const stop = (signal: string): void => {
-    logger.info({ signal }, 'signal received');
-    readiness.stopped();
-    setTimeout(() => {
-      logger.error(
-        { deadlineMs: shutdownDeadlineMs },
-        'shutdown took too long; uncommitted messages will be redelivered',
-      );
-      process.exit(1);
-    }, shutdownDeadlineMs).unref();
-    stopping.abort();
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => void checkSearchNow(client, logger));
+  const releaseSignals = handleSignals({
+    stop: (signal) => {
+      logger.info({ signal }, 'signal received');
+      readiness.stopped();
+      stopping.abort();
+    },
+    deadline: {
+      ms: shutdownDeadlineMs,
+      overdue: () =>
+        logger.error(
+          { deadlineMs: shutdownDeadlineMs },
+          'shutdown took too long; uncommitted messages will be redelivered',
+        ),
+    },
+    hangUp: () => void checkSearchNow(client, logger),
+  });
 
   logStarting(logger, config, { nodes: client.nodes, auth: authMethod });
   client.start();
@@ -174,6 +167,7 @@ export async function runIndexer(config: Config): Promise<number> {
     // would wait for it until the shutdown deadline. Everything else has stopped by now.
     server.closeAllConnections();
   });
+  releaseSignals();
   logger.info({ exitCode }, 'stopped');
   return exitCode;
 }

@@ -72,6 +72,25 @@ describe('the command line', () => {
     assert.equal(stderr, 'arkime-kafka-indexer: unknown option --chek; see --help\n');
   });
 
+  test('a request timeout not above the bulk timeout stops start-up: one line naming both, exit 2', () => {
+    const contradictory = { ...required, ELASTIC_REQUEST_TIMEOUT: '30s', ELASTIC_CLIENT_BULK_TIMEOUT: '1m' };
+    const started = run([], contradictory);
+    assert.equal(started.code, 2);
+    assert.equal(started.stdout, '');
+    const lines = started.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, started.stderr);
+    assert.match(
+      lines[0] ?? '',
+      /^arkime-kafka-indexer: ELASTIC_REQUEST_TIMEOUT=30s is not valid with ELASTIC_CLIENT_BULK_TIMEOUT=1m: /,
+    );
+    const checked = run(['--check'], contradictory);
+    assert.equal(checked.code, 2);
+    assert.match(
+      checked.stdout,
+      /^✗ configuration: ELASTIC_REQUEST_TIMEOUT=30s is not valid with ELASTIC_CLIENT_BULK_TIMEOUT=1m/,
+    );
+  });
+
   test('--print-config prints the effective configuration, secrets as ***', () => {
     // Two ways to authenticate at once are refused, so the address password and the key go in two runs.
     const withAddress = run(['--print-config'], {

@@ -460,7 +460,7 @@ export const schema = {
     default: '1m',
     group: 'search',
     description:
-      'The timeout duration for the Bulk call: its `timeout` parameter, how long each document may wait for index creation, mapping updates and active shards',
+      'The timeout duration for the Bulk call: its `timeout` parameter, how long each document may wait for index creation, mapping updates and active shards. Must be below ELASTIC_REQUEST_TIMEOUT',
     goDefault: {
       value: '500ms',
       why: "creating a daily index with the sessions3 template can take longer; every document waiting on it then fails (seen here: 503 process_cluster_event_timeout_exception). 1m is the servers' own default",
@@ -472,7 +472,7 @@ export const schema = {
     default: '90s',
     group: 'search',
     description:
-      "How long a bulk request waits for the answer's headers, and then between parts of its body, before it is given up and sent again (never dead-lettered for it). Keep it above ELASTIC_CLIENT_BULK_TIMEOUT, which the node may spend waiting. A request given up may still be applied by the node: documents without an _id are then indexed twice unless ELASTIC_DETERMINISTIC_IDS is on, as after any resend whose answer was lost",
+      "How long a bulk request waits for the answer's headers, and then between parts of its body, before it is given up and sent again (never dead-lettered for it). It must be above ELASTIC_CLIENT_BULK_TIMEOUT, which the node may spend waiting before it answers (checked at start-up). A request given up may still be applied by the node: documents without an _id are then indexed twice unless ELASTIC_DETERMINISTIC_IDS is on, as after any resend whose answer was lost",
     added: true,
   }),
   elasticClientMaxDeadPercentage: setting({

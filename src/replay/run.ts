@@ -6,21 +6,21 @@
 import { secretValues } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { failureDelivery } from '../kafka/failure-delivery.js';
+import { indexerDeps } from '../indexer-deps.js';
 import { FailureProducer } from '../kafka/failure-producer.js';
-import { FailureTopicReader, type ReadRange } from '../kafka/failure-reader.js';
+import { FailureTopicReader, type FailureTopicRecord, type ReadRange } from '../kafka/failure-reader.js';
 import { allowList } from '../pipeline/allow-list.js';
 import { Bulker, type Batch } from '../pipeline/bulker.js';
-import { indexBatch, type BatchEntry, type IndexerDeps } from '../pipeline/indexer.js';
+import { indexBatch, type BatchEntry } from '../pipeline/indexer.js';
 import type { FailedDocument, SourcePosition } from '../records.js';
-import { searchBackoff } from '../retry.js';
 import { BulkClient } from '../search/bulk-client.js';
-import { searchSecurity } from '../search/connection.js';
-import { RefusalReporter, reportingRefusals } from '../search/refusals.js';
 import { createLogger, standardError, type Logger } from '../telemetry/logger.js';
 import { createMetrics } from '../telemetry/metrics.js';
+import { handleSignals } from '../signals.js';
 import type { ReplayOptions } from './args.js';
 import { DryRunTally, progressReporter, refusedTotal, summaryLines, type ReplayCounts } from './report.js';
-import { batchEntry, describeRecord, recordFilter, SourcePositions } from './selection.js';
+import { batchEntry, describeRecord, recordFilter } from './selection.js';
+import { Stopped, untilAborted, whileRunning } from './stopping.js';
 
 export interface ReplayOutput {
   /** The report: the tables. */
@@ -33,6 +33,9 @@ export interface ReplayOutput {
 const recordsIn = (ranges: ReadRange[]): number =>
   ranges.reduce((sum, r) => sum + Number(r.end - r.start), 0);
 
+/** How long a stop may take once asked for, as for the service: below Kubernetes' default 30 s grace period. */
+const stopDeadlineMs = 25_000;
+
 export async function runReplay(config: Config, options: ReplayOptions, out: ReplayOutput): Promise<number> {
   // Logs go to standard error: standard output is the report.
   const logger = createLogger(config.logLevel, standardError(), secretValues(config)).child({
@@ -40,47 +43,66 @@ export async function runReplay(config: Config, options: ReplayOptions, out: Rep
   });
   const reader = new FailureTopicReader(config, options.topic);
   const stopping = new AbortController();
-  const stop = (signal: string): void => {
-    logger.warn(
-      { signal },
-      'signal received: stopping the replay; what is not indexed yet stays on the topic',
-    );
-    stopping.abort();
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  const releaseSignals = handleSignals({
+    stop: (signal) => {
+      logger.warn(
+        { signal },
+        'signal received: stopping the replay; what is not indexed yet stays on the topic',
+      );
+      stopping.abort();
+    },
+    deadline: {
+      ms: stopDeadlineMs,
+      overdue: () => logger.error({ deadlineMs: stopDeadlineMs }, 'the replay took too long to stop'),
+    },
+  });
   try {
-    const ranges = await reader.range(options.since);
+    logger.info({ topic: options.topic }, "taking the failure topic's offsets");
+    const ranges = await whileRunning(reader.range(options.since), stopping.signal);
     logger.info({ topic: options.topic, ranges: ranges.map(describeRange) }, 'reading the failure topic');
-    if (options.dryRun) return await dryRun(reader, ranges, options, out);
-    return await replay(config, reader, ranges, options, out, logger, stopping.signal);
+    const chunks = reader.read(ranges);
+    const total = recordsIn(ranges);
+    if (options.dryRun) return await dryRun(chunks, total, options, out, stopping.signal);
+    return await replay(config, chunks, total, options, out, logger, stopping.signal);
+  } catch (error) {
+    if (!(error instanceof Stopped)) throw error;
+    out.print(stoppedLine);
+    return 1;
   } finally {
     await reader.close();
+    releaseSignals();
   }
 }
+
+const stoppedLine = 'Stopped before the end: the records not replayed are still on the topic.';
 
 function describeRange(r: ReadRange): string {
   return `${r.partition}:${r.start}-${r.end}`;
 }
 
-async function dryRun(
-  reader: FailureTopicReader,
-  ranges: ReadRange[],
+/**
+ * Counts what a replay would pick, by error type and index. Stopped (`signal`), it prints the
+ * counts of what it read and exits 1: they are not the topic's.
+ */
+export async function dryRun(
+  chunks: AsyncIterable<FailureTopicRecord[]>,
+  total: number,
   options: ReplayOptions,
   out: ReplayOutput,
+  signal: AbortSignal,
 ): Promise<number> {
   const selected = recordFilter(options);
   const tally = new DryRunTally();
   const progress = progressReporter({ write: out.progress, terminal: out.terminal, now: Date.now });
   const counts = (): ReplayCounts => ({
-    total: recordsIn(ranges),
+    total,
     read: tally.read,
     selected: tally.selected,
     indexed: 0,
     refused: new Map(),
     dryRun: true,
   });
-  for await (const chunk of reader.read(ranges)) {
+  for await (const chunk of untilAborted(chunks, signal)) {
     for (const record of chunk) {
       const r = describeRecord(record, options.topic);
       tally.add(r, selected(r));
@@ -89,13 +111,15 @@ async function dryRun(
   }
   progress.done(counts());
   tally.lines(options.topic).forEach(out.print);
-  return 0;
+  if (!signal.aborted) return 0;
+  out.print('Stopped before the end: the counts are those of the records read.');
+  return 1;
 }
 
 async function replay(
   config: Config,
-  reader: FailureTopicReader,
-  ranges: ReadRange[],
+  chunks: AsyncIterable<FailureTopicRecord[]>,
+  total: number,
   options: ReplayOptions,
   out: ReplayOutput,
   logger: Logger,
@@ -105,7 +129,7 @@ async function replay(
   const client = new BulkClient(config, { logger: logger.child({ component: 'search' }), metrics });
   const producer = new FailureProducer(config, logger, metrics, options.failedTo);
   const counts: ReplayCounts = {
-    total: recordsIn(ranges),
+    total,
     read: 0,
     selected: 0,
     indexed: 0,
@@ -120,12 +144,10 @@ async function replay(
     logger,
     onFatal: (error) => (fatal = error instanceof Error ? error : new Error(String(error))),
   });
-  const authMethod = searchSecurity(config).method();
-  const deps: IndexerDeps = {
-    send: reportingRefusals(
-      (body: Buffer[], s: AbortSignal) => client.bulk(body, s),
-      new RefusalReporter(logger, () => authMethod, config.elasticSslCaLocation),
-    ),
+  const deps = indexerDeps(config, {
+    client,
+    metrics,
+    log: (component) => logger.child({ component }),
     fail: async (failures: FailedDocument[], s: AbortSignal) => {
       for (const f of failures) counts.refused.set(f.errorType, (counts.refused.get(f.errorType) ?? 0) + 1);
       const placed = failures.map((f) => {
@@ -134,17 +156,11 @@ async function replay(
       });
       await deliver(placed, s);
     },
-    metrics,
-    logger,
-    retryStatuses: new Set(config.elasticClientRetryStatuses),
-    maxRetries: config.elasticClientMaxRetries,
-    giveUpAfterMs: config.elasticClientRetryGiveUpAfter,
-    backoff: searchBackoff(config.elasticClientRetryMaxInterval),
     onUnavailable: (unavailable, why) => {
       if (unavailable)
         logger.warn({ error: why }, 'the search cluster does not take the documents; retrying');
     },
-  };
+  });
   const send = async (batch: Batch<BatchEntry>): Promise<boolean> => {
     const documents = batch.entries.reduce((n, e) => n + e.parsed.items.length + e.parsed.rejected.length, 0);
     const refusedBefore = refusedTotal(counts);
@@ -156,9 +172,8 @@ async function replay(
 
   client.start();
   try {
-    await producer.ensureTopic();
+    await whileRunning(producer.ensureTopic(), signal);
     const selected = recordFilter(options);
-    const sourcePositions = new SourcePositions();
     const allowed = allowList(config);
     const bulker = new Bulker<BatchEntry>({
       maxMessages: config.bulkerMaxMessages,
@@ -166,15 +181,15 @@ async function replay(
       flushIntervalMs: config.bulkerFlushInterval,
     });
     let complete = true;
-    reading: for await (const chunk of reader.read(ranges)) {
+    reading: for await (const chunk of untilAborted(chunks, signal)) {
       for (const record of chunk) {
         counts.read += 1;
         const r = describeRecord(record, options.topic);
         if (!selected(r)) continue;
         counts.selected += 1;
-        const position = sourcePositions.of(r);
-        const entry = batchEntry(r, position, allowed);
-        positions.set(entry.message, position);
+        const entry = batchEntry(r, allowed);
+        // Refused again, a document keeps its place in its source message, when it had one.
+        if (r.position !== undefined) positions.set(entry.message, r.position);
         // The bulker's time limit plays no part: the records are all there, batches go out full.
         for (const batch of bulker.add(entry, entry.parsed.body.length, 0)) {
           if (!(await send(batch))) {
@@ -185,12 +200,14 @@ async function replay(
       }
       progress.update(counts);
     }
+    // Stopped while waiting for records: what the bulker holds is not sent either.
+    if (signal.aborted) complete = false;
     const last = complete ? bulker.drain() : undefined;
     if (last !== undefined) complete = await send(last);
     progress.done(counts);
     if (fatal !== undefined) throw fatal;
     summaryLines(counts, options.topic, options.failedTo).forEach(out.print);
-    if (!complete) out.print('Stopped before the end: the records not replayed are still on the topic.');
+    if (!complete) out.print(stoppedLine);
     // Documents, not records, are counted as indexed (a record refused whole holds all of its
     // message's), so success is: read to the end and nothing refused again.
     return complete && refusedTotal(counts) === 0 ? 0 : 1;

@@ -1,7 +1,8 @@
 // What a failure record says about itself (its headers, written by kafka/failure-producer.ts),
 // which records a replay picks, and each picked record as a batch entry for the indexer: its
-// lines as they were sent, with an `_id` derived from where the document first came from when
-// it has none, so that replaying the same records again overwrites instead of adding copies.
+// lines as they were sent, with an `_id` derived from where the document first came from (or,
+// when the record does not say, from the record's own place) when it has none, so that replaying
+// the same records again overwrites instead of adding copies.
 import type { FailureTopicRecord } from '../kafka/failure-reader.js';
 import { matcher } from '../pipeline/allow-list.js';
 import type { BatchEntry } from '../pipeline/indexer.js';
@@ -19,6 +20,8 @@ export interface ReplayRecord {
   source: SourcePosition;
   /** The document's place in that message, when the record says. */
   position: number | undefined;
+  /** The record's own place: the failure topic, its partition and offset. */
+  at: SourcePosition;
 }
 
 /** Shown for records without an error type or an index: not written by this indexer. */
@@ -38,16 +41,18 @@ export function describeRecord(record: FailureTopicRecord, failureTopic: string)
   const topic = headers.get('aki.source.topic');
   const partition = integer(headers.get('aki.source.partition'));
   const offset = headers.get('aki.source.offset');
+  const at = { topic: failureTopic, partition: record.partition, offset: record.offset };
   const source =
     topic !== undefined && partition !== undefined && offset !== undefined && /^\d+$/.test(offset)
       ? { topic, partition, offset: BigInt(offset) }
-      : { topic: failureTopic, partition: record.partition, offset: record.offset };
+      : at;
   return {
     record,
     errorType: headers.get('aki.error.type') ?? unknown,
     index: headers.get('aki.index'),
     source,
     position: integer(headers.get('aki.source.position')),
+    at,
   };
 }
 
@@ -62,35 +67,32 @@ export function recordFilter(options: Pick<ReplayOptions, 'types' | 'indices' | 
     (indexMatches === undefined || (r.index !== undefined && indexMatches(r.index)));
 }
 
-/**
- * The document's place in its source message. Records written before the indexer recorded it
- * (no `aki.source.position`) are counted in the order they are read, per source message: the
- * same range read again counts them the same way.
- */
-export class SourcePositions {
-  private readonly seen = new Map<string, number>();
+const place = (p: SourcePosition): string => `${p.topic}:${p.partition}:${p.offset}`;
 
-  of(r: ReplayRecord): number {
-    if (r.position !== undefined) return r.position;
-    const key = `${r.source.topic}\u0000${r.source.partition}\u0000${r.source.offset}`;
-    const position = this.seen.get(key) ?? 0;
-    this.seen.set(key, position + 1);
-    return position;
-  }
+/**
+ * Where the `_id` of a document without one comes from: its source message and its place there,
+ * as ELASTIC_DETERMINISTIC_IDS would have given it. A record that does not say its place (written
+ * before `aki.source.position`, or not by this indexer) takes the id of its own place on the
+ * failure topic instead: unique, the same at every replay whatever order the partitions are read
+ * in, and nothing to remember per record or per message. (Counting such records per source
+ * message in the order read needed a map that grew with every message, and gave other ids when
+ * a message's records, spread over the partitions, were read in another order.)
+ */
+export function derivedIdOf(r: ReplayRecord): { prefix: string; position: number } {
+  return r.position === undefined
+    ? { prefix: place(r.at), position: 0 }
+    : { prefix: place(r.source), position: r.position };
 }
 
 /**
  * A record as the indexer's batch entry: its lines parsed as a message is (a failure record's
- * value is the action and document lines as sent), an `_id` derived from its source where it has
+ * value is the action and document lines as sent), an `_id` derived (`derivedIdOf`) where it has
  * none, then the allow-list, as for any message.
  */
-export function batchEntry(
-  r: ReplayRecord,
-  position: number,
-  allowList: (parsed: ParsedMessage) => ParsedMessage,
-): BatchEntry {
+export function batchEntry(r: ReplayRecord, allowList: (parsed: ParsedMessage) => ParsedMessage): BatchEntry {
+  const { prefix, position } = derivedIdOf(r);
+  const parsed = withDerivedIds(parseMessage(r.record.value), prefix, position);
   const { topic, partition, offset } = r.source;
-  const parsed = withDerivedIds(parseMessage(r.record.value), `${topic}:${partition}:${offset}`, position);
   // Its own object: failures point back to the record through it (see run.ts).
   return { message: { topic, partition, offset }, parsed: allowList(parsed) };
 }

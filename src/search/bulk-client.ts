@@ -3,14 +3,13 @@
 // discovery.ts keeps the list current), one attempt per call. Retrying is the caller's policy
 // (see retry.ts), so that this stays a plain transport.
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import { constants as zlibConstants, gzip } from 'node:zlib';
 import { Pool } from 'undici';
 import type { Config } from '../config/schema.js';
 import type { BulkReply } from '../records.js';
 import { errorTree, IndexerError } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { coalesce, gzipped } from './bulk-body.js';
 import { NodeDiscovery, nodesInfoPath } from './discovery.js';
 import { defaultTimings, NodePool, type NodeEvent, type SearchNodeState } from './node-pool.js';
 import { nodeReporter } from './node-report.js';
@@ -73,12 +72,6 @@ export interface SearchClientTelemetry {
 const checkTimeoutMs = 10_000;
 /** The dead-percentage rule is checked every BULKER_FLUSH_INTERVAL, as the Go indexer does, but at most once a second. */
 const minCheckIntervalMs = 1000;
-/**
- * Fastest gzip level: about 5x smaller Arkime bulk bodies at ~2x the speed of the default
- * level (measured in docs/search-nodes.md); the network saving is the point, not the last percent.
- */
-const gzipLevel = zlibConstants.Z_BEST_SPEED;
-const gzipAsync = promisify(gzip);
 
 /** The connections to one node. The one place a connection pool is made. */
 function createPool(origin: string, config: SearchClientConfig, tls: SearchSecurity['tls']): Pool {
@@ -96,36 +89,6 @@ function createPool(origin: string, config: SearchClientConfig, tls: SearchSecur
       keepAliveInitialDelay: config.elasticTransportDialKeepAlive,
     },
   });
-}
-
-/**
- * Large parts (bulk-format messages, ~500 KB each) are written as they are, without a copy; runs
- * of small ones (bulk1, one document each) are joined into chunks of up to `chunk` bytes,
- * because thousands of socket writes per request cost more than one copy. Joining the large
- * ones too cost 3-5% of the indexer's CPU and a second copy of every request in flight.
- */
-export function coalesce(parts: Buffer[], small = 64 * 1024, chunk = 1 << 20): Buffer[] {
-  if (parts.length <= 16) return parts;
-  const out: Buffer[] = [];
-  let run: Buffer[] = [];
-  let runBytes = 0;
-  const flush = (): void => {
-    if (run.length > 0) out.push(run.length === 1 ? (run[0] as Buffer) : Buffer.concat(run, runBytes));
-    run = [];
-    runBytes = 0;
-  };
-  for (const part of parts) {
-    if (part.length >= small) {
-      flush();
-      out.push(part);
-      continue;
-    }
-    if (runBytes + part.length > chunk) flush();
-    run.push(part);
-    runBytes += part.length;
-  }
-  flush();
-  return out;
 }
 
 function headers(auth: string | undefined): Record<string, string> {
@@ -201,7 +164,8 @@ export class BulkClient {
   /** Sends one `_bulk` request to the next node; throws TransportError when no HTTP answer came. */
   async bulk(body: Buffer | Buffer[], signal?: AbortSignal): Promise<BulkReply> {
     const parts = Array.isArray(body) ? body : [body];
-    const payload = this.config.elasticClientCompressRequests ? await this.compress(parts) : coalesce(parts);
+    const compressed = this.config.elasticClientCompressRequests;
+    const payload = compressed ? await gzipped(parts, this.metrics) : coalesce(parts);
     const length = payload.reduce((sum, part) => sum + part.length, 0);
     const node = this.rotation.pick(Date.now());
     const target = this.target(node.url);
@@ -214,7 +178,7 @@ export class BulkClient {
         headers: {
           ...target.headers,
           'content-length': String(length),
-          ...(this.config.elasticClientCompressRequests && { 'content-encoding': 'gzip' }),
+          ...(compressed && { 'content-encoding': 'gzip' }),
         },
         body: payload.length === 1 ? (payload[0] as Buffer) : Readable.from(payload, { objectMode: false }),
         // Without these, a node that takes the request and never answers holds it for undici's 300 s.
@@ -265,17 +229,6 @@ export class BulkClient {
     if (signal?.aborted) return;
     this.metrics.searchNodeFailures.inc({ url: node.origin });
     this.rotation.failed(node, sentAt, Date.now());
-  }
-
-  /** Gzip level 1 on libuv's thread pool; the time and the bytes saved are metrics, so the cost stays visible. */
-  private async compress(parts: Buffer[]): Promise<Buffer[]> {
-    const started = performance.now();
-    const plain = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
-    const packed = await gzipAsync(plain, { level: gzipLevel });
-    this.metrics.bulkCompressSeconds.inc((performance.now() - started) / 1000);
-    this.metrics.bulkCompressBytes.inc({ stage: 'in' }, plain.length);
-    this.metrics.bulkCompressBytes.inc({ stage: 'out' }, packed.length);
-    return [packed];
   }
 
   private target(url: URL): Target {

@@ -34,6 +34,8 @@ describe('a search node that never answers', () => {
       ELASTIC_SERVICE: proxy.url,
       ELASTIC_CLIENT_DISCOVER_NODES: 'false',
       ELASTIC_REQUEST_TIMEOUT: '1s',
+      // Below the request timeout, as start-up requires: the node's own wait (Go's default).
+      ELASTIC_CLIENT_BULK_TIMEOUT: '500ms',
       ELASTIC_CLIENT_RETRY_MAX_INTERVAL: '500ms',
     });
     // Two tries given up on: each one took the timeout, not undici's 300 s.

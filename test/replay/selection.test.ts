@@ -8,8 +8,8 @@ import { parseMessage, withDerivedIds } from '../../src/pipeline/message-format.
 import {
   batchEntry,
   describeRecord,
+  derivedIdOf,
   recordFilter,
-  SourcePositions,
   unknown,
 } from '../../src/replay/selection.js';
 
@@ -78,7 +78,7 @@ describe('replay selection', () => {
 
   test('a document without an _id gets the one ELASTIC_DETERMINISTIC_IDS gives it in its source message', () => {
     const r = describeRecord(record(fromIndexer), 'spi-failed');
-    const entry = batchEntry(r, new SourcePositions().of(r), everything);
+    const entry = batchEntry(r, everything);
     // The source message: five such documents, this one the fifth.
     const source = withDerivedIds(parseMessage(Buffer.from(lines.repeat(5))), 'spi:3:1200');
     assert.equal(entry.parsed.items[0]?.id, source.items[4]?.id);
@@ -89,25 +89,35 @@ describe('replay selection', () => {
   test('a document with an _id keeps it, its lines sent as they are', () => {
     const withId = '{"index":{"_index":"arkime_sessions3-250124", "_id": "250124-abc"}}\n{"a":1}\n';
     const r = describeRecord(record(fromIndexer, 5n, withId), 'spi-failed');
-    const entry = batchEntry(r, 0, everything);
+    const entry = batchEntry(r, everything);
     assert.equal(entry.parsed.body.toString(), withId);
     assert.equal(entry.parsed.items[0]?.id, '250124-abc');
   });
 
-  test('records without a position are counted per source message, in the order read', () => {
-    const positions = new SourcePositions();
+  test('a record without a position takes its id from its own place on the failure topic, whatever the order read', () => {
     const older: Record<string, string> = { ...fromIndexer };
     delete older['aki.source.position'];
+    // Two documents of one source message, on the failure topic at offsets 1 and 2 of partition 1.
     const a = describeRecord(record(older, 1n), 'spi-failed');
     const b = describeRecord(record(older, 2n), 'spi-failed');
-    const other = describeRecord(record({ ...older, 'aki.source.offset': '7' }, 3n), 'spi-failed');
-    assert.deepEqual([positions.of(a), positions.of(b), positions.of(other)], [0, 1, 0]);
+    const idOf = (r: typeof a): string | undefined => batchEntry(r, everything).parsed.items[0]?.id;
+    const inOrder = [idOf(a), idOf(b)];
+    const reversed = [idOf(b), idOf(a)].reverse();
+    assert.deepEqual(inOrder, ['spi-failed:1:1:0', 'spi-failed:1:2:0']);
+    assert.deepEqual(reversed, inOrder, 'read in another order, the same ids');
+    // Refused again, it keeps its original source for the headers.
+    assert.deepEqual(batchEntry(a, everything).message, { topic: 'spi', partition: 3, offset: 1200n });
+  });
+
+  test('a record not written by the indexer: its own place, as before', () => {
+    const r = describeRecord(record({}, 9n), 'spi-failed');
+    assert.deepEqual(derivedIdOf(r), { prefix: 'spi-failed:1:9', position: 0 });
   });
 
   test('the allow-list applies to replayed documents as to any message', () => {
     const r = describeRecord(record(fromIndexer), 'spi-failed');
     const narrow = allowList({ elasticAllowedIndices: ['other-*'], elasticAllowedActions: ['index'] });
-    const entry = batchEntry(r, 0, narrow);
+    const entry = batchEntry(r, narrow);
     assert.deepEqual(entry.parsed.items, []);
     assert.equal(entry.parsed.rejected[0]?.reason, 'not_allowed');
   });

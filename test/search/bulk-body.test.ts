@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coalesce } from '../../src/search/bulk-client.js';
+import { gunzipSync } from 'node:zlib';
+import { coalesce, gzipped } from '../../src/search/bulk-body.js';
+import { createMetrics } from '../../src/telemetry/metrics.js';
 
 const filled = (bytes: number, fill: number): Buffer => Buffer.alloc(bytes, fill);
 
@@ -32,4 +34,22 @@ test('large parts pass through uncopied, between joined runs of small ones', () 
   assert.equal(out[1], large[0]); // the very same buffer: not copied
   assert.equal(out[3], large[1]);
   assert.deepEqual(Buffer.concat(out), Buffer.concat(parts));
+});
+
+test('gzipped: one gzip member of the parts joined, its time and bytes in and out counted', async () => {
+  const metrics = createMetrics({
+    metricsNamespace: 'arkime',
+    metricsSubsystem: 'kafkaindexer',
+    metricsFlushedBytesBuckets: [1000],
+    metricsFlushedMsgsBuckets: [10],
+  });
+  const parts = [Buffer.from('{"index":{}}\n{"a":1}\n'.repeat(100)), Buffer.from('{"index":{}}\n{"b":2}\n')];
+  const packed = await gzipped(parts, metrics);
+  assert.equal(packed.length, 1);
+  assert.deepEqual(gunzipSync(packed[0] as Buffer), Buffer.concat(parts));
+  const bytes = (await metrics.bulkCompressBytes.get()).values;
+  const stage = (name: string): number | undefined => bytes.find((v) => v.labels['stage'] === name)?.value;
+  assert.equal(stage('in'), Buffer.concat(parts).length);
+  assert.equal(stage('out'), packed[0]?.length);
+  assert.ok((stage('out') ?? Infinity) < (stage('in') ?? 0) / 5, 'repetitive lines: well over 5x smaller');
 });
