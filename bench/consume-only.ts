@@ -1,31 +1,24 @@
-// The Kafka limit: the indexer's own Kafka client reading the topic and doing nothing else.
-// Arguments: bootstrap topic messages [maxBytes highWaterMark maxWaitTime], the fetch options the
-// indexer uses by default unless given. Prints one JSON line with its timings and resource use.
-import { Consumer } from '@platformatic/kafka';
-import { consumedMessage, fetchDefaults, readAheadBytes } from '../src/kafka/consumer.js';
-import { readAhead } from '../src/kafka/read-ahead.js';
+// The Kafka limit: the indexer's own Kafka consumer (its group membership, its fetch loop and
+// read-ahead) reading the topic and doing nothing else. Arguments: bootstrap topic messages.
+// Prints one JSON line with its timings and resource use.
+import { loadConfig } from '../src/config/load.js';
+import { KafkaConsumer } from '../src/kafka/consumer.js';
+import { createLogger } from '../src/telemetry/logger.js';
+import { createMetrics } from '../src/telemetry/metrics.js';
 
-const [bootstrap = '', topic = '', expected = '0', ...fetch] = process.argv.slice(2);
-const [
-  maxBytes = fetchDefaults.maxBytes,
-  highWaterMark = fetchDefaults.highWaterMark,
-  maxWaitTime = fetchDefaults.maxWaitTime,
-] = fetch.map(Number);
-const consumer = new Consumer({
-  clientId: 'bench-consume-only',
-  groupId: `bench-${Date.now()}`,
-  bootstrapBrokers: [bootstrap],
+const [bootstrap = '', topic = '', expected = '0'] = process.argv.slice(2);
+const loaded = loadConfig({
+  KAFKA_CONSUMER_BROKERS: bootstrap,
+  KAFKA_CONSUMER_TOPIC: topic,
+  KAFKA_CONSUMER_GROUP_NAME: `bench-${Date.now()}`,
+  KAFKA_CONSUMER_OFFSET_RESET: 'earliest',
+  LOG_LEVEL: 'warn',
+  ELASTIC_SERVICE: 'http://127.0.0.1:9', // required by the configuration, never asked here
 });
-const stream = await consumer.consume({
-  topics: [topic],
-  mode: 'earliest',
-  autocommit: false,
-  maxBytes,
-  highWaterMark,
-  maxWaitTime,
-});
-// Read the way the indexer reads: ahead by bytes as well as by count.
-const read = readAhead(stream, { bytes: readAheadBytes, messages: highWaterMark }, consumedMessage);
+if (!loaded.ok) throw new Error(loaded.errors.join('; '));
+const config = loaded.config;
+const consumer = new KafkaConsumer(config, createLogger(config.logLevel), createMetrics(config));
+const read = await consumer.start();
 let messages = 0;
 let bytes = 0;
 let first = 0;
@@ -48,6 +41,5 @@ console.log(
     peakRssBytes: usage.maxRSS * 1024,
   }),
 );
-await stream.close();
-await consumer.close(true);
+await consumer.close();
 process.exit(0);

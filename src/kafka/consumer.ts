@@ -1,6 +1,6 @@
 // The consumer side of Kafka: joins the group, hands out messages, commits what the pipeline
 // says is done. Offsets are never committed automatically.
-import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
+import { ConnectionPool, Consumer, type MessagesStream } from '@platformatic/kafka';
 import type { Config } from '../config/schema.js';
 import type { Assignment, CommitPosition, ConsumedMessage, PartitionLag } from '../records.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -8,8 +8,8 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { assignmentChange, flatten } from './assignment.js';
 import { partitionLag } from './lag.js';
 import { groupProtocolFailure, KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
-import { OutOfRangeWatch, reportSkipped } from './out-of-range.js';
-import { readAhead } from './read-ahead.js';
+import { Fetcher } from './fetcher.js';
+import { OutOfRangeLedger, reportSkipped } from './out-of-range.js';
 import { TopicSubscription } from './subscription.js';
 
 export interface ConsumerEvents {
@@ -25,13 +25,13 @@ export interface ConsumerEvents {
 }
 
 /**
- * The fetch options with the default settings (the benchmark's Kafka limit uses them too).
  * `maxBytes`: at most this much per fetch response (a larger record batch still comes whole).
- * The client's default (50 MB since its 2.0; 10 MB before) arrives as one burst that is held twice (the socket's chunks, and
- * the values copied out of them) before the pipeline sees it: 2 MiB fetches cost no more CPU
- * per message and keep about 15 MiB less resident (docs/benchmarks.md).
+ * One large response (the client's default is 50 MB) is held twice, as the socket's chunks and as
+ * the contiguous copy the record batches are walked in, before the pipeline sees it: 2 MiB
+ * fetches cost no more CPU per message and keep less resident (docs/benchmarks.md).
+ * `maxWaitTime`: what the failure topic's reader waits for (the consumer: KAFKA_POLL_TIMEOUT).
  */
-export const fetchDefaults = { maxBytes: 2 * 1024 * 1024, highWaterMark: 10, maxWaitTime: 100 };
+export const fetchDefaults = { maxBytes: 2 * 1024 * 1024, maxWaitTime: 100 };
 
 /**
  * Bytes of messages read ahead of the pipeline (and at least CONSUMER_CHANNEL_BUFFER_SIZE
@@ -43,17 +43,22 @@ export const readAheadBytes = fetchDefaults.maxBytes;
 
 export class KafkaConsumer {
   private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
-  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
-  /** The topics the current stream reads (several with a comma list or a pattern). */
+  /** Connections for fetching, apart from the group's (a fetch waits up to KAFKA_POLL_TIMEOUT). */
+  private readonly pool: ConnectionPool;
+  private fetcher: Fetcher | undefined;
+  /** The topics the current fetcher reads (several with a comma list or a pattern). */
   private topics: string[] = [];
+  /** The topics this member subscribes to, held apart from any stream of the client's. */
+  private held: string[] = [];
   private readonly subscription: TopicSubscription;
   /** Set when a pattern's topics changed: the stream is closed and one on these opened. */
   private wanted: string[] | undefined;
   private wake: (() => void) | undefined;
   private stopping = false;
   private owned: Assignment[] = [];
-  private holdingSubscription = false;
-  private readonly outOfRange: OutOfRangeWatch;
+  private readonly skipped: ReturnType<typeof reportSkipped>;
+  /** Per topic: what was skipped as out of range, so that a range is reported once. */
+  private readonly ledgers = new Map<string, OutOfRangeLedger>();
   private events: ConsumerEvents = { onRebalance: () => undefined, onRevoked: () => undefined };
 
   constructor(
@@ -73,18 +78,21 @@ export class KafkaConsumer {
             heartbeatInterval: Math.max(100, Math.floor(config.kafkaSessionTimeout / 3)),
           }),
     });
-    this.outOfRange = new OutOfRangeWatch(
-      this.consumer,
-      reportSkipped(logger, metrics, config.kafkaConsumerOffsetReset),
-    );
+    this.pool = new ConnectionPool('arkime-kafka-indexer', kafkaSecurity(config));
+    this.skipped = reportSkipped(logger, metrics, config.kafkaConsumerOffsetReset);
     this.subscription = new TopicSubscription(config, logger, (topics) => this.resubscribe(topics));
     // The classic protocol reports a new assignment when it joins; KIP-848 changes it inside a
     // heartbeat and reports nothing, so the assignment is compared after every heartbeat as well.
     this.consumer.on('consumer:group:join', () => {
       this.observeAssignment();
+      // Every join may have moved partitions away and back: read from the commits again.
+      this.fetcher?.reposition(flatten(this.consumer.assignments));
       this.events.onJoined?.();
     });
-    this.consumer.on('consumer:heartbeat:end', () => this.observeAssignment());
+    // KIP-848 moves partitions inside a heartbeat: those gained are read from their commits.
+    this.consumer.on('consumer:heartbeat:end', () => {
+      if (this.observeAssignment()) this.fetcher?.reposition(flatten(this.consumer.assignments));
+    });
     this.consumer.on('consumer:group:rebalance', () => this.events.onRebalance());
     this.consumer.on('consumer:heartbeat:error', ({ error }) => {
       this.metrics.consumeErrors.inc();
@@ -104,71 +112,68 @@ export class KafkaConsumer {
   async start(): Promise<AsyncIterable<ConsumedMessage[]>> {
     this.wanted = undefined;
     const topics = await this.subscription.topics().catch((error: unknown) => this.failedToConnect(error));
-    const stream = topics.length === 0 ? undefined : await this.open(topics);
-    return this.messages(stream);
+    const fetcher = topics.length === 0 ? undefined : await this.open(topics);
+    return this.messages(fetcher);
   }
 
   /**
-   * The messages of `first`, then of each stream opened when a pattern's topics change, so that
+   * The messages of `first`, then of each fetcher opened when a pattern's topics change, so that
    * the fetch loop sees one iterable. With no topic matching yet, waits for one. Messages the
-   * closed stream had fetched and not handed out are read again by the next one from the commits;
-   * those already handed out are skipped by the offset tracker, as after any rebalance.
+   * stopped fetcher had fetched and not handed out are read again by the next one from the
+   * commits; those already handed out are skipped by the offset tracker, as after any rebalance.
    */
-  private async *messages(
-    first: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined,
-  ): AsyncGenerator<ConsumedMessage[], void, undefined> {
-    let stream = first;
+  private async *messages(first: Fetcher | undefined): AsyncGenerator<ConsumedMessage[], void, undefined> {
+    let fetcher = first;
     for (;;) {
-      // A change or a stop may come while a stream is being opened: then it is not read.
+      // A change or a stop may come while a fetcher is being opened: then it is not read.
       const settled = (): boolean => this.wanted === undefined && !this.stopping;
-      if (stream !== undefined && settled()) {
-        yield* readAhead(
-          stream,
-          { bytes: readAheadBytes, messages: this.config.consumerChannelBufferSize },
-          consumedMessage,
-        );
-      } else if (stream === undefined && settled()) {
+      if (fetcher !== undefined && settled()) {
+        try {
+          yield* fetcher.read();
+        } catch (error) {
+          this.metrics.consumeErrors.inc();
+          this.logger.error({ err: error }, 'consumer fetch failed');
+          throw error;
+        }
+      } else if (fetcher === undefined && settled()) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
       }
-      if (this.stopping) {
-        if (stream !== undefined) await this.closeHoldingSubscription(stream);
-        return;
-      }
+      fetcher?.stop();
+      if (this.stopping) return;
       const next = this.wanted;
       this.wanted = undefined;
-      if (next === undefined) return; // the stream ended by itself, as with one topic
-      if (stream !== undefined && !stream.closed) await stream.close();
-      stream = next.length === 0 ? undefined : await this.open(next);
+      if (next === undefined) return;
+      fetcher = next.length === 0 ? undefined : await this.open(next);
     }
   }
 
-  /** A pattern's topics changed: end the current stream (the generator above opens the next). */
+  /** A pattern's topics changed: stop the current fetcher (the generator above opens the next). */
   private resubscribe(topics: string[]): void {
     if (this.stopping) return;
     this.wanted = topics;
     this.wake?.();
-    if (this.stream !== undefined && !this.stream.closed) {
-      this.stream
-        .close()
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'closing the stream failed'));
-    }
+    this.fetcher?.stop();
   }
 
-  /** A stream on `topics`, once it has read its offsets; joins (or rejoins) the group with them. */
-  private async open(topics: string[]): Promise<MessagesStream<Buffer, Buffer, Buffer, Buffer>> {
+  /**
+   * A fetcher on `topics`, once the member has joined the group with them. The client's stream
+   * joins (with either group protocol) and tells when the brokers answered; it is then closed
+   * unread, the subscription held here.
+   */
+  private async open(topics: string[]): Promise<Fetcher> {
+    // Topics no longer wanted leave the subscription before the join, which then has only these.
+    for (const topic of this.held) if (!topics.includes(topic)) this.consumer.topics.untrack(topic);
+    this.held = this.held.filter((topic) => topics.includes(topic));
     // Before joining: the join's assignment is logged, and its lag asked, for these topics.
     this.topics = topics;
     const consuming = this.consumer.consume({
       topics,
-      // With nothing committed, or a committed offset retention has deleted, the client goes on
+      // With nothing committed, or a committed offset retention has deleted, reading goes on
       // from the oldest message kept (no session skipped) or the newest, as auto.offset.reset.
       mode: 'committed',
       fallbackMode: this.config.kafkaConsumerOffsetReset,
       autocommit: false,
-      maxWaitTime: this.config.kafkaPollTimeout,
-      highWaterMark: this.config.consumerChannelBufferSize,
-      maxBytes: fetchDefaults.maxBytes,
       ...(this.config.kafkaConsumerIncrementalRebalance
         ? {}
         : {
@@ -177,20 +182,45 @@ export class KafkaConsumer {
           }),
     });
     const stream = await consuming.catch((error: unknown) => this.failedToConnect(error));
-    await answered(stream);
-    stream.on('error', (error) => {
-      this.metrics.consumeErrors.inc();
-      this.logger.error({ err: error }, 'consumer stream error');
-    });
-    this.outOfRange.follow(stream, await this.topicNames(topics));
-    this.stream = stream;
-    return stream;
+    try {
+      await answered(stream);
+    } finally {
+      for (const topic of topics) if (!this.held.includes(topic)) this.consumer.topics.track(topic);
+      this.held = [...topics];
+      await stream.close();
+    }
+    for (const ledger of this.ledgers.values()) ledger.restarted();
+    const fetcher = new Fetcher(
+      this.consumer,
+      this.pool,
+      {
+        topics,
+        limits: {
+          maxWaitMs: this.config.kafkaPollTimeout,
+          maxBytes: fetchDefaults.maxBytes,
+          isolationLevel: 1, // read_committed, as the client's stream read
+        },
+        readAhead: { bytes: readAheadBytes, messages: this.config.consumerChannelBufferSize },
+        reset: this.config.kafkaConsumerOffsetReset,
+        retries: 3,
+        retryDelayMs: 250,
+        report: this.skipped,
+        ledger: (topic) => this.ledger(topic),
+      },
+      // Read from the commits, as the stream would have. Not the positions the stream read: an
+      // assignment changed by a heartbeat while it closed would find a partition it never asked
+      // the commit of at its earliest (or latest) offset.
+      flatten(this.consumer.assignments),
+      this.fetcher?.position ?? new Map(),
+    );
+    this.fetcher = fetcher;
+    return fetcher;
   }
 
-  /** Topic id → name (the client's fetches name topics by id); cached by the client for a few seconds. */
-  private async topicNames(topics: string[]): Promise<Map<string, string>> {
-    const metadata = await this.consumer.metadata({ topics });
-    return new Map([...metadata.topics].map(([name, topic]) => [topic.id, name]));
+  private ledger(topic: string): OutOfRangeLedger {
+    let ledger = this.ledgers.get(topic);
+    if (ledger === undefined) this.ledgers.set(topic, (ledger = new OutOfRangeLedger(topic)));
+    return ledger;
   }
 
   /**
@@ -250,23 +280,13 @@ export class KafkaConsumer {
   /**
    * Stops fetching; messages already handed out stay valid. The member keeps its subscription,
    * and so its partitions, until `close()`: they move once what was taken is committed, not while
-   * this member is still finishing it (a closed stream alone would unsubscribe the topic).
+   * this member is still finishing it.
    */
-  async stopFetching(): Promise<void> {
+  stopFetching(): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    if (this.stream !== undefined) await this.closeHoldingSubscription(this.stream);
-  }
-
-  private async closeHoldingSubscription(
-    stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
-  ): Promise<void> {
-    if (stream.closed) return;
-    if (!this.holdingSubscription) {
-      for (const topic of this.topics) this.consumer.topics.track(topic);
-      this.holdingSubscription = true;
-    }
-    await stream.close();
+    this.fetcher?.stop();
+    return Promise.resolve();
   }
 
   /**
@@ -277,18 +297,18 @@ export class KafkaConsumer {
     try {
       await this.stopFetching();
       await this.consumer.close(true);
+      await this.pool.close();
     } catch (error) {
       this.logger.warn({ err: error }, 'closing the consumer failed');
     }
     this.subscription.stop();
-    this.outOfRange.stop();
   }
 
-  /** Counts, logs and reports a change of the partitions this member owns, once per change. */
-  private observeAssignment(): void {
+  /** Counts, logs and reports a change of the partitions this member owns, once per change; says whether there was one. */
+  private observeAssignment(): boolean {
     const owned = flatten(this.consumer.assignments);
     const { added, revoked } = assignmentChange(this.owned, owned);
-    if (added.length === 0 && revoked.length === 0) return;
+    if (added.length === 0 && revoked.length === 0) return false;
     this.owned = owned;
     // Partition numbers when one topic is read, as before several could be; else "topic:partition".
     const single = this.topics.length <= 1;
@@ -311,17 +331,8 @@ export class KafkaConsumer {
       this.events.onRebalance();
       this.events.onRevoked(revoked);
     }
+    return true;
   }
-}
-
-/**
- * The four fields the pipeline uses. The client's message also carries a header map, a bound
- * commit function, a timestamp and metadata: dropped here, they die young instead of being
- * promoted to V8's old generation while the message waits in a batch (garbage collection was
- * the largest cost for one-document messages).
- */
-export function consumedMessage(message: Message<Buffer, Buffer, Buffer, Buffer>): ConsumedMessage {
-  return { topic: message.topic, partition: message.partition, offset: message.offset, value: message.value };
 }
 
 /**

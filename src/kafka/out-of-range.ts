@@ -1,22 +1,15 @@
 // Messages deleted by retention before they were indexed. When the offset the consumer fetches
 // from is no longer in the log, the broker answers OFFSET_OUT_OF_RANGE (with -1 for the log's
-// start and end) and the client's stream moves on by itself: it asks where the log starts or
-// ends, as KAFKA_CONSUMER_OFFSET_RESET says, and emits `offsets` without saying what it skipped.
-// The refused fetch, traced on the client's `consumer:fetches` diagnostics channel, gives the
-// offset asked for; the stream's position after its `offsets` event, where it went on. Only that
-// error counts: the gaps compaction and transaction markers leave between offsets are ordinary.
-import { consumerFetchesChannel, type MessagesStream } from '@platformatic/kafka';
+// start and end); the fetcher (./fetcher.ts) then asks where the log starts or ends, as
+// KAFKA_CONSUMER_OFFSET_RESET says, goes on from there, and reports here what it skipped. Only
+// that error counts: the gaps compaction and transaction markers leave between offsets are
+// ordinary.
 import type { kafkaOffsetResets } from '../config/schema.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 
-/** Kafka's error code for an offset outside the partition's log. */
-const offsetOutOfRange = 1;
-
 /** A partition the broker refused to fetch from `fetchOffset`: outside its log. */
 export interface RefusedFetch {
-  /** As the fetch names the topic: its id (its name before Kafka 3.1's Fetch v13). */
-  topicId: string;
   partition: number;
   fetchOffset: bigint;
 }
@@ -38,8 +31,8 @@ export interface Rewound {
 }
 
 /**
- * Per partition, the offset a refused fetch asked for, until the client has moved on; and how far
- * skipped offsets are already reported, so that a range is counted once even when the client
+ * Per partition, the offset a refused fetch asked for, until the fetcher has moved on; and how far
+ * skipped offsets are already reported, so that a range is counted once even when the fetcher
  * asks for the same deleted offset again (a rebalance rewinds it to the last commit).
  */
 export class OutOfRangeLedger {
@@ -48,17 +41,17 @@ export class OutOfRangeLedger {
 
   constructor(private readonly topic: string) {}
 
-  /** A new stream starts from the commits: refusals of the one before are no longer pending. */
+  /** A new fetcher starts from the commits: refusals of the one before are no longer pending. */
   restarted(): void {
     this.pending.clear();
   }
 
-  refused(fetches: Omit<RefusedFetch, 'topicId'>[]): void {
+  refused(fetches: RefusedFetch[]): void {
     for (const { partition, fetchOffset } of fetches) this.pending.set(partition, fetchOffset);
   }
 
   /**
-   * The client has (perhaps) moved its positions: `position` is where it now reads a partition.
+   * The fetcher has (perhaps) moved its positions: `position` is where it now reads a partition.
    * Returns each range skipped and not yet reported, and each position moved back (the offset
    * was past the log's end). A partition whose position has not moved stays pending: its
    * recovery is still to come.
@@ -85,44 +78,6 @@ export class OutOfRangeLedger {
     }
     return { skipped, rewound };
   }
-}
-
-interface FetchRequestTopic {
-  topicId?: unknown;
-  partitions?: { partition?: unknown; fetchOffset?: unknown }[];
-}
-
-interface FetchResponseTopic {
-  topicId?: unknown;
-  partitions?: { partitionIndex?: unknown; errorCode?: unknown }[];
-}
-
-/**
- * The partitions refused as out of range in one traced fetch (`{ options, error }` of the
- * client's `consumer:fetches` channel), with the offsets asked for; empty for any other error.
- */
-export function refusedFetches(traced: unknown): RefusedFetch[] {
-  const { options, error } = (traced ?? {}) as {
-    options?: { topics?: FetchRequestTopic[] };
-    error?: { response?: { responses?: FetchResponseTopic[] } };
-  };
-  const asked = new Map<string, bigint>();
-  for (const topic of options?.topics ?? []) {
-    for (const p of topic.partitions ?? []) {
-      if (typeof p.fetchOffset === 'bigint')
-        asked.set(`${String(topic.topicId)}:${String(p.partition)}`, p.fetchOffset);
-    }
-  }
-  const refused: RefusedFetch[] = [];
-  for (const topic of error?.response?.responses ?? []) {
-    for (const p of topic.partitions ?? []) {
-      if (p.errorCode !== offsetOutOfRange || typeof p.partitionIndex !== 'number') continue;
-      const fetchOffset = asked.get(`${String(topic.topicId)}:${p.partitionIndex}`);
-      if (fetchOffset === undefined) continue;
-      refused.push({ topicId: String(topic.topicId), partition: p.partitionIndex, fetchOffset });
-    }
-  }
-  return refused;
 }
 
 export type OffsetReset = (typeof kafkaOffsetResets)[number];
@@ -161,59 +116,4 @@ export function reportSkipped(
       );
     },
   };
-}
-
-/**
- * Watches one consumer's fetches for offsets out of range and reports what its streams skip, a
- * ledger per topic. Subscribed until `stop()`; every stream the consumer opens must be `follow`ed.
- */
-export class OutOfRangeWatch {
-  private readonly ledgers = new Map<string, OutOfRangeLedger>();
-  /** Topic id (as fetches name topics) → name, for the topics of the stream followed. */
-  private names: ReadonlyMap<string, string> = new Map();
-  private readonly onFetchError = (traced: unknown): void => {
-    if ((traced as { client?: unknown } | null)?.client !== this.client) return;
-    for (const { topicId, ...refused } of refusedFetches(traced)) {
-      const topic = this.names.get(topicId);
-      if (topic !== undefined) this.ledger(topic).refused([refused]);
-    }
-  };
-
-  constructor(
-    private readonly client: object,
-    private readonly report: ReturnType<typeof reportSkipped>,
-  ) {
-    consumerFetchesChannel.error.subscribe(this.onFetchError);
-  }
-
-  /**
-   * The stream emits `offsets` once it has asked where the log starts (or ends) and moved there.
-   * `names`: topic id → name for the stream's topics (a topic's name is its id before Fetch v13).
-   */
-  follow(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, names: ReadonlyMap<string, string>): void {
-    this.names = names;
-    for (const ledger of this.ledgers.values()) ledger.restarted();
-    stream.on('offsets', () => {
-      for (const [topic, ledger] of this.ledgers) {
-        const position = (partition: number): bigint | undefined =>
-          stream.offsetsToFetch.get(`${topic}:${partition}`);
-        const { skipped, rewound } = ledger.moved(position);
-        for (const range of skipped) this.report.skipped(range);
-        for (const moved of rewound) this.report.rewound(moved);
-      }
-    });
-  }
-
-  private ledger(topic: string): OutOfRangeLedger {
-    let ledger = this.ledgers.get(topic);
-    if (ledger === undefined) {
-      ledger = new OutOfRangeLedger(topic);
-      this.ledgers.set(topic, ledger);
-    }
-    return ledger;
-  }
-
-  stop(): void {
-    consumerFetchesChannel.error.unsubscribe(this.onFetchError);
-  }
 }

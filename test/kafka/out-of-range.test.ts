@@ -1,60 +1,9 @@
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
-import { consumerFetchesChannel, type MessagesStream } from '@platformatic/kafka';
 import { loadConfig } from '../../src/config/load.js';
-import {
-  OutOfRangeLedger,
-  OutOfRangeWatch,
-  refusedFetches,
-  reportSkipped,
-} from '../../src/kafka/out-of-range.js';
+import { OutOfRangeLedger, reportSkipped } from '../../src/kafka/out-of-range.js';
 import { createMetrics } from '../../src/telemetry/metrics.js';
 import { capturedLogger } from '../helpers/log-lines.js';
-
-const topicId = 'c1a1b7f0-0000-4000-8000-000000000001';
-
-/**
- * What the client publishes on `plt:kafka:consumer:fetches` when a fetch fails: the request's
- * options (one entry per partition) and its ResponseError, whose `response` holds each
- * partition's error code.
- */
-function tracedFetch(
-  client: object,
-  asked: [partition: number, fetchOffset: bigint][],
-  answers: [partition: number, errorCode: number][],
-  id = topicId,
-): Record<string, unknown> {
-  return {
-    client,
-    operation: 'fetch',
-    options: {
-      topics: asked.map(([partition, fetchOffset]) => ({
-        topicId: id,
-        partitions: [{ partition, fetchOffset, partitionMaxBytes: 1048576, currentLeaderEpoch: 0 }],
-      })),
-    },
-    error: {
-      message: 'Received response with error while executing API Fetch(v17)',
-      response: {
-        errorCode: 0,
-        responses: [
-          {
-            topicId: id,
-            // With an error, Kafka 4.1 answers -1 for the log's start and end.
-            partitions: answers.map(([partitionIndex, errorCode]) => ({
-              partitionIndex,
-              errorCode,
-              logStartOffset: -1n,
-              highWatermark: -1n,
-              records: null,
-            })),
-          },
-        ],
-      },
-    },
-  };
-}
 
 function metrics() {
   const loaded = loadConfig({
@@ -74,25 +23,6 @@ async function skippedTotal(m: ReturnType<typeof metrics>): Promise<number> {
 }
 
 describe('offsets out of range (retention overtook the consumer)', () => {
-  test('a refused fetch gives each partition out of range with the offset asked for; other errors and partitions none', () => {
-    const traced = tracedFetch(
-      {},
-      [
-        [0, 120n],
-        [1, 40n],
-        [2, 7n],
-      ],
-      [
-        [0, 1],
-        [1, 0],
-        [2, 6], // NOT_LEADER_OR_FOLLOWER
-      ],
-    );
-    assert.deepEqual(refusedFetches(traced), [{ topicId, partition: 0, fetchOffset: 120n }]);
-    assert.deepEqual(refusedFetches({ error: new Error('connection closed') }), []);
-    assert.deepEqual(refusedFetches(undefined), []);
-  });
-
   test('the range from the offset asked for to where the client goes on is reported once', () => {
     const ledger = new OutOfRangeLedger('spi');
     ledger.refused([{ partition: 0, fetchOffset: 120n }]);
@@ -193,71 +123,5 @@ describe('offsets out of range (retention overtook the consumer)', () => {
     assert.equal(line?.['lastOffset'], 899);
     assert.equal(line?.['messages'], 780);
     assert.equal(await skippedTotal(m), 780);
-  });
-
-  test('wired to the client: a traced refusal, then the stream moving on, gives one report; other clients are ignored', async () => {
-    const m = metrics();
-    const { logger, lines } = capturedLogger();
-    const client = {};
-    const watch = new OutOfRangeWatch(client, reportSkipped(logger, m, 'earliest'));
-    const stream = Object.assign(new EventEmitter(), { offsetsToFetch: new Map([['spi:0', 120n]]) });
-    watch.follow(
-      stream as unknown as MessagesStream<Buffer, Buffer, Buffer, Buffer>,
-      new Map([[topicId, 'spi']]),
-    );
-    try {
-      consumerFetchesChannel.error.publish(tracedFetch({}, [[0, 120n]], [[0, 1]]));
-      consumerFetchesChannel.error.publish(tracedFetch(client, [[0, 120n]], [[0, 1]]));
-      stream.emit('offsets'); // a refresh before the recovery: nothing moved yet
-      stream.offsetsToFetch.set('spi:0', 900n);
-      stream.emit('offsets');
-      stream.emit('offsets');
-    } finally {
-      watch.stop();
-    }
-    consumerFetchesChannel.error.publish(tracedFetch(client, [[0, 900n]], [[0, 1]]));
-    stream.offsetsToFetch.set('spi:0', 950n);
-    stream.emit('offsets');
-    assert.deepEqual(
-      lines.map((l) => [l['partition'], l['firstOffset'], l['lastOffset']]),
-      [[0, 120, 899]],
-    );
-    assert.equal(await skippedTotal(m), 780);
-  });
-
-  test('several topics: each refusal is reported for its own topic, found by the id the fetch names it by', () => {
-    const m = metrics();
-    const { logger, lines } = capturedLogger();
-    const client = {};
-    const otherId = 'c1a1b7f0-0000-4000-8000-000000000002';
-    const watch = new OutOfRangeWatch(client, reportSkipped(logger, m, 'earliest'));
-    const stream = Object.assign(new EventEmitter(), {
-      offsetsToFetch: new Map([
-        ['spi:0', 120n],
-        ['spi-b:0', 40n],
-      ]),
-    });
-    const names = new Map([
-      [topicId, 'spi'],
-      [otherId, 'spi-b'],
-    ]);
-    watch.follow(stream as unknown as MessagesStream<Buffer, Buffer, Buffer, Buffer>, names);
-    try {
-      consumerFetchesChannel.error.publish(tracedFetch(client, [[0, 120n]], [[0, 1]]));
-      consumerFetchesChannel.error.publish(tracedFetch(client, [[0, 40n]], [[0, 1]], otherId));
-      stream.offsetsToFetch.set('spi-b:0', 50n);
-      stream.emit('offsets'); // only spi-b moved
-      stream.offsetsToFetch.set('spi:0', 900n);
-      stream.emit('offsets');
-    } finally {
-      watch.stop();
-    }
-    assert.deepEqual(
-      lines.map((l) => [l['topic'], l['partition'], l['firstOffset'], l['lastOffset']]),
-      [
-        ['spi-b', 0, 40, 49],
-        ['spi', 0, 120, 899],
-      ],
-    );
   });
 });

@@ -1,0 +1,83 @@
+// Where each assigned partition is read from, decided after every join and assignment change,
+// as the client's stream decided it before the fetch loop was ours (./fetcher.ts):
+//   - the group's committed offset, when there is one (so a rebalance rewinds to what is done:
+//     messages handed out and not yet committed are read again, and the offset tracker skips
+//     those it already has);
+//   - else the position this member already reads the partition from (nothing was committed
+//     yet; going back to the start, or to the end, would repeat or skip what it read);
+//   - else the earliest or the latest offset, as KAFKA_CONSUMER_OFFSET_RESET says.
+import { ListOffsetTimestamps, type Consumer } from '@platformatic/kafka';
+import type { Assignment } from '../records.js';
+import type { OffsetReset } from './out-of-range.js';
+
+export interface Position extends Assignment {
+  /** The next offset to fetch. */
+  offset: bigint;
+}
+
+export function positionKey(topic: string, partition: number): string {
+  return `${topic}:${partition}`;
+}
+
+/** The rule above; `listed` is asked only for partitions with neither a commit nor a position. */
+export function choosePositions(
+  assigned: readonly Assignment[],
+  committed: (a: Assignment) => bigint | undefined,
+  current: ReadonlyMap<string, Position>,
+  listed: (a: Assignment) => bigint | undefined,
+): Map<string, Position> {
+  const positions = new Map<string, Position>();
+  for (const a of assigned) {
+    const key = positionKey(a.topic, a.partition);
+    const commit = committed(a);
+    const offset = commit !== undefined && commit >= 0n ? commit : (current.get(key)?.offset ?? listed(a));
+    if (offset === undefined || offset < 0n) {
+      throw new Error(`no offset to read topic ${a.topic} partition ${a.partition} from`);
+    }
+    positions.set(key, { topic: a.topic, partition: a.partition, offset });
+  }
+  return positions;
+}
+
+/** Asks the brokers for what `choosePositions` needs, and decides. */
+export async function readPositions(
+  consumer: Pick<Consumer<Buffer, Buffer, Buffer, Buffer>, 'listCommittedOffsets' | 'listOffsets'>,
+  assigned: readonly Assignment[],
+  current: ReadonlyMap<string, Position>,
+  reset: OffsetReset,
+): Promise<Map<string, Position>> {
+  if (assigned.length === 0) return new Map();
+  const commits = await consumer.listCommittedOffsets({ topics: grouped(assigned) });
+  const committed = (a: Assignment): bigint | undefined => commits.get(a.topic)?.[a.partition];
+  const unknown = assigned.filter((a) => {
+    const commit = committed(a);
+    return (commit === undefined || commit < 0n) && !current.has(positionKey(a.topic, a.partition));
+  });
+  const listed =
+    unknown.length === 0 ? new Map<string, bigint[]>() : await listOffsets(consumer, unknown, reset);
+  return choosePositions(assigned, committed, current, (a) => listed.get(a.topic)?.[a.partition]);
+}
+
+/** The earliest (or latest) offset of each partition, as KAFKA_CONSUMER_OFFSET_RESET says. */
+export function listOffsets(
+  consumer: Pick<Consumer<Buffer, Buffer, Buffer, Buffer>, 'listOffsets'>,
+  partitions: readonly Assignment[],
+  reset: OffsetReset,
+): Promise<Map<string, bigint[]>> {
+  const byTopic = grouped(partitions);
+  return consumer.listOffsets({
+    topics: byTopic.map((t) => t.topic),
+    partitions: Object.fromEntries(byTopic.map((t) => [t.topic, t.partitions])),
+    timestamp: reset === 'earliest' ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST,
+  });
+}
+
+function grouped(partitions: readonly Assignment[]): { topic: string; partitions: number[] }[] {
+  const byTopic = new Map<string, number[]>();
+  for (const { topic, partition } of partitions) {
+    let list = byTopic.get(topic);
+    if (list === undefined) byTopic.set(topic, (list = []));
+    list.push(partition);
+  }
+  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
+}

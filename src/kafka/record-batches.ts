@@ -1,0 +1,164 @@
+// Kafka record batches (message format v2), walked in place. The client's decoder builds an
+// object per record (and its stream a dozen more: a spread copy, a header map and list, a bound
+// commit, BigInt offsets, diagnostics contexts), which cost more CPU than reading the bytes; here
+// each record hands out its offset and a view of its value, and nothing else is made. Headers,
+// keys and timestamps are skipped: the indexer reads only values.
+//
+// What a fetch can return besides complete data batches, all handled here: a truncated batch at
+// the end (the broker cuts the response at the requested size), batches starting before the
+// offset asked for (a batch is returned whole), compressed batches, control batches (transaction
+// markers, which take an offset but carry no message), and, under read_committed, batches of
+// aborted transactions, named by the response's aborted_transactions list.
+import { compressionsAlgorithmsByBitmask } from '@platformatic/kafka';
+
+/** A producer's transaction that was aborted, and the first offset it wrote (from the fetch response). */
+export interface AbortedTransaction {
+  producerId: bigint;
+  firstOffset: bigint;
+}
+
+/** The byte offsets of a v2 batch header's fields. */
+const batchHeader = {
+  length: 8,
+  magic: 16,
+  attributes: 21,
+  lastOffsetDelta: 23,
+  producerId: 43,
+  recordCount: 57,
+  records: 61,
+} as const;
+/** Base offset and length: what tells whether the rest of a batch is in the buffer. */
+const batchPrologue = 12;
+
+const compressionMask = 0x07;
+const transactionalFlag = 0x10;
+const controlFlag = 0x20;
+
+const empty = Buffer.alloc(0);
+
+export class RecordBatchError extends Error {
+  override readonly name = 'RecordBatchError';
+}
+
+/**
+ * Calls `onRecord` for every record at or after `from` in `records` (the record set of one
+ * partition in a fetch response), in offset order; the value is a view of `records` (or of its
+ * decompressed batch), an empty Buffer for a null value. Returns the offset after the last
+ * complete batch (where the next fetch starts), or `from` when there was none.
+ */
+export function walkRecordBatches(
+  records: Buffer,
+  from: bigint,
+  aborted: readonly AbortedTransaction[] | null,
+  onRecord: (offset: bigint, value: Buffer) => void,
+): bigint {
+  let next = from;
+  // Aborted transactions not yet closed by their marker: producer id → first offset.
+  const open = new Map<bigint, bigint>();
+  const pending = [...(aborted ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
+  let at = 0;
+  while (at + batchPrologue <= records.length) {
+    const end = at + batchPrologue + records.readInt32BE(at + batchHeader.length);
+    if (end > records.length) break; // truncated by the response's size limit
+    const base = records.readBigInt64BE(at);
+    const magic = records.readInt8(at + batchHeader.magic);
+    if (magic !== 2) {
+      throw new RecordBatchError(
+        `record batch at offset ${base} has message format v${magic}; only v2 (Kafka 0.11 and later) is read`,
+      );
+    }
+    const attributes = records.readInt16BE(at + batchHeader.attributes);
+    const last = base + BigInt(records.readInt32BE(at + batchHeader.lastOffsetDelta));
+    while (pending.length > 0 && (pending[0] as AbortedTransaction).firstOffset <= last) {
+      const { producerId, firstOffset } = pending.shift() as AbortedTransaction;
+      open.set(producerId, firstOffset);
+    }
+    const producerId = records.readBigInt64BE(at + batchHeader.producerId);
+    if (attributes & controlFlag) {
+      // A marker ends its producer's transaction; an abort marker's key has type 0.
+      if (isAbortMarker(records, at)) open.delete(producerId);
+    } else if (!(attributes & transactionalFlag && open.has(producerId)) && last >= from) {
+      const count = records.readInt32BE(at + batchHeader.recordCount);
+      const body = recordsOf(records, at, end, attributes & compressionMask, base);
+      walkRecords(body, 0, count, Number(base), from, onRecord);
+    }
+    next = last + 1n > next ? last + 1n : next;
+    at = end;
+  }
+  return next;
+}
+
+/** The records of the batch at `at`: a view, or its decompressed records. */
+function recordsOf(records: Buffer, at: number, end: number, compression: number, base: bigint): Buffer {
+  const body = records.subarray(at + batchHeader.records, end);
+  if (compression === 0) return body;
+  const algorithm = compressionsAlgorithmsByBitmask[compression];
+  if (algorithm === undefined) {
+    throw new RecordBatchError(`record batch at offset ${base} uses unknown compression ${compression}`);
+  }
+  return algorithm.decompressSync(body);
+}
+
+function walkRecords(
+  body: Buffer,
+  at: number,
+  count: number,
+  base: number,
+  from: bigint,
+  onRecord: (offset: bigint, value: Buffer) => void,
+): void {
+  const cursor = { at };
+  for (let i = 0; i < count; i += 1) {
+    const length = varint(body, cursor);
+    const recordEnd = cursor.at + length;
+    cursor.at += 1; // attributes
+    skipVarint(body, cursor); // timestamp delta (a varlong)
+    const offset = BigInt(base + varint(body, cursor));
+    const keyLength = varint(body, cursor);
+    if (keyLength > 0) cursor.at += keyLength;
+    const valueLength = varint(body, cursor);
+    const value = valueLength < 0 ? empty : body.subarray(cursor.at, cursor.at + valueLength);
+    if (recordEnd > body.length || cursor.at + Math.max(0, valueLength) > recordEnd) {
+      throw new RecordBatchError(`record at offset ${offset} runs past its batch`);
+    }
+    cursor.at = recordEnd; // headers: not read
+    if (offset >= from) onRecord(offset, value);
+  }
+}
+
+function isAbortMarker(records: Buffer, at: number): boolean {
+  const cursor = { at: at + batchHeader.records };
+  varint(records, cursor); // record length
+  cursor.at += 1;
+  skipVarint(records, cursor);
+  varint(records, cursor);
+  const keyLength = varint(records, cursor);
+  // The key: version (int16), then type (int16): 0 abort, 1 commit.
+  return keyLength >= 4 && records.readInt16BE(cursor.at + 2) === 0;
+}
+
+/** A zigzag-encoded varint of at most 32 bits at `cursor`, which moves past it. */
+function varint(buffer: Buffer, cursor: { at: number }): number {
+  let raw = 0;
+  let shift = 0;
+  let byte: number;
+  do {
+    if (cursor.at >= buffer.length || shift > 28)
+      throw new RecordBatchError('malformed varint in a record batch');
+    byte = buffer[cursor.at] as number;
+    cursor.at += 1;
+    raw |= (byte & 0x7f) << shift;
+    shift += 7;
+  } while (byte & 0x80);
+  return (raw >>> 1) ^ -(raw & 1);
+}
+
+function skipVarint(buffer: Buffer, cursor: { at: number }): void {
+  for (let n = 0; n < 10; n += 1) {
+    if (cursor.at >= buffer.length) break;
+    const byte = buffer[cursor.at] as number;
+    cursor.at += 1;
+    if (!(byte & 0x80)) return;
+  }
+  throw new RecordBatchError('malformed varlong in a record batch');
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { choosePositions, positionKey, type Position } from '../../src/kafka/positions.js';
+import type { Assignment } from '../../src/records.js';
+
+const assigned: Assignment[] = [
+  { topic: 'spi', partition: 0 },
+  { topic: 'spi', partition: 1 },
+  { topic: 'spi', partition: 2 },
+];
+
+function current(entries: [number, bigint][]): Map<string, Position> {
+  return new Map(
+    entries.map(([partition, offset]) => [
+      positionKey('spi', partition),
+      { topic: 'spi', partition, offset },
+    ]),
+  );
+}
+
+describe('choosePositions', () => {
+  it('reads from the commit, else from where this member reads, else from the listed offset', () => {
+    const commits = new Map([
+      [0, 40n],
+      [1, -1n],
+    ]);
+    const positions = choosePositions(
+      assigned,
+      (a) => commits.get(a.partition),
+      current([
+        [0, 55n], // read past the commit: a rebalance rewinds it to the commit
+        [1, 17n], // nothing committed yet: goes on where it is
+      ]),
+      (a) => (a.partition === 2 ? 3n : undefined),
+    );
+    assert.deepEqual(
+      [...positions.values()].map((p) => [p.partition, p.offset]),
+      [
+        [0, 40n],
+        [1, 17n],
+        [2, 3n],
+      ],
+    );
+  });
+
+  it('forgets partitions no longer assigned', () => {
+    const positions = choosePositions(
+      assigned.slice(0, 1),
+      () => 5n,
+      current([[2, 9n]]),
+      () => undefined,
+    );
+    assert.deepEqual([...positions.keys()], ['spi:0']);
+  });
+
+  it('refuses to guess when no offset is known', () => {
+    assert.throws(
+      () =>
+        choosePositions(
+          assigned,
+          () => -1n,
+          new Map(),
+          () => undefined,
+        ),
+      /no offset to read topic spi partition 0 from/,
+    );
+  });
+});

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createRecordsBatch } from '@platformatic/kafka';
+import { RecordBatchError, walkRecordBatches } from '../../src/kafka/record-batches.js';
+
+// Batches encoded by the Kafka client's producer encoder, as a broker stores and returns them.
+function batch(
+  baseOffset: bigint,
+  values: (string | null)[],
+  options: Parameters<typeof createRecordsBatch>[1] = {},
+): Buffer {
+  const encoded = createRecordsBatch(
+    values.map((value) => ({
+      topic: 't',
+      key: Buffer.from('k'),
+      value: value === null ? (null as unknown as Buffer) : Buffer.from(value),
+      headers: new Map([[Buffer.from('h'), Buffer.from('header value')]]),
+    })),
+    options,
+  ).buffer;
+  encoded.writeBigInt64BE(baseOffset, 0); // the broker assigns the base offset
+  return encoded;
+}
+
+function walk(records: Buffer, from: bigint, aborted: Parameters<typeof walkRecordBatches>[2] = null) {
+  const seen: [bigint, string][] = [];
+  const next = walkRecordBatches(records, from, aborted, (offset, value) =>
+    seen.push([offset, value.toString()]),
+  );
+  return { seen, next };
+}
+
+/** A control batch (a transaction's end marker) of `producerId` at `offset`: abort (0) or commit (1). */
+function marker(offset: bigint, producerId: bigint, type: 0 | 1): Buffer {
+  const key = Buffer.alloc(4);
+  key.writeInt16BE(0, 0);
+  key.writeInt16BE(type, 2);
+  const encoded = createRecordsBatch([{ topic: 't', key, value: Buffer.alloc(6) }], { producerId }).buffer;
+  encoded.writeBigInt64BE(offset, 0);
+  encoded.writeInt16BE(encoded.readInt16BE(21) | 0x20 | 0x10, 21); // control, transactional
+  return encoded;
+}
+
+function transactional(offset: bigint, producerId: bigint, values: string[]): Buffer {
+  const encoded = batch(offset, values, { producerId });
+  encoded.writeInt16BE(encoded.readInt16BE(21) | 0x10, 21);
+  return encoded;
+}
+
+describe('walkRecordBatches', () => {
+  it('hands out every record with its offset and value, and the offset after the last batch', () => {
+    const records = Buffer.concat([batch(10n, ['a', 'bb']), batch(12n, ['ccc'])]);
+    const { seen, next } = walk(records, 10n);
+    assert.deepEqual(seen, [
+      [10n, 'a'],
+      [11n, 'bb'],
+      [12n, 'ccc'],
+    ]);
+    assert.equal(next, 13n);
+  });
+
+  it('hands out views of the response, not copies', () => {
+    const records = batch(0n, ['value']);
+    let view: Buffer | undefined;
+    walkRecordBatches(records, 0n, null, (_offset, value) => (view = value));
+    assert.equal(view?.buffer, records.buffer);
+  });
+
+  it('skips records before the offset asked for (a batch comes whole)', () => {
+    const { seen, next } = walk(batch(5n, ['a', 'b', 'c']), 6n);
+    assert.deepEqual(
+      seen.map(([offset]) => offset),
+      [6n, 7n],
+    );
+    assert.equal(next, 8n);
+  });
+
+  it('stops before a batch the response cut short, and fetches it again from its start', () => {
+    const whole = Buffer.concat([batch(0n, ['a']), batch(1n, ['b', 'c'])]);
+    const { seen, next } = walk(whole.subarray(0, whole.length - 3), 0n);
+    assert.deepEqual(seen, [[0n, 'a']]);
+    assert.equal(next, 1n);
+    assert.equal(walk(Buffer.alloc(0), 7n).next, 7n);
+  });
+
+  it('reads compressed batches', () => {
+    for (const compression of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
+      const { seen } = walk(batch(3n, ['x'.repeat(500), 'y'], { compression }), 0n);
+      assert.deepEqual(
+        seen.map(([offset, value]) => [offset, value.length]),
+        [
+          [3n, 500],
+          [4n, 1],
+        ],
+        compression,
+      );
+    }
+  });
+
+  it('hands a null value out as an empty one (the pipeline refuses it with its reason)', () => {
+    assert.deepEqual(walk(batch(0n, [null, 'a']), 0n).seen, [
+      [0n, ''],
+      [1n, 'a'],
+    ]);
+  });
+
+  it('passes over transaction markers, and over aborted transactions under read_committed', () => {
+    const records = Buffer.concat([
+      transactional(0n, 7n, ['aborted 1', 'aborted 2']),
+      batch(2n, ['plain']),
+      marker(3n, 7n, 0),
+      transactional(4n, 7n, ['committed']),
+      marker(5n, 7n, 1),
+    ]);
+    const { seen, next } = walk(records, 0n, [{ producerId: 7n, firstOffset: 0n }]);
+    assert.deepEqual(seen, [
+      [2n, 'plain'],
+      [4n, 'committed'],
+    ]);
+    assert.equal(next, 6n);
+    // Without the aborted list (read_uncommitted) every data record counts.
+    assert.equal(walk(records, 0n).seen.length, 4);
+  });
+
+  it('refuses a batch of an old message format, and a record that runs past its batch', () => {
+    const old = batch(0n, ['a']);
+    old.writeInt8(1, 16);
+    assert.throws(() => walk(old, 0n), RecordBatchError);
+    const broken = batch(0n, ['abc']);
+    broken.writeInt8(0x7e, 61); // the first record's length: far past the batch
+    assert.throws(() => walk(broken, 0n), RecordBatchError);
+  });
+});
