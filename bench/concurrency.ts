@@ -3,7 +3,9 @@
 // sweep, with the search node 0, 5 and 20 ms away in each direction (the latency proxy in
 // between), and against a node whose write pool has one thread and a queue of one (overload).
 // Each fixed value of the sweep runs once; the best one and the default run `repeats` times (the
-// sweep's run counts as the first), and every repeat is listed.
+// sweep's run counts as the first), and every repeat is listed. Options for a shorter A/B:
+// `sweep` (fewer fixed values), `latencies` (some of 0, 5, 20) and `otherCli`, another build's cli.js whose default settings
+// run beside this build's in every repeat; either keeps the table out of docs/benchmarks.md.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +30,12 @@ export interface ConcurrencyBenchOptions {
   overloadDocuments: number;
   repeats: number;
   formats: Format[];
+  /** The fixed ELASTIC_INDEXER_INSTANCES to sweep; default 1, 2, 4, 8, 16. */
+  sweep?: number[];
+  /** Added latencies each way (ms) to run; default 0, 5 and 20. */
+  latencies?: number[];
+  /** Another build's cli.js, run at default settings beside this one's in every repeat. */
+  otherCli?: string;
   log: (line: string) => void;
 }
 
@@ -52,10 +60,12 @@ export interface ConcurrencyRow {
   adaptive: RunResult[];
   /** bulk1 only: adaptive with BULKER_MAX_MESSAGES=10000, so that 10 MiB rather than 100 messages closes a request. */
   bigBatches: RunResult[];
+  /** Adaptive, with `otherCli`'s build. */
+  other: RunResult[];
 }
 
 const sweepValues = [1, 2, 4, 8, 16];
-const latencies = [0, 5, 20];
+const allLatencies = [0, 5, 20];
 const prefix = 'arkime_kafkaindexer_';
 const tracked = [
   'bulk_concurrency_limit',
@@ -71,6 +81,7 @@ async function indexOnce(
   url: string,
   instances: number | 'adaptive',
   extra: Record<string, string> = {},
+  cli?: string,
 ): Promise<RunResult> {
   const run = await runIndexer(
     {
@@ -88,6 +99,7 @@ async function indexOnce(
     documents,
     900_000,
     tracked,
+    cli,
   );
   const value = (name: string) => run.tracked[`${prefix}${name}`] ?? { max: 0, last: 0 };
   return {
@@ -114,17 +126,18 @@ async function compare(
   const once = async (
     instances: number | 'adaptive',
     extra: Record<string, string> = {},
+    cli?: string,
   ): Promise<RunResult> => {
     await clean();
-    const result = await indexOnce(options, topic, documents, url, instances, extra);
+    const result = await indexOnce(options, topic, documents, url, instances, extra, cli);
     log(
-      `${format} ${condition} ${instances}${Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : ''}: ${result.docsPerSecond} docs/s, limit max ${result.limitMax} last ${result.limitLast}, ${result.decreases} decreases, ${result.retried} retried, ${result.failed} failed`,
+      `${format} ${condition} ${instances}${cli === undefined ? '' : ' (other build)'}${Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : ''}: ${result.docsPerSecond} docs/s, limit max ${result.limitMax} last ${result.limitLast}, ${result.decreases} decreases, ${result.retried} retried, ${result.failed} failed`,
     );
     return result;
   };
   const sweep: ConcurrencyRow['sweep'] = [];
   const sweepRuns = new Map<number, RunResult>();
-  for (const instances of sweepValues) {
+  for (const instances of options.sweep ?? sweepValues) {
     const result = await once(instances);
     sweep.push({ instances, docsPerSecond: result.docsPerSecond });
     sweepRuns.set(instances, result);
@@ -133,14 +146,16 @@ async function compare(
   const fixed = [sweepRuns.get(best) as RunResult];
   const adaptive: RunResult[] = [];
   const bigBatches: RunResult[] = [];
+  const other: RunResult[] = [];
   // Interleaved, so that a drift of the machine over the minutes touches both alike.
   for (let repeat = 0; repeat < repeats; repeat += 1) {
     adaptive.push(await once('adaptive'));
+    if (options.otherCli !== undefined) other.push(await once('adaptive', {}, options.otherCli));
     if (repeat > 0) fixed.push(await once(best));
-    if (format === 'bulk1' && condition !== 'overload')
+    if (format === 'bulk1' && condition !== 'overload' && options.otherCli === undefined)
       bigBatches.push(await once('adaptive', { BULKER_MAX_MESSAGES: '10000' }));
   }
-  return { format, condition, documents, sweep, bestInstances: best, fixed, adaptive, bigBatches };
+  return { format, condition, documents, sweep, bestInstances: best, fixed, adaptive, bigBatches, other };
 }
 
 async function produceFormat(
@@ -160,7 +175,7 @@ export async function concurrencyBench(options: ConcurrencyBenchOptions): Promis
   const rows: ConcurrencyRow[] = [];
   for (const format of options.formats) {
     const topic = await produceFormat(options, format, options.documents, 'l');
-    for (const latencyMs of latencies) {
+    for (const latencyMs of options.latencies ?? allLatencies) {
       const proxy = await LatencyProxy.start(options.search, { latencyMs });
       try {
         rows.push(
@@ -208,11 +223,12 @@ const listed = (runs: RunResult[], pick: (r: RunResult) => number): string =>
 
 /** The table for docs/benchmarks.md, every repeat listed, with the issue's targets checked. */
 export function concurrencyMarkdown(rows: ConcurrencyRow[], date: string, repeats: number): string {
+  const swept = rows[0]?.sweep.map((s) => s.instances) ?? sweepValues;
   const lines = [
-    `Run of ${date}: median of ${repeats} runs each; sweep of fixed ELASTIC_INDEXER_INSTANCES ${sweepValues.join(', ')} one run each. Default settings everywhere (BULKER_MAX_MESSAGES 100, BULKER_MAX_BYTES 10 MiB) but BULKER_FLUSH_INTERVAL=100ms.`,
+    `Run of ${date}: median of ${repeats} runs each; sweep of fixed ELASTIC_INDEXER_INSTANCES ${swept.join(', ')} one run each. Default settings everywhere (BULKER_MAX_MESSAGES 100, BULKER_MAX_BYTES 10 MiB) but BULKER_FLUSH_INTERVAL=100ms.`,
     '',
-    '| format | search node | docs | sweep (instances: docs/s) | best fixed: docs/s (runs) | adaptive: docs/s (runs) | adaptive ÷ fixed | target | adaptive limit, highest / last (runs) | decreases (runs) | failed (runs) | adaptive, BULKER_MAX_MESSAGES=10000: docs/s (runs) |',
-    '| --- | --- | ---: | --- | --- | --- | ---: | --- | --- | --- | --- | --- |',
+    '| format | search node | docs | sweep (instances: docs/s) | best fixed: docs/s (runs) | adaptive: docs/s (runs) | adaptive ÷ fixed | target | adaptive limit, highest / last (runs) | decreases (runs) | failed (runs) | adaptive, BULKER_MAX_MESSAGES=10000: docs/s (runs) | adaptive, other build: docs/s (runs); ÷ fixed; limit highest / last; decreases; failed |',
+    '| --- | --- | ---: | --- | --- | --- | ---: | --- | --- | --- | --- | --- | --- |',
   ];
   for (const row of rows) {
     const ratio = rate(row.adaptive) / rate(row.fixed);
@@ -222,14 +238,23 @@ export function concurrencyMarkdown(rows: ConcurrencyRow[], date: string, repeat
     const met = overload ? ratio >= 0.8 && failed === 0 && fell : ratio >= 0.9;
     const target = overload ? '≥ 80%, 0 failed, limit falls' : '≥ 90%';
     lines.push(
-      `| ${row.format} | ${overload ? 'write pool 1, queue 1' : `${row.condition} each way`} | ${row.documents.toLocaleString('en')} | ${row.sweep.map((s) => `${s.instances}: ${s.docsPerSecond.toLocaleString('en')}`).join(', ')} | ${row.bestInstances}: ${rate(row.fixed).toLocaleString('en')} (${listed(row.fixed, (r) => r.docsPerSecond)}) | ${rate(row.adaptive).toLocaleString('en')} (${listed(row.adaptive, (r) => r.docsPerSecond)}) | ${Math.round(ratio * 100)}% | ${target}: ${met ? 'met' : '**not met**'} | ${row.adaptive.map((r) => `${r.limitMax} / ${r.limitLast}`).join(', ')} | ${listed(row.adaptive, (r) => r.decreases)} | ${listed(row.adaptive, (r) => r.failed)} | ${row.bigBatches.length > 0 ? `${rate(row.bigBatches).toLocaleString('en')} (${listed(row.bigBatches, (r) => r.docsPerSecond)})` : ''} |`,
+      `| ${row.format} | ${overload ? 'write pool 1, queue 1' : `${row.condition} each way`} | ${row.documents.toLocaleString('en')} | ${row.sweep.map((s) => `${s.instances}: ${s.docsPerSecond.toLocaleString('en')}`).join(', ')} | ${row.bestInstances}: ${rate(row.fixed).toLocaleString('en')} (${listed(row.fixed, (r) => r.docsPerSecond)}) | ${rate(row.adaptive).toLocaleString('en')} (${listed(row.adaptive, (r) => r.docsPerSecond)}) | ${Math.round(ratio * 100)}% | ${target}: ${met ? 'met' : '**not met**'} | ${row.adaptive.map((r) => `${r.limitMax} / ${r.limitLast}`).join(', ')} | ${listed(row.adaptive, (r) => r.decreases)} | ${listed(row.adaptive, (r) => r.failed)} | ${row.bigBatches.length > 0 ? `${rate(row.bigBatches).toLocaleString('en')} (${listed(row.bigBatches, (r) => r.docsPerSecond)})` : ''} | ${otherBuild(row)} |`,
     );
   }
   return lines.join('\n');
 }
 
-/** The run's figures into bench/results/ and its table into docs/benchmarks.md (between its markers). */
-export function saveConcurrencyResults(rows: ConcurrencyRow[], repeats: number): string {
+function otherBuild(row: ConcurrencyRow): string {
+  if (row.other.length === 0) return '';
+  const ratio = Math.round((rate(row.other) / rate(row.fixed)) * 100);
+  return `${rate(row.other).toLocaleString('en')} (${listed(row.other, (r) => r.docsPerSecond)}); ${ratio}%; ${row.other.map((r) => `${r.limitMax} / ${r.limitLast}`).join(', ')}; ${listed(row.other, (r) => r.decreases)}; ${listed(row.other, (r) => r.failed)}`;
+}
+
+/**
+ * The run's figures into bench/results/, and its table into docs/benchmarks.md (between its
+ * markers) only when `complete` (every latency, no other build): a partial run's is not the table.
+ */
+export function saveConcurrencyResults(rows: ConcurrencyRow[], repeats: number, complete: boolean): string {
   const date = new Date().toISOString();
   const table = concurrencyMarkdown(rows, date, repeats);
   const resultsDir = new URL('../../bench/results/', import.meta.url);
@@ -240,6 +265,7 @@ export function saveConcurrencyResults(rows: ConcurrencyRow[], repeats: number):
     `${JSON.stringify({ date, repeats, rows }, null, 2)}\n`,
   );
   writeFileSync(new URL(`${stamp}-concurrency.md`, resultsDir), `${table}\n`);
+  if (!complete) return table;
   const page = new URL('../../docs/benchmarks.md', import.meta.url);
   const text = readFileSync(page, 'utf8');
   const [start, end] = ['<!-- concurrency:start -->', '<!-- concurrency:end -->'];

@@ -6,7 +6,9 @@
 // indexer-null-defaults,end-to-end (default all;
 // without search-limit and end-to-end no search server is started, for quick profiling runs).
 // `--scenarios concurrency` (named only; --overload-documents N): adaptive against fixed bulk
-// concurrency behind added latency and under overload (bench/concurrency.ts).
+// concurrency behind added latency and under overload (bench/concurrency.ts); --latencies 0,5
+// runs only those, --sweep 2,4,8 only those fixed values, --other-cli PATH another build's
+// dist/src/cli.js beside this one's (any of the three keeps the table out of docs/benchmarks.md).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -31,6 +33,9 @@ const { values } = parseArgs({
     scenarios: { type: 'string', default: defaultScenarios },
     'overload-documents': { type: 'string', default: '30000' },
     variants: { type: 'string' },
+    latencies: { type: 'string' },
+    sweep: { type: 'string' },
+    'other-cli': { type: 'string' },
   },
 });
 const scenarios = new Set(values.scenarios.split(','));
@@ -47,6 +52,8 @@ const needsSearch =
 const documents = Number(values.documents);
 const repeats = Number(values.repeats);
 const formats = values.formats.split(',') as Format[];
+const latencies = values.latencies?.split(',').map(Number);
+const sweep = values.sweep?.split(',').map(Number);
 const partitions = 4;
 const requestBytes = 10 * 1024 * 1024;
 const log = (line: string): void => console.error(`[bench] ${line}`);
@@ -112,9 +119,13 @@ try {
       overloadDocuments: Number(values['overload-documents']),
       repeats,
       formats,
+      ...(latencies && { latencies }),
+      ...(sweep && { sweep }),
+      ...(values['other-cli'] !== undefined && { otherCli: values['other-cli'] }),
       log,
     });
-    console.log(saveConcurrencyResults(rows, repeats));
+    const complete = latencies === undefined && sweep === undefined && values['other-cli'] === undefined;
+    console.log(saveConcurrencyResults(rows, repeats, complete));
   }
 
   for (const format of scenarios.size > (scenarios.has('concurrency') ? 1 : 0) ? formats : []) {

@@ -84,6 +84,8 @@ export async function runIndexer(
   timeoutMs: number,
   /** Metrics (full names) whose highest and last values the run reports. */
   track: string[] = [],
+  /** The indexer's cli.js: this build's unless another is named (an A/B against another build). */
+  cli: string = dist('../src/cli.js'),
 ): Promise<{
   seconds: number;
   cpu: number;
@@ -96,7 +98,7 @@ export async function runIndexer(
   // BENCH_PROFILE_DIR: write a V8 CPU profile of the indexer there (node --cpu-prof).
   const profile = process.env['BENCH_PROFILE_DIR'];
   const flags = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
-  const child: ChildProcess = spawn(process.execPath, [...flags, dist('../src/cli.js')], {
+  const child: ChildProcess = spawn(process.execPath, [...flags, cli], {
     env: { PATH: process.env['PATH'], PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -4,15 +4,24 @@
 // told through `onAdjust`, so that the metrics and the tests sit outside. docs/concurrency.md
 // explains it for operators.
 //
-// The rule, once per window (as long as the baseline RTT, so each window sees about one answer
-// from each request in flight; judged when the first answer after its end arrives):
+// The limit starts at 1: a start at 4 was measured (December 2026) against a node with a write
+// pool of one thread: four 10 MB requests at once were mostly refused and resent, and indexing
+// took twice as long as climbing from 1, whose requests come staggered. Then once per window (as
+// long as the baseline RTT, so each window sees about one answer from each request in flight;
+// judged when the first answer after its end arrives):
 //   - back-pressure seen (429, rejected_execution, a request that got no answer): limit × 0.9;
-//   - the window's mean RTT above the baseline by more than 2.5 of its deviations (and by a tenth
-//     at least): limit × 0.9
-//     (requests queue in the cluster: more in flight would only wait longer);
-//   - otherwise, if the limit was reached in the window and its RTT is at or below the baseline:
-//     limit + 1 (the cluster takes more without slowing down);
-// and the window's RTT then moves the baseline (an exponentially weighted mean and deviation).
+//   - congested: the window's mean RTT *and* its time per byte each above their baseline by
+//     more than 2.5 of its deviations and by 1/limit of it (a tenth at least): limit × 0.9
+//     (requests queue in the cluster: with n always in flight, throughput is n per round trip, so
+//     once round trips grow by more than 1/n the last step up bought nothing);
+//   - otherwise, if the limit was reached in the window, its mean RTT is at or below the
+//     baseline and its time per byte not congested: limit + 1 (the cluster takes more without
+//     slowing down);
+// and the window then moves both baselines (exponentially weighted means and deviations).
+// Why time per byte as well as RTT: batches differ in size (one closed by the flush interval, the
+// tail of a burst). A 10 MB request slower than the 2 MB ones before it is no sign of congestion,
+// nor a 2 MB one answered sooner than 10 MB ones of room to spare. Why not time per byte alone:
+// behind distance a round trip barely depends on its size, and smaller requests would look slow.
 import type { BulkOutcome } from '../search/classify.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -20,6 +29,8 @@ import type { Metrics } from '../telemetry/metrics.js';
 /** What one bulk request tells the limit: how long it took, and whether the cluster pushed back. */
 export interface RequestSample {
   rttMs: number;
+  /** The request body's size: requests are compared by time per byte. */
+  bytes: number;
   backPressure: boolean;
 }
 
@@ -37,15 +48,21 @@ export type AdjustReason = 'increase' | 'rtt' | 'back_pressure';
 export interface Adjustment {
   limit: number;
   reason: AdjustReason;
-  /** The RTT the limit is judged by: the baseline before this window moved it (ms). */
+  /** The baseline RTT before this window moved it (ms). */
   baselineMs: number;
   /** The window's mean RTT (ms); undefined when no request was answered in it. */
   windowMs: number | undefined;
+  /** What the limit is judged by: the baseline time per MiB before this window moved it (ms). */
+  baselineMsPerMiB: number;
+  /** The window's time per MiB (ms): its answers' RTTs summed over their bytes summed. */
+  windowMsPerMiB: number | undefined;
 }
 
 export interface AdaptiveOptions {
   /** The highest limit (ELASTIC_INDEXER_MAX_INSTANCES). */
   max: number;
+  /** The limit at start (default 1). */
+  initial?: number;
   /** Milliseconds, monotonic. */
   now: () => number;
   onAdjust?: (adjustment: Adjustment) => void;
@@ -102,11 +119,17 @@ class Ewma {
   }
 }
 
+const mebibyte = 1024 * 1024;
+
 export class AdaptiveConcurrency implements ConcurrencyLimit {
-  private current = 1;
+  private current: number;
+  /** Of raw RTT (ms): the window's length and the metric. */
   private readonly baseline: Ewma;
+  /** Of time per MiB (ms): what congestion is judged by. */
+  private readonly cost: Ewma;
   private windowEnds: number | undefined;
   private windowSum = 0;
+  private windowBytes = 0;
   private windowCount = 0;
   private reachedLimit = false;
   private pushedBack = false;
@@ -117,7 +140,13 @@ export class AdaptiveConcurrency implements ConcurrencyLimit {
     if (!(Number.isInteger(options.max) && options.max >= 1)) {
       throw new Error(`the highest limit must be a whole number of 1 or more, not ${options.max}`);
     }
+    const initial = options.initial ?? 1;
+    if (!(Number.isInteger(initial) && initial >= 1 && initial <= options.max)) {
+      throw new Error(`the limit at start must be a whole number from 1 to ${options.max}, not ${initial}`);
+    }
+    this.current = initial;
     this.baseline = new Ewma(options.ewmaAlpha ?? 0.4);
+    this.cost = new Ewma(options.ewmaAlpha ?? 0.4);
     this.decreaseRatio = options.decreaseRatio ?? 0.9;
     this.deviationScale = options.deviationScale ?? 2.5;
   }
@@ -126,9 +155,14 @@ export class AdaptiveConcurrency implements ConcurrencyLimit {
     return this.current;
   }
 
-  /** The RTT (ms) the limit is judged by; undefined before the first answer. */
+  /** The baseline RTT (ms), a window's length; undefined before the first answer. */
   get baselineMs(): number | undefined {
     return this.baseline.mean;
+  }
+
+  /** The baseline time per MiB (ms), what windows are judged against; undefined before the first answer. */
+  get baselineMsPerMiB(): number | undefined {
+    return this.cost.mean;
   }
 
   started(inFlight: number): void {
@@ -142,6 +176,7 @@ export class AdaptiveConcurrency implements ConcurrencyLimit {
     if (sample.backPressure) this.pushedBack = true;
     else {
       this.windowSum += sample.rttMs;
+      this.windowBytes += Math.max(1, sample.bytes);
       this.windowCount += 1;
     }
     // The first answer opens the first window, one RTT long.
@@ -149,34 +184,64 @@ export class AdaptiveConcurrency implements ConcurrencyLimit {
   }
 
   private closeWindow(now: number): void {
-    const windowMs = this.windowCount > 0 ? this.windowSum / this.windowCount : undefined;
+    const answered = this.windowCount > 0;
+    const windowMs = answered ? this.windowSum / this.windowCount : undefined;
+    const windowCost = answered ? this.windowSum / (this.windowBytes / mebibyte) : undefined;
     const baselineMs = this.baseline.mean;
-    // A tenth of the baseline at least: answers that all took the same time have no deviation,
-    // and a millisecond's noise must not then count as the cluster slowing down.
-    const tolerance = Math.max(this.deviationScale * this.baseline.deviation, (baselineMs ?? 0) * 0.1);
-    const threshold = baselineMs === undefined ? Infinity : baselineMs + tolerance;
+    const baselineCost = this.cost.mean;
+    // Longer round trips count only if not because the requests were bigger; shorter ones earn a
+    // rise only if not because they were smaller.
+    const slower =
+      windowMs !== undefined &&
+      windowCost !== undefined &&
+      windowMs > this.congestedAbove(this.baseline) &&
+      windowCost > this.congestedAbove(this.cost);
+    const noSlower =
+      windowMs !== undefined &&
+      windowCost !== undefined &&
+      windowMs <= (baselineMs ?? windowMs) &&
+      windowCost <= this.congestedAbove(this.cost);
     let reason: AdjustReason | undefined;
     if (this.pushedBack) reason = 'back_pressure';
-    else if (windowMs !== undefined && windowMs > threshold) reason = 'rtt';
-    else if (this.reachedLimit && windowMs !== undefined && windowMs <= (baselineMs ?? windowMs))
-      reason = 'increase';
+    else if (slower) reason = 'rtt';
+    else if (this.reachedLimit && noSlower) reason = 'increase';
 
     const before = this.current;
     if (reason === 'increase') this.current = Math.min(this.options.max, this.current + 1);
     else if (reason !== undefined) this.current = Math.max(1, Math.floor(this.current * this.decreaseRatio));
     if (reason !== undefined && this.current !== before) {
-      this.options.onAdjust?.({ limit: this.current, reason, baselineMs: baselineMs ?? 0, windowMs });
+      this.options.onAdjust?.({
+        limit: this.current,
+        reason,
+        baselineMs: baselineMs ?? 0,
+        windowMs,
+        baselineMsPerMiB: baselineCost ?? 0,
+        windowMsPerMiB: windowCost,
+      });
     }
-    if (windowMs !== undefined) {
+    if (windowMs !== undefined && windowCost !== undefined) {
       this.baseline.update(windowMs);
+      this.cost.update(windowCost);
       this.options.onBaseline?.(this.baseline.mean as number);
     }
     this.windowSum = 0;
+    this.windowBytes = 0;
     this.windowCount = 0;
     this.reachedLimit = false;
     this.pushedBack = false;
     this.windowEnds =
       windowMs === undefined && baselineMs === undefined ? undefined : now + (this.baseline.mean ?? 0);
+  }
+
+  /** Above what a window's RTT or time per MiB counts as congested (before the window moves `past`). */
+  private congestedAbove(past: Ewma): number {
+    const baseline = past.mean;
+    if (baseline === undefined) return Infinity;
+    // 1/limit: with the limit always in flight, throughput is limit ÷ RTT, so a round trip longer
+    // by more than 1/limit means the last step up bought nothing. A tenth at least, for the
+    // noise of a high limit; and 2.5 deviations at least, for requests that vary anyway.
+    const fraction = Math.max(1 / this.current, 0.1);
+    return baseline + Math.max(this.deviationScale * past.deviation, baseline * fraction);
   }
 }
 
@@ -196,8 +261,7 @@ export function concurrencyLimit(
     metrics.concurrencyLimit.set(instances);
     return fixedConcurrency(instances);
   }
-  metrics.concurrencyLimit.set(1);
-  return new AdaptiveConcurrency({
+  const limit = new AdaptiveConcurrency({
     max,
     now,
     onAdjust: (adjustment) => {
@@ -207,4 +271,6 @@ export function concurrencyLimit(
     },
     onBaseline: (baselineMs) => metrics.concurrencyRtt.set(baselineMs / 1000),
   });
+  metrics.concurrencyLimit.set(limit.limit);
+  return limit;
 }

@@ -111,7 +111,10 @@ async function attempt(
     outcome = { kind: 'request_failed', action: 'retry', status: 0, type: 'unreachable', detail };
   }
   // Abandoned on shutdown: says nothing of the cluster.
-  if (!signal.aborted) deps.observe?.({ rttMs: now() - sentAt, backPressure: isBackPressure(outcome) });
+  if (!signal.aborted) {
+    const bytes = body.reduce((sum, part) => sum + part.length, 0);
+    deps.observe?.({ rttMs: now() - sentAt, bytes, backPressure: isBackPressure(outcome) });
+  }
   return outcome;
 }
 

@@ -36,8 +36,9 @@ describe('adaptive concurrency in the pipeline', () => {
     for (let t = 0; t < 1000; t += 5) await h.clock.advance(5);
     const sent = perRoundTrip(h.requests, 10);
     assert.deepEqual(sent.slice(0, 2), [1, 1], String(sent));
+    // Never down; a window may be held while the baseline per byte follows sessions of other sizes.
     assert.ok(
-      sent.slice(2, 6).every((n, i, a) => i === 0 || n >= (a[i - 1] ?? 0)),
+      sent.every((n, i, a) => i === 0 || n >= (a[i - 1] ?? 0)),
       String(sent),
     );
     assert.deepEqual(sent.slice(6), [4, 4, 4, 4], String(sent));
