@@ -56,7 +56,22 @@ export function loadConfig(env: NodeJS.ProcessEnv): LoadResult {
       errors.push(`${setting.env}=${describeValue(setting, text)} is not valid: expected ${error.message}`);
     }
   }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, config: config as Config };
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, config: withDerivedDefaults(env, config as Config) };
+}
+
+/** How much longer than the node may wait the client waits at least, when the operator set no request timeout. */
+export const requestTimeoutMargin = 30_000;
+
+/**
+ * ELASTIC_REQUEST_TIMEOUT left unset follows ELASTIC_CLIENT_BULK_TIMEOUT, which it must stay above
+ * (./timeouts.ts says why): a Go indexer's settings with a bulk timeout of 90 s or more start as
+ * they did there. Set, it is taken as given, and a contradiction stops start-up.
+ */
+function withDerivedDefaults(env: NodeJS.ProcessEnv, config: Config): Config {
+  if (isSet(env, schema.elasticRequestTimeout.env)) return config;
+  const floor = config.elasticClientBulkTimeout + requestTimeoutMargin;
+  return { ...config, elasticRequestTimeout: Math.max(config.elasticRequestTimeout, floor) };
 }
 
 /** The configuration as it may be shown: every secret that is set, and every address's password, becomes ***. */

@@ -472,7 +472,7 @@ export const schema = {
     default: '90s',
     group: 'search',
     description:
-      "How long a bulk request waits for the answer's headers, and then between parts of its body, before it is given up and sent again (never dead-lettered for it). It must be above ELASTIC_CLIENT_BULK_TIMEOUT, which the node may spend waiting before it answers (checked at start-up). A request given up may still be applied by the node: documents without an _id are then indexed twice unless ELASTIC_DETERMINISTIC_IDS is on, as after any resend whose answer was lost",
+      "How long a bulk request waits for the answer's headers, and then between parts of its body, before it is given up and sent again (never dead-lettered for it). It must be above ELASTIC_CLIENT_BULK_TIMEOUT, which the node may spend waiting before it answers (checked at start-up); unset, it is at least ELASTIC_CLIENT_BULK_TIMEOUT + 30s. A request given up may still be applied by the node: documents without an _id are then indexed twice unless ELASTIC_DETERMINISTIC_IDS is on, as after any resend whose answer was lost",
     added: true,
   }),
   elasticClientMaxDeadPercentage: setting({

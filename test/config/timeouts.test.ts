@@ -22,6 +22,17 @@ describe('timeoutErrors', () => {
     );
   });
 
+  test('left unset, the request timeout follows a long bulk timeout: a Go setting of 2m starts as it did', () => {
+    const config = loaded({ ELASTIC_CLIENT_BULK_TIMEOUT: '2m' });
+    assert.equal(config.elasticRequestTimeout, 150_000);
+    assert.deepEqual(timeoutErrors(config), []);
+    assert.equal(
+      loaded({ ELASTIC_CLIENT_BULK_TIMEOUT: '30s' }).elasticRequestTimeout,
+      90_000,
+      'never below its default',
+    );
+  });
+
   test('a request timeout at or below the bulk timeout: one line naming both, with their values', () => {
     const expected = (request: string, bulk: string): string[] => [
       `ELASTIC_REQUEST_TIMEOUT=${request} is not valid with ELASTIC_CLIENT_BULK_TIMEOUT=${bulk}: expected ELASTIC_REQUEST_TIMEOUT above ELASTIC_CLIENT_BULK_TIMEOUT, the time a node may spend before it answers a bulk request (raise the first or lower the second)`,
