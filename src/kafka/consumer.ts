@@ -78,7 +78,11 @@ export class KafkaConsumer {
             heartbeatInterval: Math.max(100, Math.floor(config.kafkaSessionTimeout / 3)),
           }),
     });
-    this.pool = new ConnectionPool('arkime-kafka-indexer', kafkaSecurity(config));
+    // A fetch may wait KAFKA_POLL_TIMEOUT for data: the connection must wait longer for its answer.
+    this.pool = new ConnectionPool('arkime-kafka-indexer', {
+      ...kafkaSecurity(config),
+      requestTimeout: Math.max(30_000, config.kafkaPollTimeout + 30_000),
+    });
     this.skipped = reportSkipped(logger, metrics, config.kafkaConsumerOffsetReset);
     this.subscription = new TopicSubscription(config, logger, (topics) => this.resubscribe(topics));
     // The classic protocol reports a new assignment when it joins; KIP-848 changes it inside a
@@ -181,7 +185,11 @@ export class KafkaConsumer {
             heartbeatInterval: Math.max(100, Math.floor(this.config.kafkaSessionTimeout / 3)),
           }),
     });
-    const stream = await consuming.catch((error: unknown) => this.failedToConnect(error));
+    const stream = await consuming.catch((error: unknown) => {
+      // consume() counted the topics before it failed; its stream, which would uncount them, never came.
+      this.consumer.topics.untrackAll(...topics);
+      return this.failedToConnect(error);
+    });
     try {
       await answered(stream);
     } finally {
@@ -297,9 +305,12 @@ export class KafkaConsumer {
     try {
       await this.stopFetching();
       await this.consumer.close(true);
-      await this.pool.close();
     } catch (error) {
       this.logger.warn({ err: error }, 'closing the consumer failed');
+    } finally {
+      await this.pool
+        .close()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'closing the fetch connections failed'));
     }
     this.subscription.stop();
   }

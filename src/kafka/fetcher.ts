@@ -69,6 +69,10 @@ export class Fetcher {
   private readingMetadata = false;
   private metadataFailures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private retryAt = 0;
+  /** Per partition, when it last brought data (a count of answers): the least recent is asked first. */
+  private readonly lastServed = new Map<string, number>();
+  private served = 0;
   private queue: ConsumedMessage[] = [];
   private queuedBytes = 0;
   private failure: { error: unknown } | undefined;
@@ -90,9 +94,21 @@ export class Fetcher {
     this.reposition(assigned);
   }
 
-  /** Where each partition is read from now: for the next fetcher, should this one stop. */
+  /**
+   * Where the next fetcher of this member reads each partition from, should this one stop: its
+   * position, or the first message it fetched and has not handed out (those are not lost with it).
+   */
   get position(): ReadonlyMap<string, Position> {
-    return this.positions;
+    const positions = new Map([...this.positions].map(([key, p]) => [key, { ...p }]));
+    const seen = new Set<string>();
+    for (const { topic, partition, offset } of this.queue) {
+      const key = positionKey(topic, partition);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const position = positions.get(key);
+      if (position !== undefined && offset < position.offset) position.offset = offset;
+    }
+    return positions;
   }
 
   /**
@@ -135,9 +151,12 @@ export class Fetcher {
     readPositions(this.consumer, mine, this.positions, this.options.reset).then(
       (positions) => {
         this.repositioning -= 1;
-        if (generation !== this.generation) return;
-        this.positions = positions;
-        this.resetting.clear();
+        if (generation === this.generation) {
+          this.positions = positions;
+          this.resetting.clear();
+          this.dropUnassigned();
+        }
+        // Also when a newer reposition finished first: its pump() found this one still running.
         this.pump();
       },
       (error: unknown) => {
@@ -145,6 +164,16 @@ export class Fetcher {
         this.fail(error);
       },
     );
+  }
+
+  /**
+   * Messages queued for partitions this member no longer owns are not handed out: another member
+   * reads them from the commit, and the pipeline has already forgotten the partition.
+   */
+  private dropUnassigned(): void {
+    if (this.queue.every((m) => this.positions.has(positionKey(m.topic, m.partition)))) return;
+    this.queue = this.queue.filter((m) => this.positions.has(positionKey(m.topic, m.partition)));
+    this.queuedBytes = this.queue.reduce((sum, m) => sum + m.value.length, 0);
   }
 
   /** Stops fetching; answers still on their way are dropped. Messages handed out stay valid. */
@@ -168,7 +197,13 @@ export class Fetcher {
     }
     const now = Date.now();
     const byLeader = new Map<number, PartitionFetch[]>();
-    for (const [key, position] of this.positions) {
+    // Partitions that brought data last are asked last: the broker fills a response partition by
+    // partition in the order asked, and without a fetch session (which would rotate them) the
+    // first could otherwise take every response while the others fall behind, towards retention.
+    const order = [...this.positions].sort(
+      ([a], [b]) => (this.lastServed.get(a) ?? 0) - (this.lastServed.get(b) ?? 0),
+    );
+    for (const [key, position] of order) {
       if (this.resetting.has(key)) continue;
       const leader = metadata.topics.get(position.topic)?.partitions[position.partition]?.leader;
       if (leader === undefined || leader < 0) {
@@ -176,7 +211,12 @@ export class Fetcher {
         this.retryLater(now + this.options.retryDelayMs);
         continue;
       }
-      if (this.inFlight.has(leader) || (this.notBefore.get(leader) ?? 0) > now) continue;
+      if (this.inFlight.has(leader)) continue;
+      const notBefore = this.notBefore.get(leader) ?? 0;
+      if (notBefore > now) {
+        this.retryLater(notBefore);
+        continue;
+      }
       let list = byLeader.get(leader);
       if (list === undefined) byLeader.set(leader, (list = []));
       list.push({ topic: position.topic, partition: position.partition, fetchOffset: position.offset });
@@ -196,8 +236,17 @@ export class Fetcher {
           this.inFlight.delete(leader);
           if (this.stopped) return;
           if (response.errorCode !== 0) throw kafkaError(response.errorCode, 'fetch');
+          if (generation === this.generation) {
+            try {
+              this.accept(leader, response.partitions, partitions);
+            } catch (error) {
+              // Data that cannot be read (a corrupt or unknown batch): asking again brings the
+              // same bytes. Reading fails, with where; the pipeline reconnects and says so.
+              this.fail(error);
+              return;
+            }
+          }
           this.failures.delete(leader);
-          if (generation === this.generation) this.accept(leader, response.partitions, partitions);
           this.wake?.();
           this.pump();
         },
@@ -229,15 +278,26 @@ export class Fetcher {
       if (fetched.errorCode === 0) {
         if (fetched.records === null) continue;
         const { topic, partition } = position;
-        position.offset = walkRecordBatches(
-          fetched.records,
-          position.offset,
-          fetched.abortedTransactions,
-          (offset, value) => {
-            this.queue.push({ topic, partition, offset, value });
-            this.queuedBytes += value.length;
-          },
-        );
+        try {
+          position.offset = walkRecordBatches(
+            fetched.records,
+            position.offset,
+            fetched.abortedTransactions,
+            (offset, value) => {
+              this.queue.push({ topic, partition, offset, value });
+              this.queuedBytes += value.length;
+            },
+          );
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          throw new Error(
+            `reading topic ${topic} partition ${partition} from offset ${position.offset}: ${reason}`,
+            {
+              cause: error,
+            },
+          );
+        }
+        this.lastServed.set(key, ++this.served);
       } else if (fetched.errorCode === offsetOutOfRange) {
         this.resetOutOfRange(position);
       } else if (protocolErrors[protocolErrorsCodesById[fetched.errorCode] ?? '']?.canRetry === true) {
@@ -266,7 +326,15 @@ export class Fetcher {
     listOffsets(this.consumer, [position], this.options.reset).then(
       (listed) => {
         const to = listed.get(position.topic)?.[position.partition];
-        if (generation !== this.generation || position.offset !== fetchOffset || to === undefined) return;
+        if (generation !== this.generation || position.offset !== fetchOffset) return;
+        if (to === undefined) {
+          this.fail(
+            new Error(
+              `no ${this.options.reset} offset for topic ${position.topic} partition ${position.partition}`,
+            ),
+          );
+          return;
+        }
         this.resetting.delete(key);
         position.offset = to;
         const { skipped, rewound } = ledger.moved((partition) =>
@@ -308,8 +376,11 @@ export class Fetcher {
     this.retryLater(until);
   }
 
+  /** Pumps again at `at`, or earlier if already due to. */
   private retryLater(at: number): void {
-    if (this.stopped || this.retryTimer !== undefined) return;
+    if (this.stopped || (this.retryTimer !== undefined && this.retryAt <= at)) return;
+    clearTimeout(this.retryTimer);
+    this.retryAt = at;
     this.retryTimer = setTimeout(
       () => {
         this.retryTimer = undefined;

@@ -58,9 +58,15 @@ export function walkRecordBatches(
   const pending = [...(aborted ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
   let at = 0;
   while (at + batchPrologue <= records.length) {
-    const end = at + batchPrologue + records.readInt32BE(at + batchHeader.length);
-    if (end > records.length) break; // truncated by the response's size limit
+    const length = records.readInt32BE(at + batchHeader.length);
     const base = records.readBigInt64BE(at);
+    if (length < batchHeader.records - batchPrologue) {
+      throw new RecordBatchError(
+        `record batch at offset ${base} declares ${length} bytes, less than its header`,
+      );
+    }
+    const end = at + batchPrologue + length;
+    if (end > records.length) break; // truncated by the response's size limit
     const magic = records.readInt8(at + batchHeader.magic);
     if (magic !== 2) {
       throw new RecordBatchError(

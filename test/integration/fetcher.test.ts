@@ -19,6 +19,47 @@ describe("the indexer's Kafka fetch loop", () => {
     bootstrap = required((await useStack('kafka')).kafka, 'kafka').bootstrap;
   });
 
+  test('a partition with a backlog does not starve the others: they are asked first in the next fetch', async () => {
+    const topic = uniqueName('fetcher-fair');
+    const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [bootstrap] });
+    after(() => admin.close());
+    await admin.createTopics({ topics: [topic], partitions: 2, replicas: 1 });
+    const producer = new Producer({ clientId: 'test-producer', bootstrapBrokers: [bootstrap] });
+    after(() => producer.close());
+    // Partition 0: 8 MiB, four fetches' worth; partition 1: one message.
+    const big = Buffer.alloc(512 * 1024, 'a');
+    for (let i = 0; i < 4; i += 1) {
+      await producer.send({
+        acks: ProduceAcks.ALL,
+        messages: Array.from({ length: 4 }, () => ({ topic, partition: 0, value: big })),
+      });
+    }
+    await producer.send({
+      acks: ProduceAcks.ALL,
+      messages: [{ topic, partition: 1, value: Buffer.from('small') }],
+    });
+
+    const loaded = loadConfig({
+      KAFKA_CONSUMER_BROKERS: bootstrap,
+      KAFKA_CONSUMER_TOPIC: topic,
+      KAFKA_CONSUMER_GROUP_NAME: uniqueName('group'),
+      KAFKA_CONSUMER_OFFSET_RESET: 'earliest',
+      ELASTIC_SERVICE: 'http://127.0.0.1:9',
+    });
+    assert.ok(loaded.ok);
+    const consumer = new KafkaConsumer(loaded.config, capturedLogger().logger, createMetrics(loaded.config));
+    after(() => consumer.close());
+    const order: number[] = [];
+    const deadline = AbortSignal.timeout(30_000);
+    for await (const chunk of await consumer.start()) {
+      order.push(...chunk.map((m) => m.partition));
+      if (order.length >= 17 || deadline.aborted) break;
+    }
+    assert.equal(order.length, 17);
+    const small = order.indexOf(1);
+    assert.ok(small >= 0 && small < 12, `partition 1 came after ${small} of partition 0's 16 messages`);
+  });
+
   test('reads every compression byte for byte, in offset order, and no aborted transaction', async () => {
     const topic = uniqueName('fetcher');
     const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [bootstrap] });

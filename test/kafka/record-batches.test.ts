@@ -122,6 +122,12 @@ describe('walkRecordBatches', () => {
     assert.equal(walk(records, 0n).seen.length, 4);
   });
 
+  it('refuses a batch whose length is shorter than its header (it would never move on)', () => {
+    const broken = batch(0n, ['a']);
+    broken.writeInt32BE(-12, 8);
+    assert.throws(() => walk(broken, 0n), /declares -12 bytes/);
+  });
+
   it('refuses a batch of an old message format, and a record that runs past its batch', () => {
     const old = batch(0n, ['a']);
     old.writeInt8(1, 16);
