@@ -20,6 +20,17 @@ export function flatten(assignment: TopicPartitions | null | undefined): Assignm
     .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
 }
 
+/** `flatten` undone: the entries of each topic, in the order given (as the client's requests take them). */
+export function byTopic<T extends { topic: string }>(entries: readonly T[]): Map<string, T[]> {
+  const grouped = new Map<string, T[]>();
+  for (const entry of entries) {
+    const list = grouped.get(entry.topic);
+    if (list === undefined) grouped.set(entry.topic, [entry]);
+    else list.push(entry);
+  }
+  return grouped;
+}
+
 export function assignmentChange(
   before: readonly Assignment[],
   after: readonly Assignment[],

@@ -11,6 +11,7 @@ import {
   type Connection,
   type Reader,
 } from '@platformatic/kafka';
+import { byTopic } from './assignment.js';
 import type { AbortedTransaction } from './record-batches.js';
 
 export interface PartitionFetch {
@@ -103,13 +104,7 @@ export function fetchRecords(
   partitions: readonly PartitionFetch[],
   limits: FetchLimits,
 ): Promise<FetchResponse> {
-  const byTopic = new Map<string, { partition: number; fetchOffset: bigint }[]>();
-  for (const { topic, partition, fetchOffset } of partitions) {
-    let list = byTopic.get(topic);
-    if (list === undefined) byTopic.set(topic, (list = []));
-    list.push({ partition, fetchOffset });
-  }
-  const topics = [...byTopic].map(([topic, list]) => ({
+  const topics = [...byTopic(partitions)].map(([topic, list]) => ({
     topicId: topic, // version 12 names topics; the client's encoder calls the field topicId
     partitions: list.map(({ partition, fetchOffset }) => ({
       partition,

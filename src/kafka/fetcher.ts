@@ -21,6 +21,7 @@ import type { Assignment, ConsumedMessage } from '../records.js';
 import {
   fetchRecords,
   type FetchedPartition,
+  type FetchResponse,
   type FetchLimits,
   type PartitionFetch,
 } from './fetch-request.js';
@@ -221,51 +222,51 @@ export class Fetcher {
       if (list === undefined) byLeader.set(leader, (list = []));
       list.push({ topic: position.topic, partition: position.partition, fetchOffset: position.offset });
     }
-    for (const [leader, partitions] of byLeader) this.send(leader, partitions);
+    for (const [leader, partitions] of byLeader) void this.send(leader, partitions);
   }
 
-  private send(leader: number, partitions: PartitionFetch[]): void {
+  /** Never rejects: a failure is counted and paced, or ends reading. */
+  private async send(leader: number, partitions: PartitionFetch[]): Promise<void> {
     const broker = this.metadata?.brokers.get(leader);
     const generation = this.generation;
     this.inFlight.add(leader);
-    this.pool
-      .get(broker as NonNullable<typeof broker>)
-      .then((connection) => fetchRecords(connection, partitions, this.options.limits))
-      .then(
-        (response) => {
-          this.inFlight.delete(leader);
-          if (this.stopped) return;
-          if (response.errorCode !== 0) throw kafkaError(response.errorCode, 'fetch');
-          if (generation === this.generation) {
-            try {
-              this.accept(leader, response.partitions, partitions);
-            } catch (error) {
-              // Data that cannot be read (a corrupt or unknown batch): asking again brings the
-              // same bytes. Reading fails, with where; the pipeline reconnects and says so.
-              this.fail(error);
-              return;
-            }
-          }
-          this.failures.delete(leader);
-          this.wake?.();
-          this.pump();
-        },
-        (error: unknown) => {
-          this.inFlight.delete(leader);
-          throw error;
-        },
-      )
-      .catch((error: unknown) => {
-        if (this.stopped) return;
-        const failures = (this.failures.get(leader) ?? 0) + 1;
-        this.failures.set(leader, failures);
-        if (failures > this.options.retries) {
-          this.fail(error);
-          return;
-        }
-        this.metadataStale = true;
-        this.pauseBroker(leader, failures);
-      });
+    let response: FetchResponse;
+    try {
+      const connection = await this.pool.get(broker as NonNullable<typeof broker>);
+      response = await fetchRecords(connection, partitions, this.options.limits);
+      if (response.errorCode !== 0) throw kafkaError(response.errorCode, 'fetch');
+    } catch (error) {
+      if (!this.stopped) this.failed(leader, error);
+      return;
+    } finally {
+      this.inFlight.delete(leader);
+    }
+    if (this.stopped) return;
+    if (generation === this.generation) {
+      try {
+        this.accept(leader, response.partitions, partitions);
+      } catch (error) {
+        // Data that cannot be read (a corrupt or unknown batch): asking again brings the same
+        // bytes. Reading fails, with where; the pipeline reconnects and says so.
+        this.fail(error);
+        return;
+      }
+    }
+    this.failures.delete(leader);
+    this.wake?.();
+    this.pump();
+  }
+
+  /** A fetch from `leader` failed: ask again after a pause, with the metadata read again, or give up. */
+  private failed(leader: number, error: unknown): void {
+    const failures = (this.failures.get(leader) ?? 0) + 1;
+    this.failures.set(leader, failures);
+    if (failures > this.options.retries) {
+      this.fail(error);
+      return;
+    }
+    this.metadataStale = true;
+    this.pauseBroker(leader, failures);
   }
 
   /** Queues the messages of one answer and moves each partition's position past them. */

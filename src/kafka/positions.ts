@@ -8,6 +8,7 @@
 //   - else the earliest or the latest offset, as KAFKA_CONSUMER_OFFSET_RESET says.
 import { ListOffsetTimestamps, type Consumer } from '@platformatic/kafka';
 import type { Assignment } from '../records.js';
+import { byTopic } from './assignment.js';
 import type { OffsetReset } from './out-of-range.js';
 
 export interface Position extends Assignment {
@@ -73,11 +74,8 @@ export function listOffsets(
 }
 
 function grouped(partitions: readonly Assignment[]): { topic: string; partitions: number[] }[] {
-  const byTopic = new Map<string, number[]>();
-  for (const { topic, partition } of partitions) {
-    let list = byTopic.get(topic);
-    if (list === undefined) byTopic.set(topic, (list = []));
-    list.push(partition);
-  }
-  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
+  return [...byTopic(partitions)].map(([topic, list]) => ({
+    topic,
+    partitions: list.map((a) => a.partition),
+  }));
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { Admin, ProduceAcks, Producer } from '@platformatic/kafka';
 import { loadConfig } from '../../src/config/load.js';
 import { KafkaConsumer } from '../../src/kafka/consumer.js';
@@ -19,11 +19,42 @@ describe("the indexer's Kafka fetch loop", () => {
     bootstrap = required((await useStack('kafka')).kafka, 'kafka').bootstrap;
   });
 
-  test('a partition with a backlog does not starve the others: they are asked first in the next fetch', async () => {
-    const topic = uniqueName('fetcher-fair');
+  /** A new topic of two partitions. */
+  async function twoPartitions(t: TestContext, name: string): Promise<string> {
+    const topic = uniqueName(name);
     const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [bootstrap] });
-    after(() => admin.close());
+    t.after(() => admin.close());
     await admin.createTopics({ topics: [topic], partitions: 2, replicas: 1 });
+    return topic;
+  }
+
+  /** What the indexer's consumer reads of `topic` from the start: `count` messages, or what came in 30 s. */
+  async function readWithIndexerConsumer(
+    t: TestContext,
+    topic: string,
+    count: number,
+  ): Promise<ConsumedMessage[]> {
+    const loaded = loadConfig({
+      KAFKA_CONSUMER_BROKERS: bootstrap,
+      KAFKA_CONSUMER_TOPIC: topic,
+      KAFKA_CONSUMER_GROUP_NAME: uniqueName('group'),
+      KAFKA_CONSUMER_OFFSET_RESET: 'earliest',
+      ELASTIC_SERVICE: 'http://127.0.0.1:9',
+    });
+    assert.ok(loaded.ok);
+    const consumer = new KafkaConsumer(loaded.config, capturedLogger().logger, createMetrics(loaded.config));
+    t.after(() => consumer.close());
+    const received: ConsumedMessage[] = [];
+    const deadline = AbortSignal.timeout(30_000);
+    for await (const chunk of await consumer.start()) {
+      received.push(...chunk);
+      if (received.length >= count || deadline.aborted) break;
+    }
+    return received;
+  }
+
+  test('a partition with a backlog does not starve the others: they are asked first in the next fetch', async (t) => {
+    const topic = await twoPartitions(t, 'fetcher-fair');
     const producer = new Producer({ clientId: 'test-producer', bootstrapBrokers: [bootstrap] });
     after(() => producer.close());
     // Partition 0: 8 MiB, four fetches' worth; partition 1: one message.
@@ -39,32 +70,14 @@ describe("the indexer's Kafka fetch loop", () => {
       messages: [{ topic, partition: 1, value: Buffer.from('small') }],
     });
 
-    const loaded = loadConfig({
-      KAFKA_CONSUMER_BROKERS: bootstrap,
-      KAFKA_CONSUMER_TOPIC: topic,
-      KAFKA_CONSUMER_GROUP_NAME: uniqueName('group'),
-      KAFKA_CONSUMER_OFFSET_RESET: 'earliest',
-      ELASTIC_SERVICE: 'http://127.0.0.1:9',
-    });
-    assert.ok(loaded.ok);
-    const consumer = new KafkaConsumer(loaded.config, capturedLogger().logger, createMetrics(loaded.config));
-    after(() => consumer.close());
-    const order: number[] = [];
-    const deadline = AbortSignal.timeout(30_000);
-    for await (const chunk of await consumer.start()) {
-      order.push(...chunk.map((m) => m.partition));
-      if (order.length >= 17 || deadline.aborted) break;
-    }
+    const order = (await readWithIndexerConsumer(t, topic, 17)).map((m) => m.partition);
     assert.equal(order.length, 17);
     const small = order.indexOf(1);
     assert.ok(small >= 0 && small < 12, `partition 1 came after ${small} of partition 0's 16 messages`);
   });
 
-  test('reads every compression byte for byte, in offset order, and no aborted transaction', async () => {
-    const topic = uniqueName('fetcher');
-    const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [bootstrap] });
-    after(() => admin.close());
-    await admin.createTopics({ topics: [topic], partitions: 2, replicas: 1 });
+  test('reads every compression byte for byte, in offset order, and no aborted transaction', async (t) => {
+    const topic = await twoPartitions(t, 'fetcher');
     const values = readSessions()
       .slice(0, 40)
       .map((s) => Buffer.from(bulkLines(s)));
@@ -98,22 +111,7 @@ describe("the indexer's Kafka fetch loop", () => {
     await committed.commit();
     const expected = [...values, ...last.map((m) => m.value)];
 
-    const loaded = loadConfig({
-      KAFKA_CONSUMER_BROKERS: bootstrap,
-      KAFKA_CONSUMER_TOPIC: topic,
-      KAFKA_CONSUMER_GROUP_NAME: uniqueName('group'),
-      KAFKA_CONSUMER_OFFSET_RESET: 'earliest',
-      ELASTIC_SERVICE: 'http://127.0.0.1:9',
-    });
-    assert.ok(loaded.ok);
-    const consumer = new KafkaConsumer(loaded.config, capturedLogger().logger, createMetrics(loaded.config));
-    after(() => consumer.close());
-    const received: ConsumedMessage[] = [];
-    const deadline = AbortSignal.timeout(30_000);
-    for await (const chunk of await consumer.start()) {
-      received.push(...chunk);
-      if (received.length >= expected.length || deadline.aborted) break;
-    }
+    const received = await readWithIndexerConsumer(t, topic, expected.length);
 
     assert.equal(received.length, expected.length, 'every committed message once; none of the aborted');
     assert.equal(
