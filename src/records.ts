@@ -5,6 +5,11 @@
 /** Where a message came from: its topic, partition and offset. */
 export interface SourcePosition {
   topic: string;
+  /**
+   * The topic's id (KIP-516), which a topic deleted and created again under the same name does not
+   * keep: it tells the topic's lives apart. '' where the source did not say (older records).
+   */
+  topicId: string;
   partition: number;
   offset: bigint;
 }

@@ -17,6 +17,7 @@ function headers(failure: FailedDocument): Map<Buffer, Buffer> {
     'aki.index': failure.index,
     'aki.id': failure.id,
     'aki.source.topic': failure.source.topic,
+    'aki.source.topic-id': failure.source.topicId === '' ? undefined : failure.source.topicId,
     'aki.source.partition': String(failure.source.partition),
     'aki.source.offset': failure.source.offset.toString(),
     'aki.source.position': failure.position?.toString(),

@@ -279,13 +279,14 @@ export class Fetcher {
       if (fetched.errorCode === 0) {
         if (fetched.records === null) continue;
         const { topic, partition } = position;
+        const topicId = this.metadata?.topics.get(topic)?.id ?? '';
         try {
           position.offset = walkRecordBatches(
             fetched.records,
             position.offset,
             fetched.abortedTransactions,
             (offset, value) => {
-              this.queue.push({ topic, partition, offset, value });
+              this.queue.push({ topic, topicId, partition, offset, value });
               this.queuedBytes += value.length;
             },
           );

@@ -41,10 +41,10 @@ export function describeRecord(record: FailureTopicRecord, failureTopic: string)
   const topic = headers.get('aki.source.topic');
   const partition = integer(headers.get('aki.source.partition'));
   const offset = headers.get('aki.source.offset');
-  const at = { topic: failureTopic, partition: record.partition, offset: record.offset };
+  const at = { topic: failureTopic, topicId: '', partition: record.partition, offset: record.offset };
   const source =
     topic !== undefined && partition !== undefined && offset !== undefined && /^\d+$/.test(offset)
-      ? { topic, partition, offset: BigInt(offset) }
+      ? { topic, topicId: headers.get('aki.source.topic-id') ?? '', partition, offset: BigInt(offset) }
       : at;
   return {
     record,
@@ -92,7 +92,7 @@ export function derivedIdOf(r: ReplayRecord): { prefix: string; position: number
 export function batchEntry(r: ReplayRecord, allowList: (parsed: ParsedMessage) => ParsedMessage): BatchEntry {
   const { prefix, position } = derivedIdOf(r);
   const parsed = withDerivedIds(parseMessage(r.record.value), prefix, position);
-  const { topic, partition, offset } = r.source;
+  const { topic, topicId, partition, offset } = r.source;
   // Its own object: failures point back to the record through it (see run.ts).
-  return { message: { topic, partition, offset }, parsed: allowList(parsed) };
+  return { message: { topic, topicId, partition, offset }, parsed: allowList(parsed) };
 }

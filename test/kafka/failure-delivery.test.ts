@@ -16,7 +16,7 @@ function failedDocument(offset: bigint): FailedDocument {
     status: 400,
     index: 'sessions3-x',
     id: `id-${offset}`,
-    source: { topic: 'spi', partition: 2, offset },
+    source: { topic: 'spi', topicId: '', partition: 2, offset },
   };
 }
 

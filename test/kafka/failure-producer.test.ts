@@ -46,7 +46,7 @@ test('failed documents are sent with acks=all: a record counts as delivered once
         status: 400,
         index: 'sessions3-x',
         id: 'id-1',
-        source: { topic: 'spi', partition: 0, offset: 1n },
+        source: { topic: 'spi', topicId: '', partition: 0, offset: 1n },
       },
     ]),
   );
@@ -79,7 +79,7 @@ test("replay's producer writes to its own topic, and a record names its document
         status: 400,
         index: 'sessions3-x',
         id: undefined,
-        source: { topic: 'spi', partition: 3, offset: 1200n },
+        source: { topic: 'spi', topicId: '', partition: 3, offset: 1200n },
         position: 4,
       },
     ]),

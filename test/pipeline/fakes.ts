@@ -107,7 +107,7 @@ export function bulk1(offset: number, { session = offset, partition = 0 } = {}):
   if (s === undefined) throw new Error('no Arkime sessions in the fixtures');
   const id = `${s.id}-${String(offset).padStart(6, '0')}`;
   const value = Buffer.from(bulkLines({ ...s, id }, 'arkime_sessions3-test'));
-  return { topic: 'sessions', partition, offset: BigInt(offset), value };
+  return { topic: 'sessions', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partition, offset: BigInt(offset), value };
 }
 
 /** The documents' `_id`s in a bulk request body, read by the pipeline's own parser. */

@@ -119,6 +119,7 @@ describe('indexBatch', () => {
     const [a, b, c] = messages(3).map((m) => m.value);
     const message = {
       topic: 'sessions',
+      topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
       partition: 2,
       offset: 7n,
       value: Buffer.concat([a, b, c] as Buffer[]),
