@@ -24,7 +24,7 @@ let bytes = 0;
 let first = 0;
 reading: for await (const chunk of read) {
   if (messages === 0) first = performance.now();
-  for (const message of chunk) {
+  for (const message of chunk.messages) {
     messages += 1;
     bytes += message.value.length;
     if (messages >= Number(expected)) break reading;

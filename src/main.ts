@@ -115,7 +115,6 @@ export async function runIndexer(config: Config): Promise<number> {
   consumer.listen({
     // Commit what is done while the old assignment still holds: fewer duplicates after the move.
     onRebalance: () => void pipeline.commit(),
-    onRevoked: (partitions) => pipeline.revoked(partitions),
     onJoined: () => {
       readiness.joinedGroup();
       void lag.poll();

@@ -14,9 +14,40 @@ export interface SourcePosition {
   offset: bigint;
 }
 
+/**
+ * One stretch of this member's ownership of a partition of one life of a topic: from its
+ * assignment until it is revoked, the topic is found created again, or its log truncated. Messages
+ * carry the lease they were fetched under; once it has ended they are neither handed on nor
+ * committed, and reading goes on under a new lease whose offsets owe nothing to the old one.
+ */
+export interface Lease {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly partition: number;
+  /** Set once, when the lease ends. */
+  ended: boolean;
+}
+
 /** A message as the consumer hands it to the pipeline. */
 export interface ConsumedMessage extends SourcePosition {
   value: Buffer;
+  lease: Lease;
+}
+
+/** How far a partition was read under a lease: the offset after the last record batch read. */
+export interface ReadUpTo {
+  lease: Lease;
+  offset: bigint;
+}
+
+/** What the consumer hands over at once: messages in fetch order, and how far each partition was read. */
+export interface MessageChunk {
+  messages: ConsumedMessage[];
+  /**
+   * Per partition read, the offset after the last batch read: past offsets that hold no message
+   * (transaction markers, aborted or compacted records), committable once the messages before it are done.
+   */
+  readUpTo: ReadUpTo[];
 }
 
 /** A partition's position to commit: the next offset to read, one past the last message done. */

@@ -2,15 +2,19 @@
 // says is done. Offsets are never committed automatically.
 import { ConnectionPool, Consumer, type MessagesStream } from '@platformatic/kafka';
 import type { Config } from '../config/schema.js';
-import type { Assignment, CommitPosition, ConsumedMessage, PartitionLag } from '../records.js';
+import type { Assignment, CommitPosition, MessageChunk, PartitionLag } from '../records.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { assignmentChange, flatten } from './assignment.js';
 import { partitionLag } from './lag.js';
+import { CommitQueue } from './commits.js';
 import { groupProtocolFailure, KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
-import { Fetcher } from './fetcher.js';
+import { Fetcher, type FetcherEvents } from './fetcher.js';
+import { Leases } from './leases.js';
 import { OutOfRangeLedger, reportSkipped } from './out-of-range.js';
+import { readerReports } from './reader-events.js';
 import { TopicSubscription } from './subscription.js';
+import { metadataSource, type MetadataSource } from './topic-metadata.js';
 
 export interface ConsumerEvents {
   /**
@@ -18,8 +22,6 @@ export interface ConsumerEvents {
    * partitions (KIP-848, which announces nothing before): a good moment to commit what is done.
    */
   onRebalance: () => void;
-  /** Partitions this member no longer owns after a rebalance. */
-  onRevoked: (partitions: Assignment[]) => void;
   /** The consumer joined the group (again, after each classic rebalance; once with KIP-848). */
   onJoined?: () => void;
 }
@@ -41,6 +43,9 @@ export const fetchDefaults = { maxBytes: 2 * 1024 * 1024, maxWaitTime: 100 };
  */
 export const readAheadBytes = fetchDefaults.maxBytes;
 
+/** How long a partition holding a batch that cannot be read waits before it is asked again. */
+const unreadableRetryMs = 30_000;
+
 export class KafkaConsumer {
   private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
   /** Connections for fetching, apart from the group's (a fetch waits up to KAFKA_POLL_TIMEOUT). */
@@ -59,7 +64,11 @@ export class KafkaConsumer {
   private readonly skipped: ReturnType<typeof reportSkipped>;
   /** Per topic: what was skipped as out of range, so that a range is reported once. */
   private readonly ledgers = new Map<string, OutOfRangeLedger>();
-  private events: ConsumerEvents = { onRebalance: () => undefined, onRevoked: () => undefined };
+  private events: ConsumerEvents = { onRebalance: () => undefined };
+  private readonly leases = new Leases();
+  private readonly commits: CommitQueue;
+  private readonly metadata: MetadataSource;
+  private readonly fetcherEvents: FetcherEvents;
 
   constructor(
     private readonly config: Config,
@@ -84,7 +93,26 @@ export class KafkaConsumer {
       requestTimeout: Math.max(30_000, config.kafkaPollTimeout + 30_000),
     });
     this.skipped = reportSkipped(logger, metrics, config.kafkaConsumerOffsetReset);
-    this.subscription = new TopicSubscription(config, logger, (topics) => this.resubscribe(topics));
+    this.metadata = metadataSource(this.pool, config.kafkaConsumerBrokers);
+    this.subscription = new TopicSubscription(config, logger, metrics, this.metadata, {
+      changed: (topics) => this.resubscribe(topics),
+      repartitioned: () => this.rejoin(),
+    });
+    this.commits = new CommitQueue({
+      send: (positions) => this.send(positions),
+      owns: (topic, partition) => this.owns(topic, partition),
+    });
+    this.fetcherEvents = {
+      ...readerReports(logger, metrics, config.kafkaConsumerOffsetReset),
+      missing: () => void this.subscription.refresh(),
+      started: (positions) => {
+        this.commits
+          .commit(positions)
+          .catch((error: unknown) =>
+            this.logger.warn({ err: error }, 'committing the start positions failed'),
+          );
+      },
+    };
     // The classic protocol reports a new assignment when it joins; KIP-848 changes it inside a
     // heartbeat and reports nothing, so the assignment is compared after every heartbeat as well.
     this.consumer.on('consumer:group:join', () => {
@@ -113,7 +141,7 @@ export class KafkaConsumer {
   }
 
   /** Joins the group; messages come from the returned iterable in chunks, in order within each partition. */
-  async start(): Promise<AsyncIterable<ConsumedMessage[]>> {
+  async start(): Promise<AsyncIterable<MessageChunk>> {
     this.wanted = undefined;
     const topics = await this.subscription.topics().catch((error: unknown) => this.failedToConnect(error));
     const fetcher = topics.length === 0 ? undefined : await this.open(topics);
@@ -126,7 +154,7 @@ export class KafkaConsumer {
    * stopped fetcher had fetched and not handed out are read again by the next one from the
    * commits; those already handed out are skipped by the offset tracker, as after any rebalance.
    */
-  private async *messages(first: Fetcher | undefined): AsyncGenerator<ConsumedMessage[], void, undefined> {
+  private async *messages(first: Fetcher | undefined): AsyncGenerator<MessageChunk, void, undefined> {
     let fetcher = first;
     for (;;) {
       // A change or a stop may come while a fetcher is being opened: then it is not read.
@@ -167,7 +195,8 @@ export class KafkaConsumer {
    */
   private async open(topics: string[]): Promise<Fetcher> {
     // Topics no longer wanted leave the subscription before the join, which then has only these.
-    for (const topic of this.held) if (!topics.includes(topic)) this.consumer.topics.untrack(topic);
+    const removed = this.held.filter((topic) => !topics.includes(topic));
+    for (const topic of removed) this.consumer.topics.untrack(topic);
     this.held = this.held.filter((topic) => topics.includes(topic));
     // Before joining: the join's assignment is logged, and its lag asked, for these topics.
     this.topics = topics;
@@ -197,10 +226,17 @@ export class KafkaConsumer {
       this.held = [...topics];
       await stream.close();
     }
+    // consume() joins again only when a topic was added: the group must also hear of one removed.
+    if (removed.length > 0) this.rejoin();
     for (const ledger of this.ledgers.values()) ledger.restarted();
     const fetcher = new Fetcher(
-      this.consumer,
-      this.pool,
+      {
+        group: this.consumer,
+        pool: this.pool,
+        metadata: this.metadata,
+        leases: this.leases,
+        events: this.fetcherEvents,
+      },
       {
         topics,
         limits: {
@@ -212,6 +248,8 @@ export class KafkaConsumer {
         reset: this.config.kafkaConsumerOffsetReset,
         retries: 3,
         retryDelayMs: 250,
+        metadataRefreshMs: this.config.kafkaMetadataRefresh,
+        unreadableRetryMs,
         report: this.skipped,
         ledger: (topic) => this.ledger(topic),
       },
@@ -248,19 +286,49 @@ export class KafkaConsumer {
     );
   }
 
-  async commit(positions: CommitPosition[]): Promise<void> {
-    if (positions.length === 0) return;
-    const offsets = positions.map((p) => ({ ...p, leaderEpoch: -1 }));
+  /** Commits after every commit asked before, the partitions this member still owns only (./commits.ts). */
+  commit(positions: CommitPosition[]): Promise<void> {
+    if (positions.length === 0) return Promise.resolve();
+    return this.commits.commit(positions);
+  }
+
+  private async send(positions: CommitPosition[]): Promise<void> {
+    const offsets = (list: CommitPosition[]) => list.map((p) => ({ ...p, leaderEpoch: -1 }));
     try {
-      await this.consumer.commit({ offsets });
+      await this.consumer.commit({ offsets: offsets(positions) });
     } catch (error) {
       // KIP-848 bumps the member epoch when the assignment changes, and a commit sent with the old
-      // one is refused. The next heartbeat brings the new epoch: commit once more after it.
+      // one is refused. The next heartbeat brings the new epoch: commit once more after it, what
+      // this member still owns then.
       if (!isStaleMemberEpoch(error)) throw error;
       await this.nextHeartbeat();
-      await this.consumer.commit({ offsets });
+      const owned = positions.filter((p) => this.owns(p.topic, p.partition));
+      if (owned.length > 0) await this.consumer.commit({ offsets: offsets(owned) });
     }
     this.metrics.offsetCommits.inc();
+  }
+
+  private owns(topic: string, partition: number): boolean {
+    return this.owned.some((a) => a.topic === topic && a.partition === partition);
+  }
+
+  /**
+   * Partitions were added to a topic read: the classic protocol's leader assigns them only when
+   * the group rebalances, so this member asks for one (KIP-848's coordinator assigns them itself).
+   */
+  private rejoin(): void {
+    if (this.stopping || this.config.kafkaConsumerIncrementalRebalance) return;
+    this.consumer
+      .metadata({ topics: this.topics, forceUpdate: true })
+      .then(() =>
+        this.consumer.joinGroup({
+          sessionTimeout: this.config.kafkaSessionTimeout,
+          heartbeatInterval: Math.max(100, Math.floor(this.config.kafkaSessionTimeout / 3)),
+        }),
+      )
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'rejoining the group failed; the next metadata refresh tries again'),
+      );
   }
 
   /**
@@ -338,9 +406,9 @@ export class KafkaConsumer {
     if (revoked.length > 0) {
       this.metrics.rebalances.inc({ reason: 'revoked' });
       this.metrics.lostAssignments.inc(revoked.length);
-      // Commit first: the positions are taken at once, before the partitions are forgotten.
+      // Commit first: the positions are taken at once, before the leases end.
       this.events.onRebalance();
-      this.events.onRevoked(revoked);
+      this.leases.release(revoked);
     }
     return true;
   }

@@ -1,12 +1,17 @@
-// One Fetch request (version 12, which names topics; Kafka 2.7 and later answer it, 4.x included)
-// sent on the client's connections with the client's request encoder, and a response parser of
-// our own: it keeps each partition's record set as one Buffer, for ./record-batches.ts to walk in
-// place, instead of decoding every record into objects as the client's parser does.
+// One Fetch request (version 13, which names topics by id; Kafka 3.1 and later answer it, 4.x
+// included) sent on the client's connections with the client's request encoder, and a response
+// parser of our own: it keeps each partition's record set as one Buffer, for ./record-batches.ts
+// to walk in place, instead of decoding every record into objects as the client's parser does.
+// By id, not name: a fetch for a topic deleted and created again is answered UNKNOWN_TOPIC_ID
+// instead of records of the new topic at the old topic's offsets (KIP-516). Each partition is
+// asked with its leader epoch and the epoch of the last batch read (KIP-320): a stale leader is
+// fenced, and a log truncated under the reader (an unclean leader election) is answered with
+// where it diverged.
 // A candidate for upstream (a "raw records" option of the client's Fetch); kept here, small and
 // tested, until then.
 import {
   createAPI,
-  fetchV12,
+  fetchV13,
   readKnownTaggedFields,
   type Connection,
   type Reader,
@@ -16,8 +21,13 @@ import type { AbortedTransaction } from './record-batches.js';
 
 export interface PartitionFetch {
   topic: string;
+  topicId: string;
   partition: number;
   fetchOffset: bigint;
+  /** The leader's epoch as the metadata gave it; -1: unknown, not checked. */
+  leaderEpoch: number;
+  /** The leader epoch of the last batch read from the partition; -1: none yet. */
+  lastFetchedEpoch: number;
 }
 
 export interface FetchedPartition {
@@ -28,6 +38,8 @@ export interface FetchedPartition {
   highWatermark: bigint;
   logStartOffset: bigint;
   abortedTransactions: AbortedTransaction[] | null;
+  /** Where the leader's log diverged from `lastFetchedEpoch` (truncated): read again from `endOffset`. */
+  divergingEpoch: { epoch: number; endOffset: bigint } | undefined;
   /** The partition's record batches, contiguous; null when there were none. */
   records: Buffer | null;
 }
@@ -47,19 +59,18 @@ export interface FetchLimits {
   isolationLevel: 0 | 1;
 }
 
-/** Tells the caller every partition's answer: it decides what an error means. Never throws Kafka errors. */
-function parseResponse(
-  _correlationId: number,
-  _apiKey: number,
-  _apiVersion: number,
-  reader: Reader,
-): FetchResponse {
+/**
+ * Tells the caller every partition's answer: it decides what an error means. Never throws Kafka
+ * errors. `names` gives each asked topic id its name.
+ */
+function parseResponse(reader: Reader, names: ReadonlyMap<string, string>): FetchResponse {
   reader.readInt32(); // throttle time
   const errorCode = reader.readInt16();
   reader.readInt32(); // session id: requests use none
   const partitions: FetchedPartition[] = [];
   reader.readArray((r) => {
-    const topic = r.readString();
+    const topicId = r.readUUID();
+    const topic = names.get(topicId) ?? topicId;
     r.readArray(
       (p) => {
         const partition = p.readInt32();
@@ -77,7 +88,10 @@ function parseResponse(
         // One copy when the record set spans the socket's chunks, a view when it does not.
         const records = size > 0 ? p.buffer.slice(p.position, p.position + size) : null;
         if (size > 0) p.skip(size);
-        readKnownTaggedFields(p, {});
+        let divergingEpoch: FetchedPartition['divergingEpoch'];
+        readKnownTaggedFields(p, {
+          0: (t: Reader) => (divergingEpoch = { epoch: t.readInt32(), endOffset: t.readInt64() }),
+        });
         partitions.push({
           topic,
           partition,
@@ -85,6 +99,7 @@ function parseResponse(
           highWatermark,
           logStartOffset,
           abortedTransactions,
+          divergingEpoch,
           records,
         });
       },
@@ -96,27 +111,30 @@ function parseResponse(
   return { errorCode, partitions };
 }
 
-const fetchApi = createAPI(1, 12, fetchV12.createRequest, parseResponse);
-
 /** Fetches `partitions` (all led by the broker behind `connection`) from their offsets. */
 export function fetchRecords(
   connection: Connection,
   partitions: readonly PartitionFetch[],
   limits: FetchLimits,
 ): Promise<FetchResponse> {
-  const topics = [...byTopic(partitions)].map(([topic, list]) => ({
-    topicId: topic, // version 12 names topics; the client's encoder calls the field topicId
-    partitions: list.map(({ partition, fetchOffset }) => ({
+  const names = new Map(partitions.map((p) => [p.topicId, p.topic]));
+  const topics = [...byTopic(partitions)].map(([, list]) => ({
+    topicId: (list[0] as PartitionFetch).topicId,
+    partitions: list.map(({ partition, fetchOffset, leaderEpoch, lastFetchedEpoch }) => ({
       partition,
       fetchOffset,
-      currentLeaderEpoch: -1,
-      lastFetchedEpoch: -1,
+      currentLeaderEpoch: leaderEpoch,
+      lastFetchedEpoch,
       partitionMaxBytes: limits.maxBytes,
     })),
   }));
+  // The parser is called with the response alone: each request binds the names it asked for.
+  const api = createAPI(1, 13, fetchV13.createRequest, (_c: number, _k: number, _v: number, reader: Reader) =>
+    parseResponse(reader, names),
+  );
   return new Promise((resolve, reject) => {
     // No fetch session (id 0, epoch -1): every request names all its partitions, as small as it is.
-    fetchApi(
+    api(
       connection,
       limits.maxWaitMs,
       1,

@@ -1,36 +1,35 @@
-// The fetch loop: fetches the assigned partitions from their leaders on connections of its own,
-// walks each response's record batches in place (./record-batches.ts) and queues the messages for
-// the pipeline, which takes the whole queue at once. It replaces the client's MessagesStream for
-// reading (the client still runs the group: joins, heartbeats, assignments, commits), because
-// the stream builds a dozen objects per record, and those and their garbage were the largest
-// cost of one-document messages (docs/benchmarks.md, issue 17).
+// The reader's fetch loop: fetches the assigned partitions from their leaders on connections of
+// its own, walks each response's record batches in place (./record-batches.ts) and queues the
+// messages for the pipeline, which takes the whole queue at once. The client still runs the
+// group (joins, heartbeats, assignments, commits); its MessagesStream built a dozen objects per
+// record, the largest cost of one-document messages (docs/benchmarks.md).
 //
 // One fetch per leader broker is in flight; the next leaves as soon as its answer is walked,
-// unless `readAhead` bytes (and messages) wait for the pipeline: reading pauses there, and
-// resumes when the pipeline takes them, so the next fetch travels while it works through them.
-// A broker that fails a fetch is asked again after a pause, with the cluster's metadata read
-// again (its leader may have moved); after `retries` failures in a row reading fails, and the
-// pipeline's fetch loop reconnects as after any consumer error.
+// unless `readAhead` bytes (and messages) wait for the pipeline. A broker that fails a fetch is
+// asked again after a pause (./broker-pacing.ts), with the metadata read again; after `retries`
+// failures in a row reading fails, and the pipeline reconnects as after any consumer error.
+// What concerns one partition only stays with it: a batch that cannot be read holds that
+// partition back (asked again after a pause), a truncated log or a recreated topic begins a new
+// lease (./leases.ts); the others go on.
 import {
   protocolErrors,
   protocolErrorsCodesById,
   type ConnectionPool,
   type Consumer,
 } from '@platformatic/kafka';
-import type { Assignment, ConsumedMessage } from '../records.js';
+import type { Assignment, CommitPosition, ConsumedMessage, MessageChunk, ReadUpTo } from '../records.js';
+import { BrokerPacing } from './broker-pacing.js';
 import {
   fetchRecords,
   type FetchedPartition,
-  type FetchResponse,
   type FetchLimits,
   type PartitionFetch,
 } from './fetch-request.js';
-import type { OutOfRangeLedger, reportSkipped } from './out-of-range.js';
+import type { Leases } from './leases.js';
+import type { OffsetReset, OutOfRangeLedger, reportSkipped } from './out-of-range.js';
 import { listOffsets, positionKey, readPositions, type Position } from './positions.js';
-import type { OffsetReset } from './out-of-range.js';
 import { walkRecordBatches } from './record-batches.js';
-
-type KafkaConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
+import type { ClusterView, MetadataSource } from './topic-metadata.js';
 
 export interface ReadAheadLimits {
   /** Fetch no more once this many message bytes wait for the pipeline… */
@@ -48,34 +47,65 @@ export interface FetcherOptions {
   retries: number;
   /** The pause after a failure, times the failures in a row (ms). */
   retryDelayMs: number;
+  /** How often the metadata is read while all is well (KAFKA_METADATA_REFRESH). */
+  metadataRefreshMs: number;
+  /** How long a partition with a batch that cannot be read waits before it is asked again. */
+  unreadableRetryMs: number;
   report: ReturnType<typeof reportSkipped>;
   /** Per topic, what was skipped as out of range: kept by the owner, so that a range is reported once across fetchers. */
   ledger: (topic: string) => OutOfRangeLedger;
 }
 
-const offsetOutOfRange = protocolErrors.OFFSET_OUT_OF_RANGE?.code ?? 1;
+/** What the fetcher tells its owner, who logs, counts and commits. */
+export interface FetcherEvents {
+  /** A topic read has another id now: it was deleted and created again. */
+  recreated(topic: string, previousTopicId: string, topicId: string): void;
+  /** Positions chosen by KAFKA_CONSUMER_OFFSET_RESET, with no commit to go by: to commit now. */
+  started(positions: CommitPosition[]): void;
+  /** A batch of a partition cannot be read: the partition waits, the others go on. */
+  unreadable(topic: string, partition: number, offset: bigint, reason: string): void;
+  /** The leader's log diverged from what was read (KIP-320): reading goes on from `to`. */
+  truncated(topic: string, partition: number, from: bigint, to: bigint): void;
+  /** Topics read that the brokers do not know now (deleted): the subscription should look again. */
+  missing(topics: string[]): void;
+}
+
+export interface FetcherDeps {
+  group: Pick<Consumer<Buffer, Buffer, Buffer, Buffer>, 'listCommittedOffsets' | 'listOffsets'>;
+  pool: Pick<ConnectionPool, 'get'>;
+  metadata: MetadataSource;
+  leases: Leases;
+  events: FetcherEvents;
+}
+
+const errorCode = (name: string, fallback: number): number => protocolErrors[name]?.code ?? fallback;
+const offsetOutOfRange = errorCode('OFFSET_OUT_OF_RANGE', 1);
 
 export class Fetcher {
   private positions: Map<string, Position>;
+  private assigned: Assignment[] = [];
   /** Bumped when positions are read again: answers to older fetches are dropped. */
   private generation = 0;
   private repositioning = 0;
   /** Partitions whose offset was out of range, while their new one is asked. */
   private readonly resetting = new Set<string>();
+  /** Partitions of a topic created again: their next positions come from KAFKA_CONSUMER_OFFSET_RESET. */
+  private readonly fresh = new Set<string>();
+  /** Partitions holding a batch that cannot be read, until when they wait. */
+  private readonly stalled = new Map<string, number>();
   private readonly inFlight = new Set<number>();
-  private readonly failures = new Map<number, number>();
-  private readonly notBefore = new Map<number, number>();
-  private metadata: Awaited<ReturnType<KafkaConsumer['metadata']>> | undefined;
+  private readonly pacing: BrokerPacing;
+  private view: ClusterView | undefined;
+  private viewReadAt = 0;
   private metadataStale = true;
   private readingMetadata = false;
   private metadataFailures = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private retryAt = 0;
   /** Per partition, when it last brought data (a count of answers): the least recent is asked first. */
   private readonly lastServed = new Map<string, number>();
   private served = 0;
   private queue: ConsumedMessage[] = [];
   private queuedBytes = 0;
+  private readTo = new Map<string, ReadUpTo>();
   private failure: { error: unknown } | undefined;
   private stopped = false;
   private wake: (() => void) | undefined;
@@ -85,13 +115,13 @@ export class Fetcher {
    * `known` are where an earlier fetcher of this member got to, for partitions not committed yet.
    */
   constructor(
-    private readonly consumer: KafkaConsumer,
-    private readonly pool: ConnectionPool,
+    private readonly deps: FetcherDeps,
     private readonly options: FetcherOptions,
     assigned: readonly Assignment[],
     known: ReadonlyMap<string, Position>,
   ) {
     this.positions = new Map(known);
+    this.pacing = new BrokerPacing(options.retryDelayMs, () => this.pump());
     this.reposition(assigned);
   }
 
@@ -117,21 +147,26 @@ export class Fetcher {
    * asked, in offset order within each partition. Ends when `stop()` is called; throws when
    * reading failed (messages queued before are handed out first).
    */
-  async *read(): AsyncGenerator<ConsumedMessage[], void, undefined> {
+  async *read(): AsyncGenerator<MessageChunk, void, undefined> {
     this.pump();
     try {
       for (;;) {
-        if (this.queue.length > 0) {
-          const chunk = this.queue;
+        if (this.queue.length > 0 || this.readTo.size > 0) {
+          // Messages of a lease that ended while they waited (revoked, recreated, truncated) stay here.
+          const messages = this.queue.some((m) => m.lease.ended)
+            ? this.queue.filter((m) => !m.lease.ended)
+            : this.queue;
+          const readUpTo = [...this.readTo.values()].filter((r) => !r.lease.ended);
           const wasFull = this.full();
           this.queue = [];
           this.queuedBytes = 0;
+          this.readTo = new Map();
           if (wasFull) {
             this.pump();
             // Let the fetch leave before the pipeline's promise chain works through the chunk.
             await new Promise<void>((resolve) => setImmediate(resolve));
           }
-          yield chunk;
+          if (messages.length > 0 || readUpTo.length > 0) yield { messages, readUpTo };
           continue;
         }
         if (this.failure !== undefined) throw this.failure.error;
@@ -144,18 +179,26 @@ export class Fetcher {
     }
   }
 
-  /** The assignment changed or the group was joined again: read every position again. */
-  reposition(assigned: readonly Assignment[]): void {
+  /**
+   * The assignment changed or the group was joined again: read every position again. Partitions
+   * no longer assigned stop being read at once; answers already on their way for them are dropped.
+   */
+  reposition(assigned: readonly Assignment[] = this.assigned): void {
     const generation = ++this.generation;
     this.repositioning += 1;
     const mine = assigned.filter((a) => this.options.topics.includes(a.topic));
-    readPositions(this.consumer, mine, this.positions, this.options.reset).then(
-      (positions) => {
+    this.assigned = mine;
+    const keys = new Set(mine.map((a) => positionKey(a.topic, a.partition)));
+    for (const key of this.positions.keys()) if (!keys.has(key)) this.positions.delete(key);
+    const fresh = new Set(this.fresh);
+    readPositions(this.deps.group, mine, this.positions, this.options.reset, fresh).then(
+      ({ positions, started }) => {
         this.repositioning -= 1;
         if (generation === this.generation) {
           this.positions = positions;
           this.resetting.clear();
-          this.dropUnassigned();
+          for (const key of fresh) this.fresh.delete(key);
+          if (started.length > 0) this.deps.events.started(started.map(({ lastEpoch: _, ...p }) => p));
         }
         // Also when a newer reposition finished first: its pump() found this one still running.
         this.pump();
@@ -167,20 +210,10 @@ export class Fetcher {
     );
   }
 
-  /**
-   * Messages queued for partitions this member no longer owns are not handed out: another member
-   * reads them from the commit, and the pipeline has already forgotten the partition.
-   */
-  private dropUnassigned(): void {
-    if (this.queue.every((m) => this.positions.has(positionKey(m.topic, m.partition)))) return;
-    this.queue = this.queue.filter((m) => this.positions.has(positionKey(m.topic, m.partition)));
-    this.queuedBytes = this.queue.reduce((sum, m) => sum + m.value.length, 0);
-  }
-
   /** Stops fetching; answers still on their way are dropped. Messages handed out stay valid. */
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.retryTimer);
+    this.pacing.stop();
     this.wake?.();
   }
 
@@ -191,12 +224,16 @@ export class Fetcher {
 
   private pump(): void {
     if (this.stopped || this.failure !== undefined || this.repositioning > 0 || this.full()) return;
-    const metadata = this.metadata;
-    if (metadata === undefined || this.metadataStale) {
-      this.readMetadata();
-      return;
-    }
     const now = Date.now();
+    if (
+      this.view === undefined ||
+      this.metadataStale ||
+      now - this.viewReadAt >= this.options.metadataRefreshMs
+    ) {
+      this.readMetadata();
+      if (this.view === undefined || this.metadataStale) return;
+    }
+    const view = this.view;
     const byLeader = new Map<number, PartitionFetch[]>();
     // Partitions that brought data last are asked last: the broker fills a response partition by
     // partition in the order asked, and without a fetch session (which would rotate them) the
@@ -206,35 +243,47 @@ export class Fetcher {
     );
     for (const [key, position] of order) {
       if (this.resetting.has(key)) continue;
-      const leader = metadata.topics.get(position.topic)?.partitions[position.partition]?.leader;
-      if (leader === undefined || leader < 0) {
-        this.metadataStale = true; // a new topic, or a leader being elected
-        this.retryLater(now + this.options.retryDelayMs);
+      const stalledUntil = this.stalled.get(key) ?? 0;
+      if (stalledUntil > now) {
+        this.pacing.wakeLater(stalledUntil);
         continue;
       }
-      if (this.inFlight.has(leader)) continue;
-      const notBefore = this.notBefore.get(leader) ?? 0;
-      if (notBefore > now) {
-        this.retryLater(notBefore);
+      // A missing topic is left alone: the subscription takes it out of the group.
+      const topic = view.topics.get(position.topic);
+      if (topic === undefined) continue;
+      const partition = topic.partitions[position.partition];
+      if (partition === undefined || partition.leader < 0) {
+        this.metadataStale = true; // new partitions, or a leader being elected
+        this.pacing.wakeLater(now + this.options.retryDelayMs);
         continue;
       }
+      const leader = partition.leader;
+      if (this.inFlight.has(leader) || !this.pacing.ready(leader)) continue;
       let list = byLeader.get(leader);
       if (list === undefined) byLeader.set(leader, (list = []));
-      list.push({ topic: position.topic, partition: position.partition, fetchOffset: position.offset });
+      list.push({
+        topic: position.topic,
+        topicId: topic.id,
+        partition: position.partition,
+        fetchOffset: position.offset,
+        leaderEpoch: partition.leaderEpoch,
+        lastFetchedEpoch: position.lastEpoch,
+      });
     }
     for (const [leader, partitions] of byLeader) void this.send(leader, partitions);
   }
 
   /** Never rejects: a failure is counted and paced, or ends reading. */
   private async send(leader: number, partitions: PartitionFetch[]): Promise<void> {
-    const broker = this.metadata?.brokers.get(leader);
+    const broker = this.view?.brokers.get(leader);
     const generation = this.generation;
     this.inFlight.add(leader);
-    let response: FetchResponse;
+    let answered: FetchedPartition[];
     try {
-      const connection = await this.pool.get(broker as NonNullable<typeof broker>);
-      response = await fetchRecords(connection, partitions, this.options.limits);
+      if (broker === undefined) throw new Error(`broker ${leader} is not in the metadata`);
+      const response = await fetchRecords(await this.deps.pool.get(broker), partitions, this.options.limits);
       if (response.errorCode !== 0) throw kafkaError(response.errorCode, 'fetch');
+      answered = response.partitions;
     } catch (error) {
       if (!this.stopped) this.failed(leader, error);
       return;
@@ -242,76 +291,83 @@ export class Fetcher {
       this.inFlight.delete(leader);
     }
     if (this.stopped) return;
-    if (generation === this.generation) {
-      try {
-        this.accept(leader, response.partitions, partitions);
-      } catch (error) {
-        // Data that cannot be read (a corrupt or unknown batch): asking again brings the same
-        // bytes. Reading fails, with where; the pipeline reconnects and says so.
-        this.fail(error);
-        return;
-      }
-    }
-    this.failures.delete(leader);
+    if (generation === this.generation) this.accept(leader, answered, partitions);
+    this.pacing.succeeded(leader);
     this.wake?.();
     this.pump();
   }
 
   /** A fetch from `leader` failed: ask again after a pause, with the metadata read again, or give up. */
   private failed(leader: number, error: unknown): void {
-    const failures = (this.failures.get(leader) ?? 0) + 1;
-    this.failures.set(leader, failures);
-    if (failures > this.options.retries) {
-      this.fail(error);
-      return;
-    }
-    this.metadataStale = true;
-    this.pauseBroker(leader, failures);
+    if (this.pacing.failed(leader) > this.options.retries) this.fail(error);
+    else this.metadataStale = true;
   }
 
   /** Queues the messages of one answer and moves each partition's position past them. */
   private accept(leader: number, answered: FetchedPartition[], asked: PartitionFetch[]): void {
-    const offsets = new Map(asked.map((p) => [positionKey(p.topic, p.partition), p.fetchOffset]));
+    const requests = new Map(asked.map((p) => [positionKey(p.topic, p.partition), p]));
     for (const fetched of answered) {
       const key = positionKey(fetched.topic, fetched.partition);
       const position = this.positions.get(key);
-      if (position === undefined || offsets.get(key) !== position.offset) continue;
+      const request = requests.get(key);
+      if (position === undefined || request === undefined || request.fetchOffset !== position.offset)
+        continue;
       if (fetched.errorCode === 0) {
-        if (fetched.records === null) continue;
-        const { topic, partition } = position;
-        const topicId = this.metadata?.topics.get(topic)?.id ?? '';
-        try {
-          position.offset = walkRecordBatches(
-            fetched.records,
-            position.offset,
-            fetched.abortedTransactions,
-            (offset, value) => {
-              this.queue.push({ topic, topicId, partition, offset, value });
-              this.queuedBytes += value.length;
-            },
-          );
-        } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
-          throw new Error(
-            `reading topic ${topic} partition ${partition} from offset ${position.offset}: ${reason}`,
-            {
-              cause: error,
-            },
-          );
+        if (fetched.divergingEpoch !== undefined && fetched.divergingEpoch.epoch >= 0) {
+          this.truncated(position, fetched.divergingEpoch.endOffset);
+        } else if (fetched.records !== null) {
+          this.take(key, position, request.topicId, fetched);
         }
-        this.lastServed.set(key, ++this.served);
       } else if (fetched.errorCode === offsetOutOfRange) {
         this.resetOutOfRange(position);
       } else if (protocolErrors[protocolErrorsCodesById[fetched.errorCode] ?? '']?.canRetry === true) {
-        // The leader moved, or is being elected: read the metadata again, then fetch again.
+        // The leader moved, the topic's id is not the broker's (deleted, maybe created again):
+        // read the metadata again, then fetch again.
         this.metadataStale = true;
-        this.pauseBroker(leader, 1);
+        this.pacing.pause(leader);
       } else {
         this.fail(
           kafkaError(fetched.errorCode, `fetching topic ${fetched.topic} partition ${fetched.partition}`),
         );
       }
     }
+  }
+
+  /** Walks one partition's record set into the queue, under the partition's lease. */
+  private take(key: string, position: Position, topicId: string, fetched: FetchedPartition): void {
+    const { topic, partition } = position;
+    const lease = this.deps.leases.claim(topic, partition, topicId);
+    const walked = walkRecordBatches(
+      fetched.records as Buffer,
+      position.offset,
+      fetched.abortedTransactions,
+      (offset, value) => {
+        this.queue.push({ topic, topicId, partition, offset, value, lease });
+        this.queuedBytes += value.length;
+      },
+    );
+    if (walked.next > position.offset) {
+      position.offset = walked.next;
+      position.lastEpoch = walked.leaderEpoch;
+      this.readTo.set(key, { lease, offset: walked.next });
+    }
+    this.lastServed.set(key, ++this.served);
+    if (walked.unreadable !== undefined) {
+      // Asking again brings the same bytes, unless the leader moves to a replica with a good copy.
+      this.stalled.set(key, Date.now() + this.options.unreadableRetryMs);
+      this.deps.events.unreadable(topic, partition, walked.unreadable.offset, walked.unreadable.reason);
+    } else {
+      this.stalled.delete(key);
+    }
+  }
+
+  /** The log was truncated below what was read: what was read past `to` is another log's now. */
+  private truncated(position: Position, to: bigint): void {
+    const from = position.offset;
+    this.deps.leases.end(position.topic, position.partition);
+    position.offset = to < from ? to : from;
+    position.lastEpoch = -1;
+    this.deps.events.truncated(position.topic, position.partition, from, position.offset);
   }
 
   /**
@@ -325,7 +381,7 @@ export class Fetcher {
     this.resetting.add(key);
     const ledger = this.options.ledger(position.topic);
     ledger.refused([{ partition: position.partition, fetchOffset }]);
-    listOffsets(this.consumer, [position], this.options.reset).then(
+    listOffsets(this.deps.group, [position], this.options.reset).then(
       (listed) => {
         const to = listed.get(position.topic)?.[position.partition];
         if (generation !== this.generation || position.offset !== fetchOffset) return;
@@ -338,7 +394,10 @@ export class Fetcher {
           return;
         }
         this.resetting.delete(key);
+        // Back before what was read (a log truncated or emptied): those offsets hold other messages now.
+        if (to < fetchOffset) this.deps.leases.end(position.topic, position.partition);
         position.offset = to;
+        position.lastEpoch = -1;
         const { skipped, rewound } = ledger.moved((partition) =>
           partition === position.partition ? to : undefined,
         );
@@ -353,43 +412,37 @@ export class Fetcher {
   private readMetadata(): void {
     if (this.readingMetadata) return;
     this.readingMetadata = true;
-    this.consumer
-      .metadata({ topics: [...this.options.topics], forceUpdate: this.metadata !== undefined })
-      .then(
-        (metadata) => {
-          this.readingMetadata = false;
-          this.metadata = metadata;
-          this.metadataStale = false;
-          this.metadataFailures = 0;
-          this.pump();
-        },
-        (error: unknown) => {
-          this.readingMetadata = false;
-          this.metadataFailures += 1;
-          if (this.metadataFailures > this.options.retries) this.fail(error);
-          else this.retryLater(Date.now() + this.options.retryDelayMs * this.metadataFailures);
-        },
-      );
-  }
-
-  private pauseBroker(leader: number, failures: number): void {
-    const until = Date.now() + this.options.retryDelayMs * failures;
-    this.notBefore.set(leader, until);
-    this.retryLater(until);
-  }
-
-  /** Pumps again at `at`, or earlier if already due to. */
-  private retryLater(at: number): void {
-    if (this.stopped || (this.retryTimer !== undefined && this.retryAt <= at)) return;
-    clearTimeout(this.retryTimer);
-    this.retryAt = at;
-    this.retryTimer = setTimeout(
-      () => {
-        this.retryTimer = undefined;
+    this.deps.metadata(this.options.topics).then(
+      (view) => {
+        this.readingMetadata = false;
+        this.view = view;
+        this.viewReadAt = Date.now();
+        this.metadataStale = false;
+        this.metadataFailures = 0;
+        this.observeTopicIds(view);
+        if (view.missing.length > 0) this.deps.events.missing(view.missing);
         this.pump();
       },
-      Math.max(0, at - Date.now()),
+      (error: unknown) => {
+        this.readingMetadata = false;
+        this.metadataFailures += 1;
+        if (this.metadataFailures > this.options.retries) this.fail(error);
+        else this.pacing.wakeLater(Date.now() + this.options.retryDelayMs * this.metadataFailures);
+      },
     );
+  }
+
+  /** A topic with another id than before was deleted and created again: its partitions start anew. */
+  private observeTopicIds(view: ClusterView): void {
+    let recreated = false;
+    for (const [topic, { id }] of view.topics) {
+      const previous = this.deps.leases.observe(topic, id);
+      if (previous === undefined) continue;
+      recreated = true;
+      this.deps.events.recreated(topic, previous, id);
+      for (const a of this.assigned) if (a.topic === topic) this.fresh.add(positionKey(topic, a.partition));
+    }
+    if (recreated) this.reposition();
   }
 
   private fail(error: unknown): void {

@@ -5,7 +5,12 @@
 //     those it already has);
 //   - else the position this member already reads the partition from (nothing was committed
 //     yet; going back to the start, or to the end, would repeat or skip what it read);
-//   - else the earliest or the latest offset, as KAFKA_CONSUMER_OFFSET_RESET says.
+//   - else the earliest or the latest offset, as KAFKA_CONSUMER_OFFSET_RESET says; such a start
+//     is committed at once (the caller does), so that a partition quiet until its first message
+//     is not read from a later "latest" after a restart, nor from a later "earliest" after
+//     retention moved it without a word.
+// A partition of a topic found created again starts by KAFKA_CONSUMER_OFFSET_RESET whatever the
+// commits say: a commit may be the earlier life's.
 import { ListOffsetTimestamps, type Consumer } from '@platformatic/kafka';
 import type { Assignment } from '../records.js';
 import { byTopic } from './assignment.js';
@@ -14,10 +19,18 @@ import type { OffsetReset } from './out-of-range.js';
 export interface Position extends Assignment {
   /** The next offset to fetch. */
   offset: bigint;
+  /** The leader epoch of the last batch read from it (KIP-320); -1 before the first. */
+  lastEpoch: number;
 }
 
 export function positionKey(topic: string, partition: number): string {
   return `${topic}:${partition}`;
+}
+
+export interface Chosen {
+  positions: Map<string, Position>;
+  /** Those chosen by KAFKA_CONSUMER_OFFSET_RESET: to be committed. */
+  started: Position[];
 }
 
 /** The rule above; `listed` is asked only for partitions with neither a commit nor a position. */
@@ -26,30 +39,43 @@ export function choosePositions(
   committed: (a: Assignment) => bigint | undefined,
   current: ReadonlyMap<string, Position>,
   listed: (a: Assignment) => bigint | undefined,
-): Map<string, Position> {
+): Chosen {
   const positions = new Map<string, Position>();
+  const started: Position[] = [];
   for (const a of assigned) {
     const key = positionKey(a.topic, a.partition);
     const commit = committed(a);
-    const offset = commit !== undefined && commit >= 0n ? commit : (current.get(key)?.offset ?? listed(a));
+    const known = current.get(key);
+    const fromCommit = commit !== undefined && commit >= 0n;
+    const offset = fromCommit ? commit : (known?.offset ?? listed(a));
     if (offset === undefined || offset < 0n) {
       throw new Error(`no offset to read topic ${a.topic} partition ${a.partition} from`);
     }
-    positions.set(key, { topic: a.topic, partition: a.partition, offset });
+    // The epoch of the last batch read belongs to where reading got to, not to a commit before it.
+    const lastEpoch = fromCommit ? -1 : (known?.lastEpoch ?? -1);
+    const position = { topic: a.topic, partition: a.partition, offset, lastEpoch };
+    positions.set(key, position);
+    if ((commit === undefined || commit < 0n) && known === undefined) started.push(position);
   }
-  return positions;
+  return { positions, started };
 }
 
-/** Asks the brokers for what `choosePositions` needs, and decides. */
+/**
+ * Asks the brokers for what `choosePositions` needs, and decides. `fresh`: keys of partitions
+ * whose commit and position are not to be trusted (a topic created again): they start anew.
+ */
 export async function readPositions(
   consumer: Pick<Consumer<Buffer, Buffer, Buffer, Buffer>, 'listCommittedOffsets' | 'listOffsets'>,
   assigned: readonly Assignment[],
   current: ReadonlyMap<string, Position>,
   reset: OffsetReset,
-): Promise<Map<string, Position>> {
-  if (assigned.length === 0) return new Map();
+  fresh: ReadonlySet<string> = new Set(),
+): Promise<Chosen> {
+  if (assigned.length === 0) return { positions: new Map(), started: [] };
   const commits = await consumer.listCommittedOffsets({ topics: grouped(assigned) });
-  const committed = (a: Assignment): bigint | undefined => commits.get(a.topic)?.[a.partition];
+  const committed = (a: Assignment): bigint | undefined =>
+    fresh.has(positionKey(a.topic, a.partition)) ? undefined : commits.get(a.topic)?.[a.partition];
+  if (fresh.size > 0) current = new Map([...current].filter(([key]) => !fresh.has(key)));
   const unknown = assigned.filter((a) => {
     const commit = committed(a);
     return (commit === undefined || commit < 0n) && !current.has(positionKey(a.topic, a.partition));

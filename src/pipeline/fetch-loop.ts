@@ -1,7 +1,7 @@
 // The fetch loop: chunks of Kafka messages → parsed items → the bulker, each full batch sent to an
 // indexer. It waits only while every indexer is busy or MAX_BUFFERED_BYTES are taken; at start-up
 // and after a stream error it waits for the consumer, longer after each failed try.
-import type { ConsumedMessage } from '../records.js';
+import type { ConsumedMessage, MessageChunk } from '../records.js';
 import { backoff, IndexerError, retry } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -15,7 +15,7 @@ import { parseMessage, withDerivedIds, type ParsedMessage } from './message-form
 import type { OffsetTracker } from './offsets.js';
 
 export interface FetchLoopDeps {
-  messages: () => Promise<AsyncIterable<ConsumedMessage[]>>;
+  messages: () => Promise<AsyncIterable<MessageChunk>>;
   /** Whether fetching again may help after this consumer error. */
   recoverable: (error: unknown) => boolean;
   /** How long start-up waits for the consumer before giving up; 0: without end. */
@@ -66,7 +66,7 @@ export class FetchLoop {
    * retry fixes (refused credentials), or start-up waiting longer than `startupWaitMs`, ends the
    * run with the error; a stop while waiting ends it quietly (undefined).
    */
-  private async connect(streamError: unknown): Promise<AsyncIterable<ConsumedMessage[]> | undefined> {
+  private async connect(streamError: unknown): Promise<AsyncIterable<MessageChunk> | undefined> {
     const { clock, logger, startupWaitMs } = this.deps;
     const starting = streamError === undefined;
     const started = clock.now();
@@ -119,20 +119,21 @@ export class FetchLoop {
    * Takes a chunk of messages into the bulker, sending each batch it fills. Awaits only when the
    * buffer is full or every indexer is busy: no promise per message, and metrics per chunk.
    */
-  private async accept(chunk: ConsumedMessage[]): Promise<void> {
+  private async accept(chunk: MessageChunk): Promise<void> {
     const { metrics, offsets, bulker, budget, clock, stopped } = this.deps;
     let taken = 0;
     let now = clock.now();
-    for (const message of chunk) {
+    for (const message of chunk.messages) {
       if (budget.full) {
         await budget.makeRoom(this.deps.inFlight, bulker, stopped);
         now = clock.now();
       }
       // Stopped while waiting: leave the rest untouched (uncommitted), it is read again.
       if (stopped.aborted) break;
-      // The client rewinds every owned partition to its last commit when the assignment changes:
-      // copies of messages already taken are skipped, not indexed a second time.
-      if (!offsets.received(message.topic, message.partition, message.offset)) continue;
+      // The fetcher rewinds every owned partition to its last commit when the group is joined
+      // again: copies of messages already taken are skipped, not indexed a second time; so are
+      // messages of a partition revoked (or a topic's earlier life) since they were fetched.
+      if (!offsets.received(message)) continue;
       const size = message.value?.length ?? 0;
       budget.take(size);
       taken += 1;
@@ -142,6 +143,8 @@ export class FetchLoop {
         now = clock.now();
       }
     }
+    // Every message of the chunk taken: what was read without a message (markers) counts as done.
+    if (!stopped.aborted) for (const { lease, offset } of chunk.readUpTo) offsets.readUpTo(lease, offset);
     metrics.consumedMessages.inc(taken);
     budget.report();
     this.deps.flushTimer.schedule();

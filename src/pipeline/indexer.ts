@@ -2,7 +2,7 @@
 // resending (only those documents) until the cluster takes them, split a request the cluster
 // refuses for its content to find the document at fault, hand failures to the failure sink,
 // and only then report the batch done so its offsets can be committed.
-import type { BulkReply, FailedDocument, SourcePosition } from '../records.js';
+import type { BulkReply, FailedDocument, Lease, SourcePosition } from '../records.js';
 import { classifyBulkResponse, type BulkOutcome } from '../search/classify.js';
 import { backoffDelay, type BackoffPolicy } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -12,7 +12,8 @@ import { isBackPressure, type RequestSample } from './concurrency.js';
 import type { BulkItem, ParsedMessage } from './message-format.js';
 
 export interface BatchEntry {
-  message: SourcePosition;
+  /** Where it came from; the consumer's messages also carry the lease they were read under (replay's records none). */
+  message: SourcePosition & { readonly lease?: Lease };
   parsed: ParsedMessage;
 }
 

@@ -2,8 +2,14 @@
 // the search cluster or durably on the failure topic; batches finish out of order, so per
 // partition only the offset below which *everything* is done may be committed (Kafka's committed
 // offset is the next one to read).
+//
+// Each partition is tracked under the lease its messages were fetched under (records.ts): a
+// partition revoked, or a topic found created again, ends the lease, and nothing fetched under it
+// is taken, completed or committed any more. A message of an ended lease still in a chunk being
+// taken, or in a batch still in flight, can then neither commit past a message another member
+// holds, nor mark an offset of the topic's next life done.
 
-import type { CommitPosition } from '../records.js';
+import type { CommitPosition, ConsumedMessage, Lease } from '../records.js';
 
 class PartitionOffsets {
   // Offsets not yet committable, in the order received, which is ascending: a completed offset
@@ -17,9 +23,13 @@ class PartitionOffsets {
   committed: bigint | undefined;
 
   private highestReceived: bigint | undefined;
+  /** Read up to here, offsets without a message included: where `next` goes once all before it is done. */
+  private readTo: bigint | undefined;
+
+  constructor(readonly lease: Lease) {}
 
   received(offset: bigint): boolean {
-    // After a rebalance the client fetches again from the last commit, handing out messages that
+    // After a rebalance the fetcher reads again from the last commit, handing out messages that
     // are already here (in flight or done). The first copy is the one tracked; tracking the
     // second too would leave a pending entry that never completes and stall the partition.
     if (this.highestReceived !== undefined && offset <= this.highestReceived) return false;
@@ -29,19 +39,35 @@ class PartitionOffsets {
     return true;
   }
 
+  /** Offsets below `offset` that brought no message (markers, aborted or compacted records) are done too. */
+  readUpTo(offset: bigint): void {
+    if (this.readTo !== undefined && offset <= this.readTo) return;
+    this.readTo = offset;
+    if (this.highestReceived === undefined || offset - 1n > this.highestReceived)
+      this.highestReceived = offset - 1n;
+    this.passEmpty();
+  }
+
   completed(offset: bigint): void {
     const at = this.find(offset);
-    if (at === -1) return; // from before a revocation: no longer ours to commit
+    if (at === -1) return;
     this.done[at] = true;
     while (this.head < this.offsets.length && this.done[this.head] === true) {
       this.next = (this.offsets[this.head] as bigint) + 1n;
       this.head += 1;
     }
+    this.passEmpty();
     if (this.head > 1024 && this.head * 2 > this.offsets.length) {
       this.offsets = this.offsets.slice(this.head);
       this.done = this.done.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /** With nothing pending, the position moves to where reading got to, past offsets without messages. */
+  private passEmpty(): void {
+    if (this.head < this.offsets.length || this.readTo === undefined) return;
+    if (this.next === undefined || this.readTo > this.next) this.next = this.readTo;
   }
 
   private find(offset: bigint): number {
@@ -61,38 +87,51 @@ export class OffsetTracker {
   // topic → partition → offsets: no key string is built per message.
   private readonly topics = new Map<string, Map<number, PartitionOffsets>>();
 
-  private partitionOf(topic: string, partition: number): PartitionOffsets {
-    let partitions = this.topics.get(topic);
-    if (partitions === undefined) {
-      partitions = new Map();
-      this.topics.set(topic, partitions);
-    }
-    let offsets = partitions.get(partition);
-    if (offsets === undefined) {
-      offsets = new PartitionOffsets();
-      partitions.set(partition, offsets);
-    }
+  /** The partition's offsets under `lease`, begun afresh when the lease is new; undefined once it ended. */
+  private underLease(lease: Lease): PartitionOffsets | undefined {
+    if (lease.ended) return undefined;
+    let partitions = this.topics.get(lease.topic);
+    if (partitions === undefined)
+      this.topics.set(lease.topic, (partitions = new Map<number, PartitionOffsets>()));
+    let offsets = partitions.get(lease.partition);
+    if (offsets?.lease !== lease) partitions.set(lease.partition, (offsets = new PartitionOffsets(lease)));
     return offsets;
+  }
+
+  private current(lease: Lease): PartitionOffsets | undefined {
+    const offsets = this.topics.get(lease.topic)?.get(lease.partition);
+    return offsets?.lease === lease && !lease.ended ? offsets : undefined;
   }
 
   /**
    * Call in fetch order for every message taken from Kafka. False for a copy of a message already
-   * taken on a partition still owned: the first copy is tracked and will be done, so the copy
-   * need not be indexed again.
+   * taken under the same lease (the first copy is tracked and will be done, so the copy need not
+   * be indexed again), and for a message of an ended lease (the partition is no longer this
+   * member's to read, or it is a topic's earlier life).
    */
-  received(topic: string, partition: number, offset: bigint): boolean {
-    return this.partitionOf(topic, partition).received(offset);
+  received(message: ConsumedMessage): boolean {
+    return this.underLease(message.lease)?.received(message.offset) ?? false;
   }
 
-  completed(topic: string, partition: number, offset: bigint): void {
-    this.topics.get(topic)?.get(partition)?.completed(offset);
+  /** The chunk's messages before `offset` are taken: offsets among them without a message count as done. */
+  readUpTo(lease: Lease, offset: bigint): void {
+    this.underLease(lease)?.readUpTo(offset);
   }
 
-  /** Positions that moved since the last `markCommitted`. */
+  /** A message taken is done; one without a lease (not the consumer's) or of an ended lease changes nothing. */
+  completed(message: { readonly lease?: Lease; readonly offset: bigint }): void {
+    if (message.lease !== undefined) this.current(message.lease)?.completed(message.offset);
+  }
+
+  /** Positions that moved since the last `markCommitted`, of leases still held. */
   committable(): CommitPosition[] {
     const positions: CommitPosition[] = [];
     for (const [topic, partitions] of this.topics) {
       for (const [partition, offsets] of partitions) {
+        if (offsets.lease.ended) {
+          partitions.delete(partition);
+          continue;
+        }
         if (offsets.next !== undefined && offsets.next !== offsets.committed) {
           positions.push({ topic, partition, offset: offsets.next });
         }
@@ -102,11 +141,9 @@ export class OffsetTracker {
   }
 
   markCommitted(positions: CommitPosition[]): void {
-    for (const p of positions) this.partitionOf(p.topic, p.partition).committed = p.offset;
-  }
-
-  /** Forgets a partition taken away by a rebalance: its new owner resumes from the last commit. */
-  forget(topic: string, partition: number): void {
-    this.topics.get(topic)?.delete(partition);
+    for (const p of positions) {
+      const offsets = this.topics.get(p.topic)?.get(p.partition);
+      if (offsets !== undefined) offsets.committed = p.offset;
+    }
   }
 }

@@ -2,7 +2,7 @@
 // committed once their messages are done. This file wires the parts and owns start and stop:
 // fetch-loop.ts takes the messages, buffer-budget.ts holds it back while MAX_BUFFERED_BYTES are
 // taken, flush-timer.ts sends batches whose time is up, in-flight.ts runs the indexers.
-import type { Assignment, CommitPosition, ConsumedMessage } from '../records.js';
+import type { CommitPosition, MessageChunk } from '../records.js';
 import { canRetry } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -19,7 +19,7 @@ import { OffsetTracker } from './offsets.js';
 
 export interface PipelineDeps {
   /** The consumer's messages, in chunks (whatever was read ahead when the pipeline asked). */
-  messages: () => Promise<AsyncIterable<ConsumedMessage[]>>;
+  messages: () => Promise<AsyncIterable<MessageChunk>>;
   /** Whether fetching again may help after this consumer error (default `canRetry`: not for refused credentials). */
   recoverable?: (error: unknown) => boolean;
   /** How long start-up waits for the Kafka brokers before giving up (default 0: without end). */
@@ -149,17 +149,10 @@ export class Pipeline {
     }
   }
 
-  /** Partitions a rebalance took away: their new owner resumes from the last commit. */
-  revoked(partitions: Assignment[]): void {
-    for (const p of partitions) this.offsets.forget(p.topic, p.partition);
-  }
-
   private finished(batch: Batch<BatchEntry>, result: BatchResult): void {
     this.budget.release(batch.bytes);
     if (result === 'abandoned') return;
-    for (const { message } of batch.entries) {
-      this.offsets.completed(message.topic, message.partition, message.offset);
-    }
+    for (const { message } of batch.entries) this.offsets.completed(message);
   }
 
   /** Commits every `intervalMs` until the returned function is called. */

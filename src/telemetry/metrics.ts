@@ -159,6 +159,25 @@ export function createMetrics(config: MetricsConfig) {
       'Kafka offsets passed over without being indexed, by reason: out_of_range (deleted by retention before they were indexed; with KAFKA_CONSUMER_OFFSET_RESET=latest, also those kept but passed over)',
       ['reason'],
     ),
+    topicRecreations: counter(
+      'topic_recreations_total',
+      'Topics read that were found deleted and created again (another topic id): read again from KAFKA_CONSUMER_OFFSET_RESET',
+      ['topic'],
+    ),
+    topicsMissing: gauge(
+      'topics_missing',
+      'Topics named in KAFKA_CONSUMER_TOPIC that do not exist now: the others are read',
+    ),
+    unreadableBatches: counter(
+      'unreadable_batches_total',
+      'Record batches that could not be read (failed their CRC32C check, or malformed): the partition waits, the others go on',
+      ['topic', 'partition'],
+    ),
+    logTruncations: counter(
+      'log_truncations_total',
+      'Partitions whose log was truncated below what had been read (an unclean leader election, KIP-320): read again from where the logs agree',
+      ['topic'],
+    ),
     retriedDocuments: counter(
       'documents_retried_total',
       'Documents the cluster answered with a retryable error (sent again unless ELASTIC_CLIENT_RETRY_GIVE_UP_AFTER has passed), by error type',

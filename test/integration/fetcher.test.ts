@@ -47,7 +47,7 @@ describe("the indexer's Kafka fetch loop", () => {
     const received: ConsumedMessage[] = [];
     const deadline = AbortSignal.timeout(30_000);
     for await (const chunk of await consumer.start()) {
-      received.push(...chunk);
+      received.push(...chunk.messages);
       if (received.length >= count || deadline.aborted) break;
     }
     return received;

@@ -13,7 +13,7 @@ function current(entries: [number, bigint][]): Map<string, Position> {
   return new Map(
     entries.map(([partition, offset]) => [
       positionKey('spi', partition),
-      { topic: 'spi', partition, offset },
+      { topic: 'spi', partition, offset, lastEpoch: 4 },
     ]),
   );
 }
@@ -24,7 +24,7 @@ describe('choosePositions', () => {
       [0, 40n],
       [1, -1n],
     ]);
-    const positions = choosePositions(
+    const { positions, started } = choosePositions(
       assigned,
       (a) => commits.get(a.partition),
       current([
@@ -41,10 +41,20 @@ describe('choosePositions', () => {
         [2, 3n],
       ],
     );
+    // Only the start chosen by the listed (reset) offset is to be committed at once.
+    assert.deepEqual(
+      started.map((p) => [p.partition, p.offset]),
+      [[2, 3n]],
+    );
+    // From a commit the epoch of the last batch read is unknown; where this member reads, it is kept.
+    assert.deepEqual(
+      [...positions.values()].map((p) => p.lastEpoch),
+      [-1, 4, -1],
+    );
   });
 
   it('forgets partitions no longer assigned', () => {
-    const positions = choosePositions(
+    const { positions } = choosePositions(
       assigned.slice(0, 1),
       () => 5n,
       current([[2, 9n]]),

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { crc32c } from '@node-rs/crc32';
 import { createRecordsBatch } from '@platformatic/kafka';
-import { RecordBatchError, walkRecordBatches } from '../../src/kafka/record-batches.js';
+import { walkRecordBatches } from '../../src/kafka/record-batches.js';
+
+/** A batch changed after encoding gets its CRC32C again, as a broker would have it (bytes 21 on). */
+function sealed(encoded: Buffer): Buffer {
+  encoded.writeUInt32BE(crc32c(encoded.subarray(21)), 17);
+  return encoded;
+}
 
 // Batches encoded by the Kafka client's producer encoder, as a broker stores and returns them.
 function batch(
@@ -24,10 +31,10 @@ function batch(
 
 function walk(records: Buffer, from: bigint, aborted: Parameters<typeof walkRecordBatches>[2] = null) {
   const seen: [bigint, string][] = [];
-  const next = walkRecordBatches(records, from, aborted, (offset, value) =>
+  const walked = walkRecordBatches(records, from, aborted, (offset, value) =>
     seen.push([offset, value.toString()]),
   );
-  return { seen, next };
+  return { seen, next: walked.next, unreadable: walked.unreadable, leaderEpoch: walked.leaderEpoch };
 }
 
 /** A control batch (a transaction's end marker) of `producerId` at `offset`: abort (0) or commit (1). */
@@ -38,13 +45,13 @@ function marker(offset: bigint, producerId: bigint, type: 0 | 1): Buffer {
   const encoded = createRecordsBatch([{ topic: 't', key, value: Buffer.alloc(6) }], { producerId }).buffer;
   encoded.writeBigInt64BE(offset, 0);
   encoded.writeInt16BE(encoded.readInt16BE(21) | 0x20 | 0x10, 21); // control, transactional
-  return encoded;
+  return sealed(encoded);
 }
 
 function transactional(offset: bigint, producerId: bigint, values: string[]): Buffer {
   const encoded = batch(offset, values, { producerId });
   encoded.writeInt16BE(encoded.readInt16BE(21) | 0x10, 21);
-  return encoded;
+  return sealed(encoded);
 }
 
 describe('walkRecordBatches', () => {
@@ -123,17 +130,45 @@ describe('walkRecordBatches', () => {
   });
 
   it('refuses a batch whose length is shorter than its header (it would never move on)', () => {
-    const broken = batch(0n, ['a']);
-    broken.writeInt32BE(-12, 8);
-    assert.throws(() => walk(broken, 0n), /declares -12 bytes/);
+    const broken = Buffer.concat([batch(0n, ['a']), batch(1n, ['b'])]);
+    broken.writeInt32BE(-12, batch(0n, ['a']).length + 8);
+    const { seen, next, unreadable } = walk(broken, 0n);
+    assert.deepEqual(seen, [[0n, 'a']], 'the batch before it is read');
+    assert.equal(next, 1n);
+    assert.equal(unreadable?.offset, 1n);
+    assert.match(unreadable?.reason ?? '', /declares -12 bytes/);
   });
 
   it('refuses a batch of an old message format, and a record that runs past its batch', () => {
     const old = batch(0n, ['a']);
     old.writeInt8(1, 16);
-    assert.throws(() => walk(old, 0n), RecordBatchError);
+    assert.match(walk(old, 0n).unreadable?.reason ?? '', /message format v1/);
     const broken = batch(0n, ['abc']);
     broken.writeInt8(0x7e, 61); // the first record's length: far past the batch
-    assert.throws(() => walk(broken, 0n), RecordBatchError);
+    assert.match(walk(sealed(broken), 0n).unreadable?.reason ?? '', /runs past its batch/);
+  });
+
+  it('refuses a batch that fails its CRC32C, saying where, after handing out the batches before it', () => {
+    const first = batch(10n, ['a', 'b']);
+    const damaged = batch(12n, ['c', 'd']);
+    damaged.writeUInt8((damaged.at(-3) as number) ^ 0x01, damaged.length - 3); // one bit, in a value
+    const { seen, next, unreadable } = walk(Buffer.concat([first, damaged]), 11n);
+    assert.deepEqual(seen, [[11n, 'b']]);
+    assert.equal(next, 12n, 'the next fetch asks for the damaged batch again');
+    assert.deepEqual(unreadable, {
+      offset: 12n,
+      reason: 'record batch at offset 12 fails its CRC32C check (damaged)',
+    });
+    // Damaged in the batch that holds the offset asked for: where reading stands, not before it.
+    assert.equal(walk(damaged, 13n).unreadable?.offset, 13n);
+  });
+
+  it("tells the leader epoch of the last batch read (KIP-320's last fetched epoch)", () => {
+    const epoch5 = batch(0n, ['a']);
+    epoch5.writeInt32BE(5, 12); // outside the CRC's bytes, as the broker stamps it
+    const epoch7 = batch(1n, ['b']);
+    epoch7.writeInt32BE(7, 12);
+    assert.equal(walk(Buffer.concat([epoch5, epoch7]), 0n).leaderEpoch, 7);
+    assert.equal(walk(Buffer.alloc(0), 0n).leaderEpoch, -1);
   });
 });

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Clock, TimerHandle } from '../../src/pipeline/clock.js';
 import { parseMessage } from '../../src/pipeline/message-format.js';
-import type { BulkReply, ConsumedMessage } from '../../src/records.js';
+import type { BulkReply, ConsumedMessage, Lease } from '../../src/records.js';
 import { createLogger, type Logger } from '../../src/telemetry/logger.js';
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js';
 import { bulkLines, readSessions } from '../../stack/arkime.js';
@@ -98,6 +98,21 @@ export class ManualClock implements Clock {
 
 const sessions = readSessions();
 
+const leases = new Map<string, Lease>();
+
+/**
+ * The lease a partition is read under in these tests: a new one once the last has ended (as the
+ * consumer begins one when a partition is assigned again or its topic recreated).
+ */
+export function leaseOf(topic: string, partition: number): Lease {
+  let lease = leases.get(`${topic}:${partition}`);
+  if (lease === undefined || lease.ended) {
+    lease = { topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partition, ended: false };
+    leases.set(`${topic}:${partition}`, lease);
+  }
+  return lease;
+}
+
 /**
  * Message `offset` as Arkime's kafka plugin writes it in `bulk1` format: one real session (the
  * `session`-th of the fixtures), with an id of its own. Same session, same size.
@@ -107,7 +122,14 @@ export function bulk1(offset: number, { session = offset, partition = 0 } = {}):
   if (s === undefined) throw new Error('no Arkime sessions in the fixtures');
   const id = `${s.id}-${String(offset).padStart(6, '0')}`;
   const value = Buffer.from(bulkLines({ ...s, id }, 'arkime_sessions3-test'));
-  return { topic: 'sessions', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partition, offset: BigInt(offset), value };
+  return {
+    topic: 'sessions',
+    topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
+    partition,
+    offset: BigInt(offset),
+    value,
+    lease: leaseOf('sessions', partition),
+  };
 }
 
 /** The documents' `_id`s in a bulk request body, read by the pipeline's own parser. */

@@ -12,6 +12,7 @@ import {
   captured,
   idsIn,
   itemsReply,
+  leaseOf,
   ManualClock,
   offsetOf,
   retrySettings,
@@ -121,6 +122,7 @@ describe('indexBatch', () => {
       topic: 'sessions',
       topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
       partition: 2,
+      lease: leaseOf('sessions', 2),
       offset: 7n,
       value: Buffer.concat([a, b, c] as Buffer[]),
     };

@@ -1,12 +1,39 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { OffsetTracker } from '../../src/pipeline/offsets.js';
-import type { CommitPosition } from '../../src/records.js';
+import type { CommitPosition, Lease } from '../../src/records.js';
 
 const topic = 'arkime-sessions';
 
+// The lease each partition is read under: a new one after `endLease`, as the consumer does when a
+// partition is revoked, its topic recreated or its log truncated.
+const leases = new Map<string, Lease>();
+function leaseOf(t: string, partition: number): Lease {
+  let lease = leases.get(`${t}:${partition}`);
+  if (lease === undefined || lease.ended) {
+    lease = { topic: t, topicId: 'id-1', partition, ended: false };
+    leases.set(`${t}:${partition}`, lease);
+  }
+  return lease;
+}
+function endLease(t: string, partition: number): void {
+  leaseOf(t, partition).ended = true;
+}
+const message = (t: string, partition: number, offset: bigint) => ({
+  topic: t,
+  topicId: 'id-1',
+  partition,
+  offset,
+  value: Buffer.alloc(0),
+  lease: leaseOf(t, partition),
+});
+const recv = (tracker: OffsetTracker, t: string, partition: number, offset: bigint): boolean =>
+  tracker.received(message(t, partition, offset));
+const done = (tracker: OffsetTracker, t: string, partition: number, offset: bigint): void =>
+  tracker.completed(message(t, partition, offset));
+
 function receivedRange(tracker: OffsetTracker, partition: number, from: number, to: number, t = topic): void {
-  for (let offset = from; offset <= to; offset += 1) tracker.received(t, partition, BigInt(offset));
+  for (let offset = from; offset <= to; offset += 1) recv(tracker, t, partition, BigInt(offset));
 }
 
 const position = (partition: number, offset: number, t = topic): CommitPosition => ({
@@ -28,50 +55,50 @@ describe('one partition', () => {
   test('out-of-order completions commit only up to the first gap, one past the last done', () => {
     const tracker = new OffsetTracker();
     receivedRange(tracker, 0, 0, 4);
-    tracker.completed(topic, 0, 2n);
+    done(tracker, topic, 0, 2n);
     assert.deepEqual(tracker.committable(), [], 'offset 0 is not done yet');
-    tracker.completed(topic, 0, 0n);
+    done(tracker, topic, 0, 0n);
     assert.deepEqual(tracker.committable(), [position(0, 1)]);
-    tracker.completed(topic, 0, 4n);
+    done(tracker, topic, 0, 4n);
     assert.deepEqual(tracker.committable(), [position(0, 1)], 'offsets 1 and 3 hold it back');
-    tracker.completed(topic, 0, 1n);
+    done(tracker, topic, 0, 1n);
     assert.deepEqual(tracker.committable(), [position(0, 3)]);
-    tracker.completed(topic, 0, 3n);
+    done(tracker, topic, 0, 3n);
     assert.deepEqual(tracker.committable(), [position(0, 5)]);
   });
 
   test('offsets need not be contiguous (compacted topics, transaction markers)', () => {
     const tracker = new OffsetTracker();
-    for (const offset of [100n, 103n, 110n]) tracker.received(topic, 0, offset);
-    tracker.completed(topic, 0, 103n);
-    tracker.completed(topic, 0, 100n);
+    for (const offset of [100n, 103n, 110n]) recv(tracker, topic, 0, offset);
+    done(tracker, topic, 0, 103n);
+    done(tracker, topic, 0, 100n);
     assert.deepEqual(tracker.committable(), [position(0, 104)]);
-    tracker.completed(topic, 0, 110n);
+    done(tracker, topic, 0, 110n);
     assert.deepEqual(tracker.committable(), [position(0, 111)]);
   });
 
   test('committable() only returns a position again once it has moved past what was committed', () => {
     const tracker = new OffsetTracker();
     receivedRange(tracker, 0, 0, 3);
-    tracker.completed(topic, 0, 0n);
+    done(tracker, topic, 0, 0n);
     const first = tracker.committable();
     assert.deepEqual(tracker.committable(), first, 'nothing committed yet: still reported');
     tracker.markCommitted(first);
     assert.deepEqual(tracker.committable(), []);
-    tracker.completed(topic, 0, 2n);
+    done(tracker, topic, 0, 2n);
     assert.deepEqual(tracker.committable(), [], 'offset 1 still holds it at 1');
-    tracker.completed(topic, 0, 1n);
+    done(tracker, topic, 0, 1n);
     assert.deepEqual(tracker.committable(), [position(0, 3)]);
   });
 
   test('completing an offset that was never received, or twice, changes nothing', () => {
     const tracker = new OffsetTracker();
     receivedRange(tracker, 0, 5, 6);
-    tracker.completed(topic, 0, 3n);
-    tracker.completed(topic, 0, 7n);
+    done(tracker, topic, 0, 3n);
+    done(tracker, topic, 0, 7n);
     assert.deepEqual(tracker.committable(), []);
-    tracker.completed(topic, 0, 5n);
-    tracker.completed(topic, 0, 5n);
+    done(tracker, topic, 0, 5n);
+    done(tracker, topic, 0, 5n);
     assert.deepEqual(tracker.committable(), [position(0, 6)]);
   });
 
@@ -91,12 +118,12 @@ describe('one partition', () => {
       }
       order.push(...chunk);
     }
-    const done = new Set<number>();
+    const completed = new Set<number>();
     let lowestOpen = 0;
     for (const offset of order) {
-      tracker.completed(topic, 0, BigInt(offset));
-      done.add(offset);
-      while (done.has(lowestOpen)) lowestOpen += 1;
+      done(tracker, topic, 0, BigInt(offset));
+      completed.add(offset);
+      while (completed.has(lowestOpen)) lowestOpen += 1;
       const expected = lowestOpen === 0 ? [] : [position(0, lowestOpen)];
       assert.deepEqual(tracker.committable(), expected, `after completing ${offset}`);
     }
@@ -109,10 +136,10 @@ describe('several partitions and topics', () => {
     receivedRange(tracker, 0, 0, 2);
     receivedRange(tracker, 1, 10, 12);
     receivedRange(tracker, 0, 0, 2, 'other');
-    tracker.completed(topic, 0, 0n);
-    tracker.completed(topic, 1, 11n);
-    tracker.completed('other', 0, 0n);
-    tracker.completed('other', 0, 1n);
+    done(tracker, topic, 0, 0n);
+    done(tracker, topic, 1, 11n);
+    done(tracker, 'other', 0, 0n);
+    done(tracker, 'other', 0, 1n);
     assert.deepEqual(sorted(tracker.committable()), [position(0, 1), position(0, 2, 'other')]);
   });
 
@@ -120,35 +147,35 @@ describe('several partitions and topics', () => {
     const tracker = new OffsetTracker();
     receivedRange(tracker, 0, 0, 2);
     receivedRange(tracker, 1, 0, 2);
-    tracker.completed(topic, 0, 0n);
-    tracker.completed(topic, 1, 0n);
+    done(tracker, topic, 0, 0n);
+    done(tracker, topic, 1, 0n);
     tracker.markCommitted(tracker.committable());
-    tracker.completed(topic, 1, 1n);
+    done(tracker, topic, 1, 1n);
     assert.deepEqual(tracker.committable(), [position(1, 2)]);
   });
 });
 
-describe('forget (partition revoked)', () => {
+describe('a lease ended (partition revoked)', () => {
   test('a forgotten partition is no longer committed, and late completions for it are ignored', () => {
     const tracker = new OffsetTracker();
     receivedRange(tracker, 0, 0, 2);
     receivedRange(tracker, 1, 0, 2);
-    tracker.completed(topic, 0, 0n);
-    tracker.completed(topic, 1, 0n);
-    tracker.forget(topic, 0);
+    done(tracker, topic, 0, 0n);
+    done(tracker, topic, 1, 0n);
+    endLease(topic, 0);
     assert.deepEqual(tracker.committable(), [position(1, 1)]);
-    tracker.completed(topic, 0, 1n);
+    done(tracker, topic, 0, 1n);
     assert.deepEqual(tracker.committable(), [position(1, 1)]);
   });
 
   test('a partition assigned again starts afresh from what it receives', () => {
     const tracker = new OffsetTracker();
     receivedRange(tracker, 0, 0, 5);
-    tracker.completed(topic, 0, 0n);
+    done(tracker, topic, 0, 0n);
     tracker.markCommitted(tracker.committable());
-    tracker.forget(topic, 0);
+    endLease(topic, 0);
     receivedRange(tracker, 0, 1, 2);
-    tracker.completed(topic, 0, 1n);
+    done(tracker, topic, 0, 1n);
     assert.deepEqual(tracker.committable(), [position(0, 2)]);
   });
 });
@@ -159,41 +186,87 @@ describe('messages delivered again after a rebalance', () => {
 
   test('a second copy of a message in flight or done never stalls the partition', () => {
     const tracker = new OffsetTracker();
-    for (const offset of [0, 1, 2, 3]) tracker.received(topic, 0, BigInt(offset));
-    tracker.completed(topic, 0, 0n);
-    tracker.completed(topic, 0, 2n);
+    for (const offset of [0, 1, 2, 3]) recv(tracker, topic, 0, BigInt(offset));
+    done(tracker, topic, 0, 0n);
+    done(tracker, topic, 0, 2n);
     // The client rewinds to the last commit (nothing committed yet: offset 0) and hands out 0–3 again.
-    for (const offset of [0, 1, 2, 3, 4]) tracker.received(topic, 0, BigInt(offset));
-    tracker.completed(topic, 0, 1n);
+    for (const offset of [0, 1, 2, 3, 4]) recv(tracker, topic, 0, BigInt(offset));
+    done(tracker, topic, 0, 1n);
     assert.deepEqual(tracker.committable(), [at(3)]);
-    tracker.completed(topic, 0, 3n);
-    tracker.completed(topic, 0, 4n);
+    done(tracker, topic, 0, 3n);
+    done(tracker, topic, 0, 4n);
     assert.deepEqual(tracker.committable(), [at(5)]);
   });
 
   test('a copy of a message already taken is reported, so that it is not indexed twice', () => {
     const tracker = new OffsetTracker();
     assert.deepEqual(
-      [0, 1, 2].map((o) => tracker.received(topic, 0, BigInt(o))),
+      [0, 1, 2].map((o) => recv(tracker, topic, 0, BigInt(o))),
       [true, true, true],
     );
-    tracker.completed(topic, 0, 0n);
+    done(tracker, topic, 0, 0n);
     assert.deepEqual(
-      [0, 1, 2, 3].map((o) => tracker.received(topic, 0, BigInt(o))),
+      [0, 1, 2, 3].map((o) => recv(tracker, topic, 0, BigInt(o))),
       [false, false, false, true],
     );
     // A partition taken away and given back starts afresh: its messages are new to this member.
-    tracker.forget(topic, 0);
-    assert.equal(tracker.received(topic, 0, 1n), true);
+    endLease(topic, 0);
+    assert.equal(recv(tracker, topic, 0, 1n), true);
   });
 
   test('the commit position never moves backwards when copies complete', () => {
     const tracker = new OffsetTracker();
-    for (const offset of [5, 6, 7]) tracker.received(topic, 0, BigInt(offset));
-    for (const offset of [5, 6, 7]) tracker.completed(topic, 0, BigInt(offset));
+    for (const offset of [5, 6, 7]) recv(tracker, topic, 0, BigInt(offset));
+    for (const offset of [5, 6, 7]) done(tracker, topic, 0, BigInt(offset));
     assert.deepEqual(tracker.committable(), [at(8)]);
-    tracker.received(topic, 0, 6n);
-    tracker.completed(topic, 0, 6n);
+    recv(tracker, topic, 0, 6n);
+    done(tracker, topic, 0, 6n);
     assert.deepEqual(tracker.committable(), [at(8)]);
+  });
+});
+
+describe('leases and what was read without messages', () => {
+  test('offsets without a message after the last one (a transaction marker) are passed once all before is done', () => {
+    const tracker = new OffsetTracker();
+    const t = 'markers';
+    recv(tracker, t, 0, 10n);
+    recv(tracker, t, 0, 11n);
+    tracker.readUpTo(leaseOf(t, 0), 13n); // 12 is the commit marker
+    assert.deepEqual(tracker.committable(), []);
+    done(tracker, t, 0, 11n);
+    assert.deepEqual(tracker.committable(), [], 'offset 10 holds it');
+    done(tracker, t, 0, 10n);
+    assert.deepEqual(tracker.committable(), [position(0, 13, t)]);
+    // Only markers read (an aborted transaction): committable at once.
+    tracker.readUpTo(leaseOf(t, 0), 20n);
+    assert.deepEqual(tracker.committable(), [position(0, 20, t)]);
+    assert.equal(recv(tracker, t, 0, 19n), false, 'an offset read through is a copy');
+  });
+
+  test('a message of an ended lease is neither taken nor completed, and its partition is not committed', () => {
+    const tracker = new OffsetTracker();
+    const t = 'revoked';
+    const old = message(t, 0, 5n);
+    assert.equal(tracker.received(old), true);
+    endLease(t, 0);
+    assert.equal(tracker.received(message(t, 0, 6n)), true, 'a new lease takes the partition afresh');
+    tracker.completed(old); // a batch of the old lease finishing late
+    assert.deepEqual(tracker.committable(), [], 'the old completion does not count under the new lease');
+    const stale = { ...message(t, 0, 7n), lease: old.lease };
+    assert.equal(tracker.received(stale), false, 'a message fetched under the ended lease is dropped');
+    done(tracker, t, 0, 6n);
+    assert.deepEqual(tracker.committable(), [position(0, 7, t)]);
+    endLease(t, 0);
+    assert.deepEqual(tracker.committable(), [], 'a partition whose lease ended is not committed');
+  });
+
+  test("a topic's next life: offset 0 again is new, not a copy of the earlier life's offset 0", () => {
+    const tracker = new OffsetTracker();
+    const t = 'recreated';
+    for (const o of [0n, 1n, 2n]) recv(tracker, t, 0, o);
+    endLease(t, 0); // the topic was found with another id
+    assert.equal(recv(tracker, t, 0, 0n), true);
+    done(tracker, t, 0, 0n);
+    assert.deepEqual(tracker.committable(), [position(0, 1, t)]);
   });
 });

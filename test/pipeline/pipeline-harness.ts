@@ -3,16 +3,16 @@
 import type { BulkerLimits } from '../../src/pipeline/bulker.js';
 import { fixedConcurrency, type ConcurrencyLimit } from '../../src/pipeline/concurrency.js';
 import { Pipeline, type PipelineDeps } from '../../src/pipeline/pipeline.js';
-import type { BulkReply, CommitPosition, ConsumedMessage } from '../../src/records.js';
+import type { BulkReply, CommitPosition, ConsumedMessage, MessageChunk } from '../../src/records.js';
 import { allOk, idsIn, ManualClock, offsetOf, retrySettings, testLog, testMetrics } from './fakes.js';
 
 /** The consumer's stream: chunks the test pushes, an end, or an error. */
-export class Feed implements AsyncIterable<ConsumedMessage[]> {
-  private readonly queue: (ConsumedMessage[] | { error: Error } | 'end')[] = [];
+export class Feed implements AsyncIterable<MessageChunk> {
+  private readonly queue: (MessageChunk | { error: Error } | 'end')[] = [];
   private wake: (() => void) | undefined;
 
   push(...messages: ConsumedMessage[]): void {
-    this.put(messages);
+    this.put({ messages, readUpTo: [] });
   }
 
   end(): void {
@@ -23,12 +23,12 @@ export class Feed implements AsyncIterable<ConsumedMessage[]> {
     this.put({ error });
   }
 
-  private put(next: ConsumedMessage[] | { error: Error } | 'end'): void {
+  private put(next: MessageChunk | { error: Error } | 'end'): void {
     this.queue.push(next);
     this.wake?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ConsumedMessage[]> {
+  async *[Symbol.asyncIterator](): AsyncIterator<MessageChunk> {
     for (;;) {
       while (this.queue.length === 0) await new Promise<void>((resolve) => (this.wake = resolve));
       const next = this.queue.shift();

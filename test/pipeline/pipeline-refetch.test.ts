@@ -3,7 +3,7 @@
 // and once when it ends; an error no retry fixes ends the run.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ConsumedMessage } from '../../src/records.js';
+import type { MessageChunk } from '../../src/records.js';
 import { IndexerError } from '../../src/retry.js';
 import { bulk1, levels } from './fakes.js';
 import { Feed, startPipeline } from './pipeline-harness.js';
@@ -13,7 +13,7 @@ const brokerAway = (): Error => new Error('connect ECONNREFUSED 127.0.0.1:9092')
 /** The consumer: `first` at start, then `failures` refused fetches, then the harness's feed. */
 function consumer(first: Feed, failures: number) {
   const calls = { count: 0 };
-  const messages = (feed: Feed): Promise<AsyncIterable<ConsumedMessage[]>> => {
+  const messages = (feed: Feed): Promise<AsyncIterable<MessageChunk>> => {
     calls.count += 1;
     if (calls.count === 1) return Promise.resolve(first);
     return calls.count <= failures + 1 ? Promise.reject(brokerAway()) : Promise.resolve(feed);
@@ -99,7 +99,7 @@ describe('at start-up', () => {
   /** The consumer: `failures` refused starts, then the harness's feed. */
   function startsAfter(failures: number) {
     const calls = { count: 0 };
-    const messages = (feed: Feed): Promise<AsyncIterable<ConsumedMessage[]>> => {
+    const messages = (feed: Feed): Promise<AsyncIterable<MessageChunk>> => {
       calls.count += 1;
       return calls.count <= failures ? Promise.reject(brokerAway()) : Promise.resolve(feed);
     };

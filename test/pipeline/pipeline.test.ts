@@ -2,7 +2,7 @@
 // that answers after a delay of that clock: when batches leave, when fetching waits and resumes.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { bulk1, valueOf } from './fakes.js';
+import { bulk1, leaseOf, valueOf } from './fakes.js';
 import { range, startPipeline } from './pipeline-harness.js';
 
 /** Messages `from` to `to - 1`, all of the same size (the same session with other ids). */
@@ -176,7 +176,7 @@ describe('revoked partitions', () => {
     const h = startPipeline({ latencyMs: 100 });
     h.feed.push(bulk1(0), bulk1(10, { partition: 1 }));
     await h.clock.advance(1050); // sent at 1000, done at 1100
-    h.pipeline.revoked([{ topic: 'sessions', partition: 1 }]);
+    leaseOf('sessions', 1).ended = true; // partition 1 revoked
     await h.clock.advance(1000);
     await h.pipeline.stop();
     await h.clock.advanceUntil(() => h.outcome.finished, 10);

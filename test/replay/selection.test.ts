@@ -47,7 +47,7 @@ describe('replay selection', () => {
       [
         'illegal_argument_exception',
         'arkime_sessions3-250124',
-        { topic: 'spi', partition: 3, offset: 1200n },
+        { topic: 'spi', topicId: '', partition: 3, offset: 1200n },
         4,
       ],
     );
@@ -57,7 +57,7 @@ describe('replay selection', () => {
     const r = describeRecord(record({}), 'spi-failed');
     assert.deepEqual(
       [r.errorType, r.index, r.source, r.position],
-      [unknown, undefined, { topic: 'spi-failed', partition: 1, offset: 5n }, undefined],
+      [unknown, undefined, { topic: 'spi-failed', topicId: '', partition: 1, offset: 5n }, undefined],
     );
   });
 
@@ -83,7 +83,7 @@ describe('replay selection', () => {
     const source = withDerivedIds(parseMessage(Buffer.from(lines.repeat(5))), 'spi:3:1200');
     assert.equal(entry.parsed.items[0]?.id, source.items[4]?.id);
     assert.equal(entry.parsed.items[0]?.id, 'spi:3:1200:4');
-    assert.deepEqual(entry.message, { topic: 'spi', partition: 3, offset: 1200n });
+    assert.deepEqual(entry.message, { topic: 'spi', topicId: '', partition: 3, offset: 1200n });
   });
 
   test('a document with an _id keeps it, its lines sent as they are', () => {
@@ -106,7 +106,12 @@ describe('replay selection', () => {
     assert.deepEqual(inOrder, ['spi-failed:1:1:0', 'spi-failed:1:2:0']);
     assert.deepEqual(reversed, inOrder, 'read in another order, the same ids');
     // Refused again, it keeps its original source for the headers.
-    assert.deepEqual(batchEntry(a, everything).message, { topic: 'spi', partition: 3, offset: 1200n });
+    assert.deepEqual(batchEntry(a, everything).message, {
+      topic: 'spi',
+      topicId: '',
+      partition: 3,
+      offset: 1200n,
+    });
   });
 
   test('a record not written by the indexer: its own place, as before', () => {
