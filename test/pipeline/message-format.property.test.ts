@@ -286,7 +286,7 @@ function assertDocWrittenAnew(value: Buffer, parsed: ParsedMessage): void {
   );
 }
 
-const source = { topic: 'spi', topicId: 'uHq0ZQbPTuOa8Q3s1E4p7w', partition: 3, offset: 1234n };
+const source = { topic: 'spi', topicId: '6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b', partition: 3, offset: 1234n };
 
 /**
  * Derived ids change only the action lines of items without an id; documents stay as they are.

@@ -37,7 +37,7 @@ const fromIndexer = {
 };
 
 /** The same, written since. */
-const topicId = 'uHq0ZQbPTuOa8Q3s1E4p7w';
+const topicId = '6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b';
 const fromIndexerNow = { ...fromIndexer, 'aki.source.topic-id': topicId };
 
 const everything = allowList({
@@ -109,7 +109,7 @@ describe('replay selection', () => {
     const earlier = batchEntry(describeRecord(record(fromIndexerNow), 'spi-failed'), everything);
     const later = batchEntry(
       describeRecord(
-        record({ ...fromIndexerNow, 'aki.source.topic-id': 'Zq1sT0m2R6yb7wG3l9cX4g' }),
+        record({ ...fromIndexerNow, 'aki.source.topic-id': 'd3c2b1a0-f9e8-4d7c-a6b5-c4d3e2f1a0b9' }),
         'spi-failed',
       ),
       everything,
