@@ -503,10 +503,10 @@ export const schema = {
   elasticDeterministicIds: setting({
     env: 'ELASTIC_DETERMINISTIC_IDS',
     type: boolean,
-    default: 'false',
+    default: 'true',
     group: 'search',
     description:
-      'Give documents that arrive without an _id one derived from topic, partition, offset and position, so that a replay overwrites instead of duplicating',
+      "Give documents that arrive without an _id (Arkime's doc format) one derived from the topic's id, partition, offset and position, in Arkime's own shape (the index's day, a dash, a hash: as capture writes them, so that Arkime's viewer opens the session), so that messages read again after a crash or a lost answer overwrite instead of duplicating sessions (Kafka Connect's sink derives ids by default too). A topic deleted and created again gets new ids. Off: the cluster picks ids, and every document read twice is indexed twice",
     added: true,
   }),
 

@@ -11,7 +11,8 @@ import type { Clock } from './clock.js';
 import type { FlushTimer } from './flush-timer.js';
 import type { InFlight } from './in-flight.js';
 import type { BatchEntry } from './indexer.js';
-import { parseMessage, withDerivedIds, type ParsedMessage } from './message-format.js';
+import { withDerivedIds } from './derived-ids.js';
+import { parseMessage, type ParsedMessage } from './message-format.js';
 import type { OffsetTracker } from './offsets.js';
 
 export interface FetchLoopDeps {
@@ -156,10 +157,6 @@ export class FetchLoop {
       this.deps.metrics.rejectedMessages.inc({ reason: rejected.reason });
     // Ids before the allow-list: a derived id names the item's place in the message as received.
     // Items the allow-list refuses are counted with the other failed documents, by reason.
-    return this.deps.allowList(
-      this.deps.deterministicIds
-        ? withDerivedIds(parsed, `${message.topic}:${message.partition}:${message.offset}`)
-        : parsed,
-    );
+    return this.deps.allowList(this.deps.deterministicIds ? withDerivedIds(parsed, message) : parsed);
   }
 }

@@ -47,6 +47,11 @@ export interface ParsedMessage {
   body: Buffer;
   items: BulkItem[];
   rejected: readonly RejectedLines[];
+  /**
+   * Whether an index or create item has no `_id`, noted while parsing: derived-ids.ts gives those
+   * one, and looks at nothing else of a message whose items all carry theirs.
+   */
+  needsIds: boolean;
 }
 
 const newline = 0x0a;
@@ -71,7 +76,7 @@ function parseAction(line: string): ActionLine | undefined {
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  // withDerivedIds may write the line anew. Its numbers are not checked: an _id above 2^53 is
+  // derived-ids.ts may write the line anew. Its numbers are not checked: an _id above 2^53 is
   // common (snowflake ids), the cluster takes it, and a line with an _id is never written anew.
   if (rewriteProblem(line, false) !== undefined) return undefined;
   const keys = Object.keys(parsed);
@@ -263,6 +268,7 @@ function parseDocMessage(value: Buffer): ParsedMessage {
     body: Buffer.alloc(0),
     items: [],
     rejected: [{ bytes: value, reason: 'malformed_document', detail }],
+    needsIds: false,
   });
   const text = value.toString('utf8');
   let document: unknown;
@@ -287,11 +293,18 @@ function parseDocMessage(value: Buffer): ParsedMessage {
     body,
     items: [{ action: 'index', start: 0, end: body.length, index, id: undefined }],
     rejected: noRejections,
+    needsIds: true,
   };
 }
 
 function rejectWhole(value: Buffer, reason: RejectReason, detail: string): ParsedMessage {
-  return { format: 'bulk', body: Buffer.alloc(0), items: [], rejected: [{ bytes: value, reason, detail }] };
+  return {
+    format: 'bulk',
+    body: Buffer.alloc(0),
+    items: [],
+    rejected: [{ bytes: value, reason, detail }],
+    needsIds: false,
+  };
 }
 
 /** Splits a Kafka message into bulk items; never throws on bad input, which ends up in `rejected`. */
@@ -323,6 +336,7 @@ export function parseMessage(input: Buffer | null | undefined): ParsedMessage {
   // Whether the items follow each other exactly, each line ending in one '\n': then the message
   // is sent as it is, not copied.
   let intact = value[value.length - 1] === newline;
+  let needsIds = false;
   for (let at = 0; at < lines.length;) {
     const start = lines[at] as number;
     const end = lines[at + 1] as number;
@@ -353,6 +367,8 @@ export function parseMessage(input: Buffer | null | undefined): ParsedMessage {
     }
     const documentStart = lines[at + 2] as number;
     const documentEnd = lines[at + 3] as number;
+    needsIds ||=
+      parsed === undefined ? found.idStart === -1 : parsed.action !== 'update' && parsed.id === undefined;
     items.push(
       parsed === undefined
         ? new ArkimeItem(
@@ -370,8 +386,8 @@ export function parseMessage(input: Buffer | null | undefined): ParsedMessage {
     at += 4;
   }
   intact &&= (items[items.length - 1] as BulkItem).end === value.length;
-  if (intact) return { format: 'bulk', body: value, items, rejected: noRejections };
-  return { format: 'bulk', ...rebuild(value, items), rejected: noRejections };
+  if (intact) return { format: 'bulk', body: value, items, rejected: noRejections, needsIds };
+  return { format: 'bulk', ...rebuild(value, items), rejected: noRejections, needsIds };
 }
 
 /** The slow path: copies the items' lines into a fresh body, each line ending in a single '\n'. */
@@ -390,40 +406,4 @@ function rebuild(value: Buffer, items: BulkItem[]): { body: Buffer; items: BulkI
     rebuilt.push(plainItem(item, start, offset));
   }
   return { body: Buffer.concat(parts, offset), items: rebuilt };
-}
-
-/**
- * Gives every index/create item without an `_id` one derived from where it came from
- * (`<prefix>:<position>`, the prefix naming topic, partition and offset), so that a replay after
- * a crash overwrites instead of adding a copy. Only those action lines are written anew.
- * `firstPosition` is the first item's place in its source message: a replayed failure record
- * holds one item of a message, and must get the id that item would have had there.
- */
-export function withDerivedIds(parsed: ParsedMessage, prefix: string, firstPosition = 0): ParsedMessage {
-  if (
-    !parsed.items.some(
-      (item) => item.id === undefined && (item.action === 'index' || item.action === 'create'),
-    )
-  ) {
-    return parsed;
-  }
-  const parts: Buffer[] = [];
-  const items: BulkItem[] = [];
-  let offset = 0;
-  parsed.items.forEach((item, position) => {
-    const lineEnd = parsed.body.indexOf(newline, item.start) + 1;
-    let action = parsed.body.subarray(item.start, lineEnd);
-    let id = item.id;
-    if (id === undefined && (item.action === 'index' || item.action === 'create')) {
-      id = `${prefix}:${firstPosition + position}`;
-      const line = JSON.parse(action.toString('utf8')) as Record<string, Record<string, unknown>>;
-      line[item.action] = { ...line[item.action], _id: id };
-      action = Buffer.from(`${JSON.stringify(line)}\n`);
-    }
-    const rest = parsed.body.subarray(lineEnd, item.end);
-    parts.push(action, rest);
-    items.push(plainItem(item, offset, offset + action.length + rest.length, id));
-    offset += action.length + rest.length;
-  });
-  return { ...parsed, body: Buffer.concat(parts, offset), items };
 }

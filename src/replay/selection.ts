@@ -6,7 +6,8 @@
 import type { FailureTopicRecord } from '../kafka/failure-reader.js';
 import { matcher } from '../pipeline/allow-list.js';
 import type { BatchEntry } from '../pipeline/indexer.js';
-import { parseMessage, withDerivedIds, type ParsedMessage } from '../pipeline/message-format.js';
+import { arkimeId, legacyId, withDerivedIds, type IdShape } from '../pipeline/derived-ids.js';
+import { parseMessage, type ParsedMessage } from '../pipeline/message-format.js';
 import type { SourcePosition } from '../records.js';
 import type { ReplayOptions } from './args.js';
 
@@ -67,21 +68,37 @@ export function recordFilter(options: Pick<ReplayOptions, 'types' | 'indices' | 
     (indexMatches === undefined || (r.index !== undefined && indexMatches(r.index)));
 }
 
-const place = (p: SourcePosition): string => `${p.topic}:${p.partition}:${p.offset}`;
+/** Where a derived `_id` comes from: a source message, a place in it, and the shape of id. */
+export interface DerivedIdSource {
+  source: SourcePosition;
+  position: number;
+  shape: IdShape;
+}
 
 /**
- * Where the `_id` of a document without one comes from: its source message and its place there,
- * as ELASTIC_DETERMINISTIC_IDS would have given it. A record that does not say its place (written
- * before `aki.source.position`, or not by this indexer) takes the id of its own place on the
- * failure topic instead: unique, the same at every replay whatever order the partitions are read
- * in, and nothing to remember per record or per message. (Counting such records per source
- * message in the order read needed a map that grew with every message, and gave other ids when
- * a message's records, spread over the partitions, were read in another order.)
+ * Where the `_id` of a document without one comes from. (A document the indexer gave an id to,
+ * with ELASTIC_DETERMINISTIC_IDS on, carries it in its lines, and keeps it.)
+ *
+ * - A record that names its source topic's id (`aki.source.topic-id`, written since ids took
+ *   Arkime's shape): the id ELASTIC_DETERMINISTIC_IDS gives the document in its source message,
+ *   `<period>-<hash>`, which the viewer opens.
+ * - A record from before: `<topic>:<partition>:<offset>:<position>`, the id every replay of it
+ *   gave until now. A replay never commits, so the same records are replayed again; this keeps
+ *   a replay with this version overwriting the documents an earlier version's replay indexed,
+ *   instead of adding copies. (Such ids do not open in the viewer when they reach 31 characters,
+ *   a long topic name; a copy of every such session would be worse, and these records age out
+ *   of the failure topic.) The topic's id is not known for them anyway: an Arkime-shaped id
+ *   would not tell a recreated topic's lives apart either.
+ * - A record that does not say its place (written before `aki.source.position`, or not by this
+ *   indexer): the id of its own place on the failure topic, in the old shape for the same reason.
+ *   Unique, the same at every replay whatever order the partitions are read in, and nothing to
+ *   remember per record or per message. (Counting such records per source message in the order
+ *   read needed a map that grew with every message, and gave other ids when a message's records,
+ *   spread over the partitions, were read in another order.)
  */
-export function derivedIdOf(r: ReplayRecord): { prefix: string; position: number } {
-  return r.position === undefined
-    ? { prefix: place(r.at), position: 0 }
-    : { prefix: place(r.source), position: r.position };
+export function derivedIdOf(r: ReplayRecord): DerivedIdSource {
+  if (r.position === undefined) return { source: r.at, position: 0, shape: legacyId };
+  return { source: r.source, position: r.position, shape: r.source.topicId === '' ? legacyId : arkimeId };
 }
 
 /**
@@ -90,8 +107,8 @@ export function derivedIdOf(r: ReplayRecord): { prefix: string; position: number
  * none, then the allow-list, as for any message.
  */
 export function batchEntry(r: ReplayRecord, allowList: (parsed: ParsedMessage) => ParsedMessage): BatchEntry {
-  const { prefix, position } = derivedIdOf(r);
-  const parsed = withDerivedIds(parseMessage(r.record.value), prefix, position);
+  const { source, position, shape } = derivedIdOf(r);
+  const parsed = withDerivedIds(parseMessage(r.record.value), source, position, shape);
   const { topic, topicId, partition, offset } = r.source;
   // Its own object: failures point back to the record through it (see run.ts).
   return { message: { topic, topicId, partition, offset }, parsed: allowList(parsed) };

@@ -84,7 +84,8 @@ const addedDefaults: Record<string, unknown> = {
   ELASTIC_CLIENT_RETRY_MAX_INTERVAL: 30_000,
   // Never give up: where the Go indexer drops a batch after its retries, this one waits.
   ELASTIC_CLIENT_RETRY_GIVE_UP_AFTER: 0,
-  ELASTIC_DETERMINISTIC_IDS: false,
+  // On, where the Go indexer lets the cluster pick ids: a crash must not duplicate a `doc` session.
+  ELASTIC_DETERMINISTIC_IDS: true,
   // Above ELASTIC_CLIENT_BULK_TIMEOUT (1m), which the node may spend waiting on index creation.
   ELASTIC_REQUEST_TIMEOUT: 90_000,
   ELASTIC_INDEXER_MAX_INSTANCES: 16,

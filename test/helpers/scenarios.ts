@@ -77,7 +77,14 @@ export async function corpusReadBackIdentical(
   assert.deepEqual(actualIndex, expectedIndex);
 
   if (format === 'doc') {
-    // No _id travels in doc format: the cluster assigns them. The routing field is not stored.
+    // No _id travels in doc format: the indexer derives one for each (ELASTIC_DETERMINISTIC_IDS, on
+    // by default), one per message. These indices are not named as Arkime's (`<prefix>sessions3-…`):
+    // the hash alone. The routing field is not stored.
+    assert.ok(
+      stored.every((d) => /^[A-Za-z0-9_-]{24}$/.test(d._id)),
+      stored[0]?._id,
+    );
+    assert.equal(new Set(stored.map((d) => d._id)).size, sessions.length);
     assert.ok(stored.every((d) => !('index' in d._source)));
     assert.deepEqual(
       stored.map((d) => canonical(d._source)).sort(),

@@ -11,12 +11,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { maxRequestBytes } from '../../src/config/limits.js';
-import {
-  parseMessage,
-  withDerivedIds,
-  type ParsedMessage,
-  type RejectReason,
-} from '../../src/pipeline/message-format.js';
+import { arkimeId, withDerivedIds } from '../../src/pipeline/derived-ids.js';
+import { parseMessage, type ParsedMessage, type RejectReason } from '../../src/pipeline/message-format.js';
 import { arkimeMessages, bulkLines, indexFor, readSessions } from '../../stack/arkime.js';
 
 const sessions = readSessions();
@@ -290,9 +286,18 @@ function assertDocWrittenAnew(value: Buffer, parsed: ParsedMessage): void {
   );
 }
 
-/** Derived ids change only the action lines of items without an id; documents stay as they are. */
+const source = { topic: 'spi', topicId: '6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b', partition: 3, offset: 1234n };
+
+/**
+ * Derived ids change only the action lines of items without an id; documents stay as they are.
+ * needsIds, noted while parsing, says whether there is any such item.
+ */
 function assertDerivedIdsKeepDocuments(parsed: ParsedMessage): void {
-  const derived = withDerivedIds(parsed, 'spi:3:1234');
+  const idless = parsed.items.some(
+    (i) => i.id === undefined && (i.action === 'index' || i.action === 'create'),
+  );
+  assert.equal(parsed.needsIds, idless, 'needsIds says whether an index/create item has no id');
+  const derived = withDerivedIds(parsed, source);
   assert.equal(derived.items.length, parsed.items.length);
   derived.items.forEach((item, i) => {
     const original = parsed.items[i] as ParsedMessage['items'][number];
@@ -300,7 +305,7 @@ function assertDerivedIdsKeepDocuments(parsed: ParsedMessage): void {
       p.body.subarray(p.body.indexOf(newline, it.start) + 1, it.end);
     assert.ok(rest(derived, item).equals(rest(parsed, original)), `item ${i}: its document is unchanged`);
     const needsId = item.action === 'index' || item.action === 'create';
-    assert.equal(item.id, original.id ?? (needsId ? `spi:3:1234:${i}` : undefined));
+    assert.equal(item.id, original.id ?? (needsId ? arkimeId(original.index, source, i) : undefined));
   });
 }
 
@@ -406,8 +411,8 @@ describe('what the property found: values that cannot be written anew unchanged 
     const parsed = parseMessage(bytes(`{"index":{"_index":"x","n":${nested(998)}}}\n{}\n`));
     assert.deepEqual(parsed.rejected, []);
     assert.deepEqual(
-      withDerivedIds(parsed, 't:0:1').items.map((i) => i.id),
-      ['t:0:1:0'],
+      withDerivedIds(parsed, source).items.map((i) => i.id),
+      [arkimeId('x', source, 0)],
     );
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseMessage, withDerivedIds, type ParsedMessage } from '../../src/pipeline/message-format.js';
+import { parseMessage, type ParsedMessage } from '../../src/pipeline/message-format.js';
 import { arkimeMessages, bulkLines, indexFor, readSessions } from '../../stack/arkime.js';
 
 const sessions = readSessions();
@@ -288,48 +288,6 @@ describe('garbage', () => {
       assertItemsTileBody(parsed);
       assert.equal(lines(parsed.body), lines(value), `round ${round}: ${JSON.stringify(text(value))}`);
     }
-  });
-});
-
-describe('deterministic ids for documents that arrive without one', () => {
-  const noId = (session: typeof one): string => `{"index":{"_index":"x"}}\n${JSON.stringify(session.doc)}\n`;
-
-  test('index items without _id get <prefix>:<position>; the rest stays byte for byte', () => {
-    const value = Buffer.from(
-      noId(one) + pair(two) + '{"delete":{"_index":"x","_id":"gone"}}\n' + noId(three),
-    );
-    const parsed = withDerivedIds(parseMessage(value), 'spi:2:41');
-    assert.deepEqual(
-      parsed.items.map((i) => i.id),
-      ['spi:2:41:0', two.id, 'gone', 'spi:2:41:3'],
-    );
-    const texts = itemTexts(parsed);
-    assert.equal(texts[0], `{"index":{"_index":"x","_id":"spi:2:41:0"}}\n${JSON.stringify(one.doc)}\n`);
-    assert.equal(texts[1], pair(two));
-    assert.equal(texts[2], '{"delete":{"_index":"x","_id":"gone"}}\n');
-    assertItemsTileBody(parsed);
-  });
-
-  test('the same message at the same place gets the same ids: a replay overwrites', () => {
-    const value = Buffer.from(noId(one) + noId(two));
-    const first = withDerivedIds(parseMessage(value), 't:0:7');
-    const again = withDerivedIds(parseMessage(Buffer.from(value)), 't:0:7');
-    assert.deepEqual(again.body, first.body);
-  });
-
-  test('a message whose items all have ids is left as it is', () => {
-    const parsed = parseMessage(Buffer.from(pair(one)));
-    assert.equal(withDerivedIds(parsed, 'p'), parsed);
-  });
-
-  test('doc format documents get one too', () => {
-    const [value] = arkimeMessages([one], 'doc', prefix);
-    const parsed = withDerivedIds(parseMessage(value), 'spi:0:5');
-    assert.deepEqual(
-      parsed.items.map((i) => i.id),
-      ['spi:0:5:0'],
-    );
-    assert.match(text(parsed.body), /^\{"index":\{"_index":"mf_test-\d+","_id":"spi:0:5:0"\}\}\n/);
   });
 });
 

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { FailureTopicRecord } from '../../src/kafka/failure-reader.js';
 import { allowList } from '../../src/pipeline/allow-list.js';
-import { parseMessage, withDerivedIds } from '../../src/pipeline/message-format.js';
+import { arkimeId, legacyId, withDerivedIds } from '../../src/pipeline/derived-ids.js';
+import { parseMessage } from '../../src/pipeline/message-format.js';
 import {
   batchEntry,
   describeRecord,
@@ -25,6 +26,7 @@ function record(headers: Record<string, string>, offset = 5n, value = lines): Fa
   };
 }
 
+/** A record written by an indexer before failure records named the topic's id. */
 const fromIndexer = {
   'aki.error.type': 'illegal_argument_exception',
   'aki.index': 'arkime_sessions3-250124',
@@ -33,6 +35,10 @@ const fromIndexer = {
   'aki.source.offset': '1200',
   'aki.source.position': '4',
 };
+
+/** The same, written since. */
+const topicId = '6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b';
+const fromIndexerNow = { ...fromIndexer, 'aki.source.topic-id': topicId };
 
 const everything = allowList({
   elasticAllowedIndices: ['*'],
@@ -51,6 +57,12 @@ describe('replay selection', () => {
         4,
       ],
     );
+    assert.deepEqual(describeRecord(record(fromIndexerNow), 'spi-failed').source, {
+      topic: 'spi',
+      topicId,
+      partition: 3,
+      offset: 1200n,
+    });
   });
 
   test('a record not written by the indexer is its own source', () => {
@@ -77,12 +89,41 @@ describe('replay selection', () => {
   });
 
   test('a document without an _id gets the one ELASTIC_DETERMINISTIC_IDS gives it in its source message', () => {
+    const r = describeRecord(record(fromIndexerNow), 'spi-failed');
+    const entry = batchEntry(r, everything);
+    // The source message: five such documents, this one the fifth, read by the indexer.
+    const message = { topic: 'spi', topicId, partition: 3, offset: 1200n };
+    const source = withDerivedIds(parseMessage(Buffer.from(lines.repeat(5))), message);
+    assert.equal(entry.parsed.items[0]?.id, source.items[4]?.id);
+    assert.equal(entry.parsed.items[0]?.id, arkimeId('arkime_sessions3-250124', message, 4));
+    assert.match(entry.parsed.items[0]?.id ?? '', /^250124-[A-Za-z0-9_-]{24}$/);
+    assert.deepEqual(entry.message, message);
+    // Replayed again: the same id, so it overwrites.
+    assert.equal(
+      batchEntry(describeRecord(record(fromIndexerNow), 'spi-failed'), everything).parsed.items[0]?.id,
+      entry.parsed.items[0]?.id,
+    );
+  });
+
+  test('a record of a recreated topic does not take the id of the same place in its earlier life', () => {
+    const earlier = batchEntry(describeRecord(record(fromIndexerNow), 'spi-failed'), everything);
+    const later = batchEntry(
+      describeRecord(
+        record({ ...fromIndexerNow, 'aki.source.topic-id': 'd3c2b1a0-f9e8-4d7c-a6b5-c4d3e2f1a0b9' }),
+        'spi-failed',
+      ),
+      everything,
+    );
+    assert.notEqual(later.parsed.items[0]?.id, earlier.parsed.items[0]?.id);
+  });
+
+  test('a record written before the topic id was recorded keeps the id earlier replays gave it', () => {
     const r = describeRecord(record(fromIndexer), 'spi-failed');
     const entry = batchEntry(r, everything);
-    // The source message: five such documents, this one the fifth.
-    const source = withDerivedIds(parseMessage(Buffer.from(lines.repeat(5))), 'spi:3:1200');
-    assert.equal(entry.parsed.items[0]?.id, source.items[4]?.id);
+    // What an earlier version's replay indexed it under: replaying it again overwrites that.
     assert.equal(entry.parsed.items[0]?.id, 'spi:3:1200:4');
+    const { shape } = derivedIdOf(r);
+    assert.equal(shape, legacyId);
     assert.deepEqual(entry.message, { topic: 'spi', topicId: '', partition: 3, offset: 1200n });
   });
 
@@ -116,7 +157,11 @@ describe('replay selection', () => {
 
   test('a record not written by the indexer: its own place, as before', () => {
     const r = describeRecord(record({}, 9n), 'spi-failed');
-    assert.deepEqual(derivedIdOf(r), { prefix: 'spi-failed:1:9', position: 0 });
+    assert.deepEqual(derivedIdOf(r), {
+      source: { topic: 'spi-failed', topicId: '', partition: 1, offset: 9n },
+      position: 0,
+      shape: legacyId,
+    });
   });
 
   test('the allow-list applies to replayed documents as to any message', () => {
