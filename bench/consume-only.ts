@@ -2,7 +2,7 @@
 // read-ahead) reading the topic and doing nothing else. Arguments: bootstrap topic messages.
 // Prints one JSON line with its timings and resource use.
 import { loadConfig } from '../src/config/load.js';
-import { KafkaConsumer } from '../src/kafka/consumer.js';
+import { KafkaConsumer } from '../src/kafka/reading/consumer.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { createMetrics } from '../src/telemetry/metrics.js';
 

@@ -5,10 +5,10 @@
 import { secretValues } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { indexerDeps } from './indexer-deps.js';
-import { KafkaConsumer } from './kafka/consumer.js';
-import { failureDelivery } from './kafka/failure-delivery.js';
+import { KafkaConsumer } from './kafka/reading/consumer.js';
+import { failureDelivery } from './kafka/failures/delivery.js';
 import { checkKafkaSecurity } from './kafka/probe.js';
-import { FailureProducer } from './kafka/failure-producer.js';
+import { FailureProducer } from './kafka/failures/producer.js';
 import { allowList } from './pipeline/allow-list.js';
 import { concurrencyLimit } from './pipeline/concurrency.js';
 import { Pipeline } from './pipeline/pipeline.js';

@@ -1,5 +1,5 @@
 // MAX_BUFFERED_BYTES: the bytes of messages taken from Kafka and not yet done (in the bulker or
-// in flight). While they are all taken the fetch loop waits here, so memory stays flat however
+// in flight). While they are all taken the intake waits here, so memory stays flat however
 // long the search cluster is away; it goes on by itself as batches finish.
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -34,7 +34,7 @@ export class BufferBudget {
     this.report();
   }
 
-  /** Sets the gauge; the fetch loop calls it once per chunk, not per message. */
+  /** Sets the gauge; the intake calls it once per chunk, not per message. */
   report(): void {
     this.deps.metrics.bufferedBytes.set(this.bytes);
   }

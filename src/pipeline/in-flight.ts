@@ -1,6 +1,6 @@
 // The indexers: up to `concurrency.limit` batches in flight at once (a fixed number, or one that
 // adapts to the cluster: concurrency.ts), each sent by indexBatch. A batch
-// waits here for a free indexer (and the fetch loop with it); on stop, batches still in flight
+// waits here for a free indexer (and the intake with it); on stop, batches still in flight
 // after the grace time are abandoned, so their messages stay uncommitted and are redelivered.
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../telemetry/logger.js';
@@ -60,7 +60,7 @@ export class InFlight {
       'flushing',
     );
     if (this.batches.size >= this.deps.concurrency.limit) {
-      // Every indexer busy: the caller (the fetch loop, and so fetching) waits here.
+      // Every indexer busy: the caller (the intake, and so fetching) waits here.
       const paused = clock.now();
       metrics.fetchPaused.set(1);
       this.batchWaiting = true;

@@ -1,6 +1,6 @@
 // The pipeline: Kafka messages → parsed items → bulker → up to N bulk requests in flight → offsets
 // committed once their messages are done. This file wires the parts and owns start and stop:
-// fetch-loop.ts takes the messages, buffer-budget.ts holds it back while MAX_BUFFERED_BYTES are
+// intake.ts takes the messages, buffer-budget.ts holds it back while MAX_BUFFERED_BYTES are
 // taken, flush-timer.ts sends batches whose time is up, in-flight.ts runs the indexers.
 import type { CommitPosition, MessageChunk } from '../records.js';
 import { canRetry } from '../retry.js';
@@ -9,10 +9,10 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { BufferBudget } from './buffer-budget.js';
 import { Bulker, type Batch, type BulkerLimits } from './bulker.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
-import { FetchLoop } from './fetch-loop.js';
 import { FlushTimer } from './flush-timer.js';
 import type { ConcurrencyLimit } from './concurrency.js';
 import { InFlight } from './in-flight.js';
+import { Intake } from './intake.js';
 import type { BatchEntry, BatchResult, IndexerDeps } from './indexer.js';
 import type { ParsedMessage } from './message-format.js';
 import { OffsetTracker } from './offsets.js';
@@ -54,7 +54,7 @@ export class Pipeline {
   private readonly inFlight: InFlight;
   private readonly budget: BufferBudget;
   private readonly flushTimer: FlushTimer<BatchEntry>;
-  private readonly fetchLoop: FetchLoop;
+  private readonly intake: Intake;
   /** Commits failed in a row since the last one that succeeded. */
   private failedCommits = 0;
 
@@ -82,7 +82,7 @@ export class Pipeline {
       indexerFree: () => this.inFlight.hasFreeIndexer,
       send: (batch) => void this.inFlight.send(batch),
     });
-    this.fetchLoop = new FetchLoop({
+    this.intake = new Intake({
       messages: deps.messages,
       recoverable: deps.recoverable ?? canRetry,
       startupWaitMs: deps.startupWaitMs ?? 0,
@@ -106,7 +106,7 @@ export class Pipeline {
   async run(): Promise<void> {
     const stopCommitting = this.commitEvery(this.deps.commitIntervalMs);
     try {
-      await this.fetchLoop.run();
+      await this.intake.run();
     } finally {
       stopCommitting();
       this.flushTimer.cancel();

@@ -5,10 +5,10 @@
 // group is left alone. Exit 0 only if every record picked was indexed.
 import { secretValues } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { failureDelivery } from '../kafka/failure-delivery.js';
+import { failureDelivery } from '../kafka/failures/delivery.js';
 import { indexerDeps } from '../indexer-deps.js';
-import { FailureProducer } from '../kafka/failure-producer.js';
-import { FailureTopicReader, type FailureTopicRecord, type ReadRange } from '../kafka/failure-reader.js';
+import { FailureProducer } from '../kafka/failures/producer.js';
+import { FailureTopicReader, type FailureTopicRecord, type ReadRange } from '../kafka/failures/reader.js';
 import { allowList } from '../pipeline/allow-list.js';
 import { Bulker, type Batch } from '../pipeline/bulker.js';
 import { indexBatch, type BatchEntry } from '../pipeline/indexer.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { Admin, ProduceAcks, Producer } from '@platformatic/kafka';
 import { loadConfig } from '../../src/config/load.js';
-import { KafkaConsumer } from '../../src/kafka/consumer.js';
+import { KafkaConsumer } from '../../src/kafka/reading/consumer.js';
 import { createMetrics } from '../../src/telemetry/metrics.js';
 import type { ConsumedMessage } from '../../src/records.js';
 import { bulkLines, readSessions } from '../../stack/arkime.js';

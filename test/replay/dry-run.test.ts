@@ -3,7 +3,7 @@
 // waiting: the first Ctrl-C did nothing).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { FailureTopicRecord } from '../../src/kafka/failure-reader.js';
+import type { FailureTopicRecord } from '../../src/kafka/failures/reader.js';
 import type { ReplayOptions } from '../../src/replay/args.js';
 import { dryRun } from '../../src/replay/run.js';
 

@@ -1,7 +1,7 @@
 // What replay prints: the dry run's table, the summary, and its progress on a terminal and off one.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { FailureTopicRecord } from '../../src/kafka/failure-reader.js';
+import type { FailureTopicRecord } from '../../src/kafka/failures/reader.js';
 import {
   DryRunTally,
   progressBar,

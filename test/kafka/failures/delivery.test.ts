@@ -2,11 +2,11 @@
 // them, given up only for an error no retry fixes. The waits are injected: no real sleeps.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { KafkaConnectionError } from '../../src/kafka/connection.js';
-import { failureDelivery } from '../../src/kafka/failure-delivery.js';
-import type { FailedDocument } from '../../src/records.js';
-import { backoff } from '../../src/retry.js';
-import { capturedLogger } from '../helpers/log-lines.js';
+import { KafkaConnectionError } from '../../../src/kafka/connection.js';
+import { failureDelivery } from '../../../src/kafka/failures/delivery.js';
+import type { FailedDocument } from '../../../src/records.js';
+import { backoff } from '../../../src/retry.js';
+import { capturedLogger } from '../../helpers/log-lines.js';
 
 function failedDocument(offset: bigint): FailedDocument {
   return {

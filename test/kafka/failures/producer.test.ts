@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ProduceAcks, producerSendsChannel } from '@platformatic/kafka';
-import { loadConfig } from '../../src/config/load.js';
-import type { Config } from '../../src/config/schema.js';
-import { FailureProducer } from '../../src/kafka/failure-producer.js';
-import { capturedLogger } from '../helpers/log-lines.js';
-import { testMetrics } from '../pipeline/fakes.js';
+import { loadConfig } from '../../../src/config/load.js';
+import type { Config } from '../../../src/config/schema.js';
+import { FailureProducer } from '../../../src/kafka/failures/producer.js';
+import { capturedLogger } from '../../helpers/log-lines.js';
+import { testMetrics } from '../../pipeline/fakes.js';
 
 /** A configuration whose brokers do not listen: each send is traced as it starts, then fails. */
 function unreachableBrokerConfig(): Config {

@@ -1,9 +1,9 @@
 // Where a failed document goes: a warning line each, then the failure topic (when one is set).
 // A failure counts as handled only once it is on that topic, so delivery is retried until it is,
 // with the retry module's failure-delivery backoff; its messages stay uncommitted meanwhile.
-import type { FailedDocument } from '../records.js';
-import { backoff, canRetry, retry, type RetryOptions } from '../retry.js';
-import type { Logger } from '../telemetry/logger.js';
+import type { FailedDocument } from '../../records.js';
+import { backoff, canRetry, retry, type RetryOptions } from '../../retry.js';
+import type { Logger } from '../../telemetry/logger.js';
 
 export interface FailureDeliveryDeps {
   /** The failure topic's producer; undefined when KAFKA_PRODUCER_TOPIC is empty (log only). */

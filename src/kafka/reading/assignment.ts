@@ -1,7 +1,7 @@
 // What a member of the consumer group owns, and what changed between two views of it. Kept apart
 // from the client so that the diff is tested without a broker.
 
-import type { Assignment } from '../records.js';
+import type { Assignment } from '../../records.js';
 
 /** The assignment as the Kafka client reports it: partitions grouped by topic. */
 export type TopicPartitions = readonly { topic: string; partitions: readonly number[] }[];

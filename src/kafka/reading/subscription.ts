@@ -9,11 +9,11 @@
 //   - partitions added to a topic read: the classic protocol reassigns nothing by itself, so the
 //     consumer has the group rebalance (KIP-848's coordinator assigns them on its own).
 import { Admin } from '@platformatic/kafka';
-import type { Config } from '../config/schema.js';
-import { failureTopics } from '../config/topics.js';
-import type { Logger } from '../telemetry/logger.js';
-import type { Metrics } from '../telemetry/metrics.js';
-import { kafkaSecurity } from './connection.js';
+import type { Config } from '../../config/schema.js';
+import { failureTopics } from '../../config/topics.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+import { kafkaSecurity } from '../connection.js';
 import type { MetadataSource } from './topic-metadata.js';
 
 export type SubscriptionConfig = Pick<

@@ -4,9 +4,9 @@
 // offsets are never touched, and a replay leaves nothing behind on the brokers but an empty group.
 import { randomUUID } from 'node:crypto';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
-import type { Config } from '../config/schema.js';
-import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
-import { fetchDefaults } from './consumer.js';
+import type { Config } from '../../config/schema.js';
+import { KafkaConnectionError, kafkaSecurity, securityFailure } from '../connection.js';
+import { fetchDefaults } from '../reading/fetcher-options.js';
 
 /** One record of the failure topic: where it sits, when it was written, its headers and its value. */
 export interface FailureTopicRecord {

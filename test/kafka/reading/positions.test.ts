@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { choosePositions, positionKey, type Position } from '../../src/kafka/positions.js';
-import type { Assignment } from '../../src/records.js';
+import { choosePositions, positionKey, type Position } from '../../../src/kafka/reading/positions.js';
+import type { Assignment } from '../../../src/records.js';
 
 const assigned: Assignment[] = [
   { topic: 'spi', partition: 0 },

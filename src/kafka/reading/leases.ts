@@ -2,7 +2,7 @@
 // consumer across fetchers. A lease begins when a partition is first read under a topic id, and
 // ends when the partition is revoked, its topic is found created again (another id), or its log
 // was truncated under it: then nothing fetched under it is handed on or committed.
-import type { Assignment, Lease } from '../records.js';
+import type { Assignment, Lease } from '../../records.js';
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 

@@ -2,7 +2,7 @@
 // committed offset (or, for a partition without a commit, minus the log's start). The client's own
 // getLag() counts from its stream's commits, which this indexer bypasses by committing itself.
 import type { Consumer } from '@platformatic/kafka';
-import type { PartitionLag } from '../records.js';
+import type { PartitionLag } from '../../records.js';
 import type { TopicPartitions } from './assignment.js';
 
 /** What is asked of the client: the two offset listings. */

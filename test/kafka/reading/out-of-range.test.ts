@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadConfig } from '../../src/config/load.js';
-import { OutOfRangeLedger, reportSkipped } from '../../src/kafka/out-of-range.js';
-import { createMetrics } from '../../src/telemetry/metrics.js';
-import { capturedLogger } from '../helpers/log-lines.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { OutOfRangeLedger, reportSkipped } from '../../../src/kafka/reading/out-of-range.js';
+import { createMetrics } from '../../../src/telemetry/metrics.js';
+import { capturedLogger } from '../../helpers/log-lines.js';
 
 function metrics() {
   const loaded = loadConfig({

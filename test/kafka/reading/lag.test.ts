@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { partitionLag, type OffsetSource } from '../../src/kafka/lag.js';
+import { partitionLag, type OffsetSource } from '../../../src/kafka/reading/lag.js';
 
 /** Offsets per topic as the client answers them: partition index → offset. */
 type Offsets = Map<string, bigint[]>;

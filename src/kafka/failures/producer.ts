@@ -3,11 +3,11 @@
 // say why and where from. Produced with acks=all: a failure counts as handled only once durable.
 // `replay` produces the documents refused again with it too, to a topic of its own.
 import { ProduceAcks, Producer } from '@platformatic/kafka';
-import type { Config } from '../config/schema.js';
-import type { FailedDocument } from '../records.js';
-import type { Logger } from '../telemetry/logger.js';
-import type { Metrics } from '../telemetry/metrics.js';
-import { KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
+import type { Config } from '../../config/schema.js';
+import type { FailedDocument } from '../../records.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+import { KafkaConnectionError, kafkaSecurity, securityFailure } from '../connection.js';
 
 function headers(failure: FailedDocument): Map<Buffer, Buffer> {
   const values: Record<string, string | undefined> = {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crc32c } from '@node-rs/crc32';
 import { createRecordsBatch } from '@platformatic/kafka';
-import { walkRecordBatches } from '../../src/kafka/record-batches.js';
+import { walkRecordBatches } from '../../../src/kafka/reading/record-batches.js';
 
 /** A batch changed after encoding gets its CRC32C again, as a broker would have it (bytes 21 on). */
 function sealed(encoded: Buffer): Buffer {

@@ -12,7 +12,7 @@
 // A partition of a topic found created again starts by KAFKA_CONSUMER_OFFSET_RESET whatever the
 // commits say: a commit may be the earlier life's.
 import { ListOffsetTimestamps, type Consumer } from '@platformatic/kafka';
-import type { Assignment } from '../records.js';
+import type { Assignment } from '../../records.js';
 import { byTopic } from './assignment.js';
 import type { OffsetReset } from './out-of-range.js';
 

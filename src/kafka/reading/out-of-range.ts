@@ -4,9 +4,9 @@
 // KAFKA_CONSUMER_OFFSET_RESET says, goes on from there, and reports here what it skipped. Only
 // that error counts: the gaps compaction and transaction markers leave between offsets are
 // ordinary.
-import type { kafkaOffsetResets } from '../config/schema.js';
-import type { Logger } from '../telemetry/logger.js';
-import type { Metrics } from '../telemetry/metrics.js';
+import type { kafkaOffsetResets } from '../../config/schema.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
 
 /** A partition the broker refused to fetch from `fetchOffset`: outside its log. */
 export interface RefusedFetch {

@@ -11,72 +11,19 @@
 // What concerns one partition only stays with it: a batch that cannot be read holds that
 // partition back (asked again after a pause), a truncated log or a recreated topic begins a new
 // lease (./leases.ts); the others go on.
-import {
-  protocolErrors,
-  protocolErrorsCodesById,
-  type ConnectionPool,
-  type Consumer,
-} from '@platformatic/kafka';
-import type { Assignment, CommitPosition, ConsumedMessage, MessageChunk, ReadUpTo } from '../records.js';
+import { protocolErrors, protocolErrorsCodesById } from '@platformatic/kafka';
+import type { Assignment, MessageChunk } from '../../records.js';
 import { BrokerPacing } from './broker-pacing.js';
-import {
-  fetchRecords,
-  type FetchedPartition,
-  type FetchLimits,
-  type PartitionFetch,
-} from './fetch-request.js';
-import type { Leases } from './leases.js';
-import type { OffsetReset, OutOfRangeLedger, reportSkipped } from './out-of-range.js';
+import { planFetches } from './fetch-plan.js';
+import { fetchRecords, type FetchedPartition, type PartitionFetch } from './fetch-request.js';
+import type { FetcherDeps, FetcherOptions } from './fetcher-options.js';
+import { MetadataWatch } from './metadata-watch.js';
 import { listOffsets, positionKey, readPositions, type Position } from './positions.js';
+import { ReadQueue } from './read-queue.js';
 import { walkRecordBatches } from './record-batches.js';
-import type { ClusterView, MetadataSource } from './topic-metadata.js';
+import type { ClusterView } from './topic-metadata.js';
 
-export interface ReadAheadLimits {
-  /** Fetch no more once this many message bytes wait for the pipeline… */
-  bytes: number;
-  /** …and at least this many messages. */
-  messages: number;
-}
-
-export interface FetcherOptions {
-  topics: readonly string[];
-  limits: FetchLimits;
-  readAhead: ReadAheadLimits;
-  reset: OffsetReset;
-  /** Failed fetches in a row from one broker (or metadata reads) before reading fails. */
-  retries: number;
-  /** The pause after a failure, times the failures in a row (ms). */
-  retryDelayMs: number;
-  /** How often the metadata is read while all is well (KAFKA_METADATA_REFRESH). */
-  metadataRefreshMs: number;
-  /** How long a partition with a batch that cannot be read waits before it is asked again. */
-  unreadableRetryMs: number;
-  report: ReturnType<typeof reportSkipped>;
-  /** Per topic, what was skipped as out of range: kept by the owner, so that a range is reported once across fetchers. */
-  ledger: (topic: string) => OutOfRangeLedger;
-}
-
-/** What the fetcher tells its owner, who logs, counts and commits. */
-export interface FetcherEvents {
-  /** A topic read has another id now: it was deleted and created again. */
-  recreated(topic: string, previousTopicId: string, topicId: string): void;
-  /** Positions chosen by KAFKA_CONSUMER_OFFSET_RESET, with no commit to go by: to commit now. */
-  started(positions: CommitPosition[]): void;
-  /** A batch of a partition cannot be read: the partition waits, the others go on. */
-  unreadable(topic: string, partition: number, offset: bigint, reason: string): void;
-  /** The leader's log diverged from what was read (KIP-320): reading goes on from `to`. */
-  truncated(topic: string, partition: number, from: bigint, to: bigint): void;
-  /** Topics read that the brokers do not know now (deleted): the subscription should look again. */
-  missing(topics: string[]): void;
-}
-
-export interface FetcherDeps {
-  group: Pick<Consumer<Buffer, Buffer, Buffer, Buffer>, 'listCommittedOffsets' | 'listOffsets'>;
-  pool: Pick<ConnectionPool, 'get'>;
-  metadata: MetadataSource;
-  leases: Leases;
-  events: FetcherEvents;
-}
+export type { FetcherDeps, FetcherEvents, FetcherOptions, ReadAheadLimits } from './fetcher-options.js';
 
 const errorCode = (name: string, fallback: number): number => protocolErrors[name]?.code ?? fallback;
 const offsetOutOfRange = errorCode('OFFSET_OUT_OF_RANGE', 1);
@@ -95,17 +42,11 @@ export class Fetcher {
   private readonly stalled = new Map<string, number>();
   private readonly inFlight = new Set<number>();
   private readonly pacing: BrokerPacing;
-  private view: ClusterView | undefined;
-  private viewReadAt = 0;
-  private metadataStale = true;
-  private readingMetadata = false;
-  private metadataFailures = 0;
+  private readonly metadata: MetadataWatch;
   /** Per partition, when it last brought data (a count of answers): the least recent is asked first. */
   private readonly lastServed = new Map<string, number>();
   private served = 0;
-  private queue: ConsumedMessage[] = [];
-  private queuedBytes = 0;
-  private readTo = new Map<string, ReadUpTo>();
+  private readonly queue: ReadQueue;
   private failure: { error: unknown } | undefined;
   private stopped = false;
   private wake: (() => void) | undefined;
@@ -121,7 +62,22 @@ export class Fetcher {
     known: ReadonlyMap<string, Position>,
   ) {
     this.positions = new Map(known);
+    this.queue = new ReadQueue(options.readAhead);
     this.pacing = new BrokerPacing(options.retryDelayMs, () => this.pump());
+    this.metadata = new MetadataWatch(
+      deps.metadata,
+      {
+        topics: options.topics,
+        refreshMs: options.metadataRefreshMs,
+        retries: options.retries,
+        retryDelayMs: options.retryDelayMs,
+      },
+      {
+        read: (view) => this.viewRead(view),
+        failed: (error) => this.fail(error),
+        retryAt: (at) => this.pacing.wakeLater(at),
+      },
+    );
     this.reposition(assigned);
   }
 
@@ -131,11 +87,7 @@ export class Fetcher {
    */
   get position(): ReadonlyMap<string, Position> {
     const positions = new Map([...this.positions].map(([key, p]) => [key, { ...p }]));
-    const seen = new Set<string>();
-    for (const { topic, partition, offset } of this.queue) {
-      const key = positionKey(topic, partition);
-      if (seen.has(key)) continue;
-      seen.add(key);
+    for (const [key, offset] of this.queue.firstOffsets()) {
       const position = positions.get(key);
       if (position !== undefined && offset < position.offset) position.offset = offset;
     }
@@ -151,22 +103,15 @@ export class Fetcher {
     this.pump();
     try {
       for (;;) {
-        if (this.queue.length > 0 || this.readTo.size > 0) {
-          // Messages of a lease that ended while they waited (revoked, recreated, truncated) stay here.
-          const messages = this.queue.some((m) => m.lease.ended)
-            ? this.queue.filter((m) => !m.lease.ended)
-            : this.queue;
-          const readUpTo = [...this.readTo.values()].filter((r) => !r.lease.ended);
-          const wasFull = this.full();
-          this.queue = [];
-          this.queuedBytes = 0;
-          this.readTo = new Map();
+        if (!this.queue.isEmpty) {
+          const wasFull = this.queue.full;
+          const chunk = this.queue.take();
           if (wasFull) {
             this.pump();
             // Let the fetch leave before the pipeline's promise chain works through the chunk.
             await new Promise<void>((resolve) => setImmediate(resolve));
           }
-          if (messages.length > 0 || readUpTo.length > 0) yield { messages, readUpTo };
+          if (chunk !== undefined) yield chunk;
           continue;
         }
         if (this.failure !== undefined) throw this.failure.error;
@@ -217,65 +162,30 @@ export class Fetcher {
     this.wake?.();
   }
 
-  private full(): boolean {
-    const { bytes, messages } = this.options.readAhead;
-    return this.queuedBytes >= bytes && this.queue.length >= messages;
-  }
-
   private pump(): void {
-    if (this.stopped || this.failure !== undefined || this.repositioning > 0 || this.full()) return;
+    if (this.stopped || this.failure !== undefined || this.repositioning > 0 || this.queue.full) return;
     const now = Date.now();
-    if (
-      this.view === undefined ||
-      this.metadataStale ||
-      now - this.viewReadAt >= this.options.metadataRefreshMs
-    ) {
-      this.readMetadata();
-      if (this.view === undefined || this.metadataStale) return;
+    const view = this.metadata.current(now);
+    if (view === undefined) return;
+    const plan = planFetches(this.positions, view, {
+      now,
+      resetting: this.resetting,
+      stalled: this.stalled,
+      lastServed: this.lastServed,
+      mayAsk: (leader) => !this.inFlight.has(leader) && this.pacing.ready(leader),
+    });
+    if (plan.stale) {
+      // New partitions, or a leader being elected: read the metadata again shortly.
+      this.metadata.markStale();
+      this.pacing.wakeLater(now + this.options.retryDelayMs);
     }
-    const view = this.view;
-    const byLeader = new Map<number, PartitionFetch[]>();
-    // Partitions that brought data last are asked last: the broker fills a response partition by
-    // partition in the order asked, and without a fetch session (which would rotate them) the
-    // first could otherwise take every response while the others fall behind, towards retention.
-    const order = [...this.positions].sort(
-      ([a], [b]) => (this.lastServed.get(a) ?? 0) - (this.lastServed.get(b) ?? 0),
-    );
-    for (const [key, position] of order) {
-      if (this.resetting.has(key)) continue;
-      const stalledUntil = this.stalled.get(key) ?? 0;
-      if (stalledUntil > now) {
-        this.pacing.wakeLater(stalledUntil);
-        continue;
-      }
-      // A missing topic is left alone: the subscription takes it out of the group.
-      const topic = view.topics.get(position.topic);
-      if (topic === undefined) continue;
-      const partition = topic.partitions[position.partition];
-      if (partition === undefined || partition.leader < 0) {
-        this.metadataStale = true; // new partitions, or a leader being elected
-        this.pacing.wakeLater(now + this.options.retryDelayMs);
-        continue;
-      }
-      const leader = partition.leader;
-      if (this.inFlight.has(leader) || !this.pacing.ready(leader)) continue;
-      let list = byLeader.get(leader);
-      if (list === undefined) byLeader.set(leader, (list = []));
-      list.push({
-        topic: position.topic,
-        topicId: topic.id,
-        partition: position.partition,
-        fetchOffset: position.offset,
-        leaderEpoch: partition.leaderEpoch,
-        lastFetchedEpoch: position.lastEpoch,
-      });
-    }
-    for (const [leader, partitions] of byLeader) void this.send(leader, partitions);
+    if (plan.wakeAt !== undefined) this.pacing.wakeLater(plan.wakeAt);
+    for (const [leader, partitions] of plan.byLeader) void this.send(leader, partitions);
   }
 
   /** Never rejects: a failure is counted and paced, or ends reading. */
   private async send(leader: number, partitions: PartitionFetch[]): Promise<void> {
-    const broker = this.view?.brokers.get(leader);
+    const broker = this.metadata.broker(leader);
     const generation = this.generation;
     this.inFlight.add(leader);
     let answered: FetchedPartition[];
@@ -300,7 +210,7 @@ export class Fetcher {
   /** A fetch from `leader` failed: ask again after a pause, with the metadata read again, or give up. */
   private failed(leader: number, error: unknown): void {
     if (this.pacing.failed(leader) > this.options.retries) this.fail(error);
-    else this.metadataStale = true;
+    else this.metadata.markStale();
   }
 
   /** Queues the messages of one answer and moves each partition's position past them. */
@@ -323,7 +233,7 @@ export class Fetcher {
       } else if (protocolErrors[protocolErrorsCodesById[fetched.errorCode] ?? '']?.canRetry === true) {
         // The leader moved, the topic's id is not the broker's (deleted, maybe created again):
         // read the metadata again, then fetch again.
-        this.metadataStale = true;
+        this.metadata.markStale();
         this.pacing.pause(leader);
       } else {
         this.fail(
@@ -343,13 +253,12 @@ export class Fetcher {
       fetched.abortedTransactions,
       (offset, value) => {
         this.queue.push({ topic, topicId, partition, offset, value, lease });
-        this.queuedBytes += value.length;
       },
     );
     if (walked.next > position.offset) {
       position.offset = walked.next;
       position.lastEpoch = walked.leaderEpoch;
-      this.readTo.set(key, { lease, offset: walked.next });
+      this.queue.readUpTo(lease, walked.next);
     }
     this.lastServed.set(key, ++this.served);
     if (walked.unreadable !== undefined) {
@@ -409,27 +318,10 @@ export class Fetcher {
     );
   }
 
-  private readMetadata(): void {
-    if (this.readingMetadata) return;
-    this.readingMetadata = true;
-    this.deps.metadata(this.options.topics).then(
-      (view) => {
-        this.readingMetadata = false;
-        this.view = view;
-        this.viewReadAt = Date.now();
-        this.metadataStale = false;
-        this.metadataFailures = 0;
-        this.observeTopicIds(view);
-        if (view.missing.length > 0) this.deps.events.missing(view.missing);
-        this.pump();
-      },
-      (error: unknown) => {
-        this.readingMetadata = false;
-        this.metadataFailures += 1;
-        if (this.metadataFailures > this.options.retries) this.fail(error);
-        else this.pacing.wakeLater(Date.now() + this.options.retryDelayMs * this.metadataFailures);
-      },
-    );
+  private viewRead(view: ClusterView): void {
+    this.observeTopicIds(view);
+    if (view.missing.length > 0) this.deps.events.missing(view.missing);
+    this.pump();
   }
 
   /** A topic with another id than before was deleted and created again: its partitions start anew. */

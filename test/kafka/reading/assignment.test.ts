@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { assignmentChange, flatten } from '../../src/kafka/assignment.js';
+import { assignmentChange, flatten } from '../../../src/kafka/reading/assignment.js';
 
 const at = (topic: string, partition: number) => ({ topic, partition });
 

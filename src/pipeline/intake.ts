@@ -1,4 +1,4 @@
-// The fetch loop: chunks of Kafka messages → parsed items → the bulker, each full batch sent to an
+// The intake: chunks of Kafka messages → parsed items → the bulker, each full batch sent to an
 // indexer. It waits only while every indexer is busy or MAX_BUFFERED_BYTES are taken; at start-up
 // and after a stream error it waits for the consumer, longer after each failed try.
 import type { ConsumedMessage, MessageChunk } from '../records.js';
@@ -15,7 +15,7 @@ import { withDerivedIds } from './derived-ids.js';
 import { parseMessage, type ParsedMessage } from './message-format.js';
 import type { OffsetTracker } from './offsets.js';
 
-export interface FetchLoopDeps {
+export interface IntakeDeps {
   messages: () => Promise<AsyncIterable<MessageChunk>>;
   /** Whether fetching again may help after this consumer error. */
   recoverable: (error: unknown) => boolean;
@@ -38,8 +38,8 @@ export interface FetchLoopDeps {
   logger: Logger;
 }
 
-export class FetchLoop {
-  constructor(private readonly deps: FetchLoopDeps) {}
+export class Intake {
+  constructor(private readonly deps: IntakeDeps) {}
 
   /** Takes messages until the stream ends or the pipeline stops. */
   async run(): Promise<void> {

@@ -12,12 +12,12 @@ import {
   type Consumer,
   type Writer,
 } from '@platformatic/kafka';
-import { Fetcher, type FetcherEvents, type FetcherOptions } from '../../src/kafka/fetcher.js';
-import type { FetchedPartition, FetchResponse } from '../../src/kafka/fetch-request.js';
-import { Leases } from '../../src/kafka/leases.js';
-import { OutOfRangeLedger } from '../../src/kafka/out-of-range.js';
-import type { ClusterView } from '../../src/kafka/topic-metadata.js';
-import type { MessageChunk } from '../../src/records.js';
+import { Fetcher, type FetcherEvents, type FetcherOptions } from '../../../src/kafka/reading/fetcher.js';
+import type { FetchedPartition, FetchResponse } from '../../../src/kafka/reading/fetch-request.js';
+import { Leases } from '../../../src/kafka/reading/leases.js';
+import { OutOfRangeLedger } from '../../../src/kafka/reading/out-of-range.js';
+import type { ClusterView } from '../../../src/kafka/reading/topic-metadata.js';
+import type { MessageChunk } from '../../../src/records.js';
 
 type Asked = [partition: number, offset: bigint][];
 

@@ -1,18 +1,20 @@
 // The consumer side of Kafka: joins the group, hands out messages, commits what the pipeline
 // says is done. Offsets are never committed automatically.
-import { ConnectionPool, Consumer, type MessagesStream } from '@platformatic/kafka';
-import type { Config } from '../config/schema.js';
-import type { Assignment, CommitPosition, MessageChunk, PartitionLag } from '../records.js';
-import type { Logger } from '../telemetry/logger.js';
-import type { Metrics } from '../telemetry/metrics.js';
+import { ConnectionPool, Consumer } from '@platformatic/kafka';
+import type { Config } from '../../config/schema.js';
+import type { Assignment, CommitPosition, MessageChunk, PartitionLag } from '../../records.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
 import { assignmentChange, flatten } from './assignment.js';
 import { partitionLag } from './lag.js';
 import { CommitQueue } from './commits.js';
-import { groupProtocolFailure, KafkaConnectionError, kafkaSecurity, securityFailure } from './connection.js';
+import { kafkaSecurity } from '../connection.js';
 import { Fetcher, type FetcherEvents } from './fetcher.js';
+import { fetcherOptions } from './fetcher-options.js';
 import { Leases } from './leases.js';
 import { OutOfRangeLedger, reportSkipped } from './out-of-range.js';
-import { readerReports } from './reader-events.js';
+import { readerReports, type ReaderReports } from './reader-events.js';
+import { answered, refusal } from './joining.js';
 import { TopicSubscription } from './subscription.js';
 import { metadataSource, type MetadataSource } from './topic-metadata.js';
 
@@ -25,26 +27,6 @@ export interface ConsumerEvents {
   /** The consumer joined the group (again, after each classic rebalance; once with KIP-848). */
   onJoined?: () => void;
 }
-
-/**
- * `maxBytes`: at most this much per fetch response (a larger record batch still comes whole).
- * One large response (the client's default is 50 MB) is held twice, as the socket's chunks and as
- * the contiguous copy the record batches are walked in, before the pipeline sees it: 2 MiB
- * fetches cost no more CPU per message and keep less resident (docs/benchmarks.md).
- * `maxWaitTime`: what the failure topic's reader waits for (the consumer: KAFKA_POLL_TIMEOUT).
- */
-export const fetchDefaults = { maxBytes: 2 * 1024 * 1024, maxWaitTime: 100 };
-
-/**
- * Bytes of messages read ahead of the pipeline (and at least CONSUMER_CHANNEL_BUFFER_SIZE
- * messages): one fetch. Fetching resumes as the pipeline takes them, so the next fetch travels
- * while it works through them; more would only keep more messages alive (and promoted into V8's
- * old generation) without less waiting.
- */
-export const readAheadBytes = fetchDefaults.maxBytes;
-
-/** How long a partition holding a batch that cannot be read waits before it is asked again. */
-const unreadableRetryMs = 30_000;
 
 export class KafkaConsumer {
   private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
@@ -69,6 +51,7 @@ export class KafkaConsumer {
   private readonly commits: CommitQueue;
   private readonly metadata: MetadataSource;
   private readonly fetcherEvents: FetcherEvents;
+  private readonly reports: ReaderReports;
 
   constructor(
     private readonly config: Config,
@@ -99,11 +82,14 @@ export class KafkaConsumer {
       repartitioned: () => this.rejoin(),
     });
     this.commits = new CommitQueue({
-      send: (positions) => this.send(positions),
+      client: this.consumer,
       owns: (topic, partition) => this.owns(topic, partition),
+      heartbeatWaitMs: config.kafkaSessionTimeout,
+      committed: () => metrics.offsetCommits.inc(),
     });
+    this.reports = readerReports(logger, metrics, config.kafkaConsumerOffsetReset);
     this.fetcherEvents = {
-      ...readerReports(logger, metrics, config.kafkaConsumerOffsetReset),
+      ...this.reports,
       missing: () => void this.subscription.refresh(),
       started: (positions) => {
         this.commits
@@ -237,22 +223,7 @@ export class KafkaConsumer {
         leases: this.leases,
         events: this.fetcherEvents,
       },
-      {
-        topics,
-        limits: {
-          maxWaitMs: this.config.kafkaPollTimeout,
-          maxBytes: fetchDefaults.maxBytes,
-          isolationLevel: 1, // read_committed, as the client's stream read
-        },
-        readAhead: { bytes: readAheadBytes, messages: this.config.consumerChannelBufferSize },
-        reset: this.config.kafkaConsumerOffsetReset,
-        retries: 3,
-        retryDelayMs: 250,
-        metadataRefreshMs: this.config.kafkaMetadataRefresh,
-        unreadableRetryMs,
-        report: this.skipped,
-        ledger: (topic) => this.ledger(topic),
-      },
+      fetcherOptions(this.config, topics, this.skipped, (topic) => this.ledger(topic)),
       // Read from the commits, as the stream would have. Not the positions the stream read: an
       // assignment changed by a heartbeat while it closed would find a partition it never asked
       // the commit of at its earliest (or latest) offset.
@@ -269,43 +240,18 @@ export class KafkaConsumer {
     return ledger;
   }
 
-  /**
-   * A certificate, password or mechanism the broker refuses, or a group protocol it does not run:
-   * say which and stop; a retry would not help.
-   */
+  /** A refusal no retry fixes (./joining.ts) stops with what to fix; any other error is thrown as it is. */
   private failedToConnect(error: unknown): never {
-    const brokers = this.config.kafkaConsumerBrokers.join(',');
-    const security = securityFailure(error, this.config);
-    const protocol = groupProtocolFailure(error, this.config.kafkaConsumerIncrementalRebalance);
-    if (security === undefined && protocol === undefined) throw error;
+    const refused = refusal(error, this.config);
+    if (refused === undefined) throw error;
     this.logger.debug({ err: error }, 'consumer could not connect');
-    throw new KafkaConnectionError(
-      security !== undefined
-        ? `Kafka consumer cannot connect to ${brokers}: ${security}`
-        : `Kafka consumer cannot join the group ${JSON.stringify(this.config.kafkaConsumerGroupName)} at ${brokers}: ${protocol}`,
-    );
+    throw refused;
   }
 
   /** Commits after every commit asked before, the partitions this member still owns only (./commits.ts). */
   commit(positions: CommitPosition[]): Promise<void> {
     if (positions.length === 0) return Promise.resolve();
     return this.commits.commit(positions);
-  }
-
-  private async send(positions: CommitPosition[]): Promise<void> {
-    const offsets = (list: CommitPosition[]) => list.map((p) => ({ ...p, leaderEpoch: -1 }));
-    try {
-      await this.consumer.commit({ offsets: offsets(positions) });
-    } catch (error) {
-      // KIP-848 bumps the member epoch when the assignment changes, and a commit sent with the old
-      // one is refused. The next heartbeat brings the new epoch: commit once more after it, what
-      // this member still owns then.
-      if (!isStaleMemberEpoch(error)) throw error;
-      await this.nextHeartbeat();
-      const owned = positions.filter((p) => this.owns(p.topic, p.partition));
-      if (owned.length > 0) await this.consumer.commit({ offsets: offsets(owned) });
-    }
-    this.metrics.offsetCommits.inc();
   }
 
   private owns(topic: string, partition: number): boolean {
@@ -340,19 +286,6 @@ export class KafkaConsumer {
     return partitionLag(this.consumer, assigned);
   }
 
-  private nextHeartbeat(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.consumer.off('consumer:heartbeat:end', done);
-        resolve();
-      };
-      // Bounded: a heartbeat that never ends must not hold the commit (and shutdown) forever.
-      const timer = setTimeout(done, this.config.kafkaSessionTimeout);
-      this.consumer.on('consumer:heartbeat:end', done);
-    });
-  }
-
   /**
    * Stops fetching; messages already handed out stay valid. The member keeps its subscription,
    * and so its partitions, until `close()`: they move once what was taken is committed, not while
@@ -383,69 +316,18 @@ export class KafkaConsumer {
     this.subscription.stop();
   }
 
-  /** Counts, logs and reports a change of the partitions this member owns, once per change; says whether there was one. */
+  /** Reports a change of the partitions this member owns, once per change; says whether there was one. */
   private observeAssignment(): boolean {
     const owned = flatten(this.consumer.assignments);
     const { added, revoked } = assignmentChange(this.owned, owned);
     if (added.length === 0 && revoked.length === 0) return false;
     this.owned = owned;
-    // Partition numbers when one topic is read, as before several could be; else "topic:partition".
-    const single = this.topics.length <= 1;
-    const partitions = (list: Assignment[]): (number | string)[] =>
-      list.map((a) => (single ? a.partition : `${a.topic}:${a.partition}`));
-    this.logger.info(
-      {
-        topic: this.topics.join(','),
-        partitions: partitions(owned),
-        added: partitions(added),
-        revoked: partitions(revoked),
-      },
-      'partition assignment changed',
-    );
-    if (added.length > 0) this.metrics.rebalances.inc({ reason: 'assigned' });
+    this.reports.assignmentChanged(this.topics, owned, added, revoked);
     if (revoked.length > 0) {
-      this.metrics.rebalances.inc({ reason: 'revoked' });
-      this.metrics.lostAssignments.inc(revoked.length);
       // Commit first: the positions are taken at once, before the leases end.
       this.events.onRebalance();
       this.leases.release(revoked);
     }
     return true;
   }
-}
-
-/**
- * Resolves once the new stream has read its partitions' offsets from the brokers, rejects with its
- * error if it fails first. A member that is still in its group gets a stream without asking any
- * broker, so that `consume()` resolving says nothing: with every broker gone, each new stream
- * would fail at once, and each try would look like a recovery.
- */
-function answered(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const forget = (): void => {
-      stream.off('offsets', read);
-      stream.off('error', failed);
-      stream.off('close', closed);
-    };
-    const read = (): void => {
-      forget();
-      resolve();
-    };
-    const failed = (error: Error): void => {
-      forget();
-      reject(error);
-    };
-    const closed = (): void => failed(new Error('the consumer stream closed before it read its offsets'));
-    stream.once('offsets', read);
-    stream.once('error', failed);
-    stream.once('close', closed);
-  });
-}
-
-function isStaleMemberEpoch(error: unknown): boolean {
-  const found = (error as { findBy?: (property: string, value: unknown) => unknown } | null)?.findBy?.(
-    'apiId',
-    'STALE_MEMBER_EPOCH',
-  );
-  return found !== null && found !== undefined;
 }

@@ -1,0 +1,71 @@
+// Commits, one at a time. The pipeline commits every second and on every rebalance, and the
+// fetcher commits the starts it chose: two commits in flight could land out of order, and an
+// older one after a newer would move a position back (its messages read again). Each commit also
+// leaves out the partitions this member does not own when it is sent: a position of a revoked
+// partition would overwrite what its new owner committed.
+import type { Consumer } from '@platformatic/kafka';
+import type { CommitPosition } from '../../records.js';
+
+export interface CommitDeps {
+  client: Pick<Consumer<Buffer, Buffer, Buffer, Buffer>, 'commit' | 'on' | 'off'>;
+  /** Whether this member owns the partition now. */
+  owns: (topic: string, partition: number) => boolean;
+  /** The longest wait for a heartbeat before a commit refused for a stale member epoch is sent again. */
+  heartbeatWaitMs: number;
+  /** Told of each commit the brokers took. */
+  committed: () => void;
+}
+
+export class CommitQueue {
+  private last: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: CommitDeps) {}
+
+  /** Commits `positions` after every commit asked before; rejects with this commit's failure. */
+  commit(positions: readonly CommitPosition[]): Promise<void> {
+    const run = this.last.then(() => this.send(positions));
+    this.last = run.catch(() => undefined);
+    return run;
+  }
+
+  private async send(positions: readonly CommitPosition[]): Promise<void> {
+    const owned = (): CommitPosition[] => positions.filter((p) => this.deps.owns(p.topic, p.partition));
+    const offsets = (list: CommitPosition[]) => list.map((p) => ({ ...p, leaderEpoch: -1 }));
+    const first = owned();
+    if (first.length === 0) return;
+    try {
+      await this.deps.client.commit({ offsets: offsets(first) });
+    } catch (error) {
+      // KIP-848 bumps the member epoch when the assignment changes, and a commit sent with the old
+      // one is refused. The next heartbeat brings the new epoch: commit once more after it, what
+      // this member still owns then.
+      if (!isStaleMemberEpoch(error)) throw error;
+      await this.nextHeartbeat();
+      const still = owned();
+      if (still.length === 0) return;
+      await this.deps.client.commit({ offsets: offsets(still) });
+    }
+    this.deps.committed();
+  }
+
+  private nextHeartbeat(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.deps.client.off('consumer:heartbeat:end', done);
+        resolve();
+      };
+      // Bounded: a heartbeat that never ends must not hold the commit (and shutdown) forever.
+      const timer = setTimeout(done, this.deps.heartbeatWaitMs);
+      this.deps.client.on('consumer:heartbeat:end', done);
+    });
+  }
+}
+
+function isStaleMemberEpoch(error: unknown): boolean {
+  const found = (error as { findBy?: (property: string, value: unknown) => unknown } | null)?.findBy?.(
+    'apiId',
+    'STALE_MEMBER_EPOCH',
+  );
+  return found !== null && found !== undefined;
+}
