@@ -1,0 +1,104 @@
+// Commits one at a time, of owned partitions only, and once more after a stale member epoch.
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { describe, test } from 'node:test';
+import { CommitQueue } from '../../../src/kafka/reading/commits.js';
+import type { CommitPosition } from '../../../src/records.js';
+
+type Offsets = { offsets: (CommitPosition & { leaderEpoch: number })[] };
+
+/** A client whose commits wait until the test answers them, in any order it likes. */
+function client() {
+  const calls: { offsets: Offsets['offsets']; answer: (error?: Error) => void }[] = [];
+  const events = new EventEmitter();
+  return {
+    calls,
+    events,
+    client: {
+      commit: (options: Offsets) =>
+        new Promise<void>((resolve, reject) =>
+          calls.push({ offsets: options.offsets, answer: (error) => (error ? reject(error) : resolve()) }),
+        ),
+      on: (name: string, listener: () => void) => events.on(name, listener),
+      off: (name: string, listener: () => void) => events.off(name, listener),
+    },
+  };
+}
+
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const at = (partition: number, offset: bigint): CommitPosition => ({ topic: 't', partition, offset });
+
+describe('CommitQueue', () => {
+  test('a commit is sent only once the one before it is answered: an older one never lands after a newer', async () => {
+    const { calls, client: c } = client();
+    let committed = 0;
+    const queue = new CommitQueue({
+      client: c as never,
+      owns: () => true,
+      heartbeatWaitMs: 1000,
+      committed: () => (committed += 1),
+    });
+    const first = queue.commit([at(0, 10n)]);
+    const second = queue.commit([at(0, 20n)]);
+    await settle();
+    assert.equal(calls.length, 1, 'the second waits for the first');
+    calls[0]?.answer(new Error('coordinator moved'));
+    await assert.rejects(first, /coordinator moved/);
+    await settle();
+    assert.equal(calls.length, 2);
+    assert.equal(calls[1]?.offsets[0]?.offset, 20n);
+    calls[1]?.answer();
+    await second;
+    assert.equal(committed, 1);
+  });
+
+  test('partitions not owned when the commit is sent are left out; nothing owned, nothing sent', async () => {
+    const { calls, client: c } = client();
+    const owned = new Set([0]);
+    const queue = new CommitQueue({
+      client: c as never,
+      owns: (_topic, partition) => owned.has(partition),
+      heartbeatWaitMs: 1000,
+      committed: () => undefined,
+    });
+    const both = queue.commit([at(0, 5n), at(1, 7n)]);
+    await settle();
+    assert.deepEqual(
+      calls[0]?.offsets.map((o) => [o.partition, o.offset]),
+      [[0, 5n]],
+    );
+    calls[0]?.answer();
+    await both;
+    owned.clear();
+    await queue.commit([at(0, 9n)]);
+    assert.equal(calls.length, 1);
+  });
+
+  test('a stale member epoch (KIP-848) is committed again after the next heartbeat, without what was revoked meanwhile', async () => {
+    const { calls, events, client: c } = client();
+    const owned = new Set([0, 1]);
+    const queue = new CommitQueue({
+      client: c as never,
+      owns: (_topic, partition) => owned.has(partition),
+      heartbeatWaitMs: 60_000,
+      committed: () => undefined,
+    });
+    const done = queue.commit([at(0, 5n), at(1, 7n)]);
+    await settle();
+    const stale = Object.assign(new Error('stale'), {
+      findBy: (property: string, value: unknown) =>
+        property === 'apiId' && value === 'STALE_MEMBER_EPOCH' ? {} : undefined,
+    });
+    calls[0]?.answer(stale);
+    await settle();
+    owned.delete(1); // revoked by the heartbeat that brings the new epoch
+    events.emit('consumer:heartbeat:end');
+    await settle();
+    assert.deepEqual(
+      calls[1]?.offsets.map((o) => [o.partition, o.offset]),
+      [[0, 5n]],
+    );
+    calls[1]?.answer();
+    await done;
+  });
+});
