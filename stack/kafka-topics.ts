@@ -213,3 +213,34 @@ export async function setTopicConfig(
     await admin.close();
   }
 }
+
+/** Deletes a topic; the broker drops its log and its groups' committed offsets (tombstones in __consumer_offsets). */
+export async function deleteTopic(bootstrap: string, topic: string): Promise<void> {
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: brokers(bootstrap) });
+  try {
+    await admin.deleteTopics({ topics: [topic] });
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Grows a topic to `count` partitions (Kafka never shrinks one). */
+export async function createPartitions(bootstrap: string, topic: string, count: number): Promise<void> {
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: brokers(bootstrap) });
+  try {
+    await admin.createPartitions({ topics: [{ name: topic, count }] });
+  } finally {
+    await admin.close();
+  }
+}
+
+/** The topic's id (KIP-516) as the client gives it, or undefined when the broker does not know the topic. */
+export async function topicId(bootstrap: string, topic: string): Promise<string | undefined> {
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: brokers(bootstrap) });
+  try {
+    const metadata = await admin.metadata({ topics: [topic] }).catch(() => undefined);
+    return metadata?.topics.get(topic)?.id;
+  } finally {
+    await admin.close();
+  }
+}
