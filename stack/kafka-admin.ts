@@ -43,7 +43,10 @@ export async function describePartitions(bootstrap: string, topic: string): Prom
 }
 
 /** Runs `work` on a connection to the first broker of `bootstrap` that answers. */
-async function withConnection<T>(bootstrap: string, work: (connection: Connection) => Promise<T>): Promise<T> {
+async function withConnection<T>(
+  bootstrap: string,
+  work: (connection: Connection) => Promise<T>,
+): Promise<T> {
   let lastError: unknown;
   for (const address of brokers(bootstrap)) {
     const [host = '127.0.0.1', port = '0'] = address.split(':');
@@ -86,18 +89,25 @@ export async function reassignmentsUnderWay(bootstrap: string, topic: string): P
   const response = await withConnection(bootstrap, (connection) =>
     listPartitionReassignmentsV0.api.async(connection, 30_000, null),
   );
-  return response.topics.filter((t) => t.name === topic).flatMap((t) => t.partitions.map((p) => p.partitionIndex));
+  return response.topics
+    .filter((t) => t.name === topic)
+    .flatMap((t) => t.partitions.map((p) => p.partitionIndex));
 }
 
 /** Waits until no reassignment of `topic` is under way and every partition's ISR holds all its replicas. */
-export async function waitReassigned(bootstrap: string, topic: string, timeoutMs = 120_000): Promise<PartitionState[]> {
+export async function waitReassigned(
+  bootstrap: string,
+  topic: string,
+  timeoutMs = 120_000,
+): Promise<PartitionState[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [underWay, partitions] = await Promise.all([
       reassignmentsUnderWay(bootstrap, topic).catch(() => [-1]),
       describePartitions(bootstrap, topic).catch(() => []),
     ]);
-    const inSync = partitions.length > 0 && partitions.every((p) => p.replicas.every((r) => p.isr.includes(r)));
+    const inSync =
+      partitions.length > 0 && partitions.every((p) => p.replicas.every((r) => p.isr.includes(r)));
     if (underWay.length === 0 && inSync) return partitions;
     if (Date.now() > deadline) {
       throw new Error(`reassignment of ${topic} not done in ${timeoutMs} ms: ${JSON.stringify(partitions)}`);
