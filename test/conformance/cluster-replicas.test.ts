@@ -124,7 +124,13 @@ describe('conformance on a three-broker cluster: replicas and leaders', { timeou
     });
     const [leader, follower] = [cluster.broker(1), cluster.broker(2)];
     const replication = { replicas: 2, minInSync: 1, leaders: [1, 2] };
-    const flowing = await flowingRun(t, { bootstrap, url, name, partitions: 2, replication });
+    const flowing = await flowingRun(t, {
+      bootstrap,
+      url,
+      name: restartIndexer ? 'conf_unclean_restart' : 'conf_unclean',
+      partitions: 2,
+      replication,
+    });
     const { run, flow, to } = flowing;
     const indexers: IndexerProcess[] = [flowing.indexer];
     await setTopicConfig(cluster.broker(3).bootstrap(), run.topic, {
