@@ -9,8 +9,7 @@
 //         string group, string topic, int32 partition (each string an int16 length and UTF-8);
 //   value int16 version, int64 offset, then fields we do not need; null: a tombstone, written
 //         when the offset is deleted (the topic deleted, the group's offsets expired or removed).
-import { Consumer } from '@platformatic/kafka';
-import { uniqueName } from './names.js';
+import { partitionCount, readPartition } from './partition-reader.js';
 
 export const consumerOffsetsTopic = '__consumer_offsets';
 
@@ -99,87 +98,13 @@ export function positionsMovedBack(history: CommitHistory): MovedBack[] {
   return moved;
 }
 
-/** A control batch (a transaction marker) carries no offset commit. */
-const controlFlag = 0x20;
-
 /**
  * Reads, from its first offset to its end, the partition of `__consumer_offsets` that holds
- * `group`, and returns the group's commits. Plain Fetch requests, no group of its own: joining
- * one would add records to the topic being read.
+ * `group`, and returns the group's commits.
  */
-export async function readCommitHistory(
-  bootstrap: string,
-  group: string,
-  timeoutMs = 30_000,
-): Promise<CommitHistory> {
-  const consumer = new Consumer({
-    clientId: 'test-offsets-reader',
-    groupId: uniqueName('offsets-reader'),
-    bootstrapBrokers: bootstrap.split(','),
-  });
-  try {
-    const metadata = await consumer.metadata({ topics: [consumerOffsetsTopic] });
-    const internal = metadata.topics.get(consumerOffsetsTopic);
-    if (internal === undefined) throw new Error(`the broker has no ${consumerOffsetsTopic}`);
-    const partition = groupPartition(group, internal.partitionsCount);
-    const node = internal.partitions[partition]?.leader ?? -1;
-    const ends = await consumer.listOffsets({
-      topics: [consumerOffsetsTopic],
-      partitions: { [consumerOffsetsTopic]: [partition] },
-    });
-    const starts = await consumer.listOffsets({
-      topics: [consumerOffsetsTopic],
-      partitions: { [consumerOffsetsTopic]: [partition] },
-      timestamp: -2n,
-    });
-    const end = ends.get(consumerOffsetsTopic)?.[partition] ?? 0n;
-    let next = starts.get(consumerOffsetsTopic)?.[partition] ?? 0n;
-    const records: OffsetCommitRecord[] = [];
-    const deadline = Date.now() + timeoutMs;
-    while (next < end) {
-      if (Date.now() > deadline)
-        throw new Error(
-          `reading ${consumerOffsetsTopic}-${partition}: at ${next} of ${end} after ${timeoutMs} ms`,
-        );
-      const response = await consumer.fetch({
-        node,
-        maxWaitTime: 500,
-        maxBytes: 8 * 1024 * 1024,
-        topics: [
-          {
-            topicId: internal.id,
-            partitions: [
-              {
-                partition,
-                fetchOffset: next,
-                currentLeaderEpoch: -1,
-                lastFetchedEpoch: -1,
-                partitionMaxBytes: 8 * 1024 * 1024,
-              },
-            ],
-          },
-        ],
-      });
-      const answer = response.responses[0]?.partitions[0];
-      if (answer === undefined) continue;
-      if (answer.errorCode !== 0)
-        throw new Error(
-          `fetching ${consumerOffsetsTopic}-${partition} at ${next}: error code ${answer.errorCode}`,
-        );
-      for (const batch of answer.records ?? []) {
-        const after = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
-        if ((batch.attributes & controlFlag) === 0) {
-          for (const record of batch.records) {
-            if (batch.firstOffset + BigInt(record.offsetDelta) < next) continue;
-            const commit = parseOffsetCommit(record.key, record.value);
-            if (commit !== undefined) records.push(commit);
-          }
-        }
-        if (after > next) next = after;
-      }
-    }
-    return commitHistory(records, group);
-  } finally {
-    await consumer.close(true);
-  }
+export async function readCommitHistory(bootstrap: string, group: string): Promise<CommitHistory> {
+  const partitions = await partitionCount(bootstrap, consumerOffsetsTopic);
+  const records = await readPartition(bootstrap, consumerOffsetsTopic, groupPartition(group, partitions));
+  const commits = records.map((r) => parseOffsetCommit(r.key, r.value)).filter((c) => c !== undefined);
+  return commitHistory(commits, group);
 }

@@ -82,6 +82,38 @@ export async function produce(
   }
 }
 
+/** A record to produce to a chosen partition, with a key when the topic is compacted. */
+export interface RecordToProduce {
+  partition: number;
+  value: Buffer;
+  key?: Buffer;
+}
+
+/**
+ * Produces the records in order, each send of `perSend` records one record batch per partition:
+ * a test that needs known batch boundaries (a corrupt batch on disk) chooses them this way.
+ */
+export async function produceRecords(
+  bootstrap: string,
+  topic: string,
+  records: RecordToProduce[],
+  perSend = 500,
+): Promise<void> {
+  const producer = new Producer({
+    clientId: 'test-producer',
+    bootstrapBrokers: brokers(bootstrap),
+    acks: -1,
+    idempotent: true,
+  });
+  try {
+    for (let i = 0; i < records.length; i += perSend) {
+      await producer.send({ messages: records.slice(i, i + perSend).map((r) => ({ topic, ...r })) });
+    }
+  } finally {
+    await producer.close();
+  }
+}
+
 export interface ReadRecord {
   value: Buffer;
   headers: Map<string, string>;

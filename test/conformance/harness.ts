@@ -2,7 +2,8 @@
 // in the index or on the failure topic, and no committed position of the group that moved back in
 // `__consumer_offsets`. One log line per case carries the figures the closing note's table needs.
 import assert from 'node:assert/strict';
-import type { ArkimeSession } from '../../stack/arkime.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bulkLines, type ArkimeSession } from '../../stack/arkime.js';
 import {
   positionsMovedBack,
   readCommitHistory,
@@ -39,6 +40,31 @@ export interface Accounting {
   /** Documents written more than once (`_version` above 1): the same id indexed again, not a copy. */
   rewritten: number;
 }
+
+/** Polls `check` every 250 ms until it holds; fails naming `what` after `timeoutMs`. */
+export async function pollUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** The indexer's log lines whose `msg` is exactly `msg`. */
+export const linesSaying = (indexer: IndexerProcess, msg: string): Record<string, unknown>[] =>
+  indexer.lines.filter((l) => l['msg'] === msg);
+
+/**
+ * The sessions as bulk1 messages (Arkime's kafka plugin, one session a message), all to one
+ * daily index of the case's own, `<prefix>-conformance`: the corpus spans 130 days, and 130 new
+ * indices a case would cost the search node more time than the case itself.
+ */
+export const bulk1 = (sessions: ArkimeSession[], prefix: string): Buffer[] =>
+  sessions.map((s) => Buffer.from(bulkLines(s, `${prefix}-conformance`)));
 
 /** The sessions of a topic's second life (or any further batch), each with an `_id` of its own. */
 export function renamed(sessions: ArkimeSession[], tag: string): ArkimeSession[] {
