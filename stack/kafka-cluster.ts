@@ -10,6 +10,8 @@ export interface KafkaClusterOptions {
   /** Nodes, each broker and controller voter (3: a quorum survives one node down). */
   size?: number;
   heapMb?: number;
+  /** Extra server.properties of every node (e.g. the KIP-848 group timings), after the defaults. */
+  properties?: Record<string, string>;
 }
 
 /**
@@ -33,6 +35,7 @@ export class KafkaCluster {
           dir: join(options.dir, `node-${nodeId}`),
           member: { nodeId, voters, clusterId },
           ...(options.heapMb !== undefined && { heapMb: options.heapMb }),
+          ...(options.properties !== undefined && { properties: options.properties }),
         }),
       );
     }

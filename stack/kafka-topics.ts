@@ -82,6 +82,38 @@ export async function produce(
   }
 }
 
+/** A record to produce to a chosen partition, with a key when the topic is compacted. */
+export interface RecordToProduce {
+  partition: number;
+  value: Buffer;
+  key?: Buffer;
+}
+
+/**
+ * Produces the records in order, each send of `perSend` records one record batch per partition:
+ * a test that needs known batch boundaries (a corrupt batch on disk) chooses them this way.
+ */
+export async function produceRecords(
+  bootstrap: string,
+  topic: string,
+  records: RecordToProduce[],
+  perSend = 500,
+): Promise<void> {
+  const producer = new Producer({
+    clientId: 'test-producer',
+    bootstrapBrokers: brokers(bootstrap),
+    acks: -1,
+    idempotent: true,
+  });
+  try {
+    for (let i = 0; i < records.length; i += perSend) {
+      await producer.send({ messages: records.slice(i, i + perSend).map((r) => ({ topic, ...r })) });
+    }
+  } finally {
+    await producer.close();
+  }
+}
+
 export interface ReadRecord {
   value: Buffer;
   headers: Map<string, string>;
@@ -209,6 +241,37 @@ export async function setTopicConfig(
         },
       ],
     });
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Deletes a topic; the broker drops its log and its groups' committed offsets (tombstones in __consumer_offsets). */
+export async function deleteTopic(bootstrap: string, topic: string): Promise<void> {
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: brokers(bootstrap) });
+  try {
+    await admin.deleteTopics({ topics: [topic] });
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Grows a topic to `count` partitions (Kafka never shrinks one). */
+export async function createPartitions(bootstrap: string, topic: string, count: number): Promise<void> {
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: brokers(bootstrap) });
+  try {
+    await admin.createPartitions({ topics: [{ name: topic, count }] });
+  } finally {
+    await admin.close();
+  }
+}
+
+/** The topic's id (KIP-516) as the client gives it, or undefined when the broker does not know the topic. */
+export async function topicId(bootstrap: string, topic: string): Promise<string | undefined> {
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: brokers(bootstrap) });
+  try {
+    const metadata = await admin.metadata({ topics: [topic] }).catch(() => undefined);
+    return metadata?.topics.get(topic)?.id;
   } finally {
     await admin.close();
   }

@@ -8,10 +8,13 @@
 // bulk concurrency behind the latency proxy) use the stack like integration/ but take longer
 // than `npm test` can afford: they too run only when named (`npm run test:operators`,
 // `npm run test:adaptive`). So do those under browser/, which need Debian's chromium and start
-// the servers they need themselves (`npm run test:browser`).
+// the servers they need themselves (`npm run test:browser`). The Kafka conformance suite under
+// conformance/ (issue 25) runs only when named too (`npm run test:conformance`): its single-broker
+// cases use the stack, its `cluster-*` files start a three-broker cluster of their own and get the
+// cluster files' long time limit.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { endpointsFromEnv, LocalStack, stackEnvVar } from '../stack/stack.js';
@@ -42,9 +45,13 @@ async function main(): Promise<number> {
   });
   const all = testFiles(testRoot).sort();
   const under = (f: string, folder: string): boolean => relative(testRoot, f).startsWith(`${folder}${sep}`);
-  const slowOnes = (f: string): boolean => under(f, 'operators') || under(f, 'adaptive');
+  const isConformance = (f: string): boolean => under(f, 'conformance');
+  /** Files that start a Kafka cluster of their own: minutes each. */
+  const isCluster = (f: string): boolean =>
+    under(f, 'cluster') || (isConformance(f) && basename(f).startsWith('cluster-'));
+  const slowOnes = (f: string): boolean =>
+    under(f, 'operators') || under(f, 'adaptive') || (isConformance(f) && !isCluster(f));
   const isIntegration = (f: string): boolean => under(f, 'integration') || slowOnes(f);
-  const isCluster = (f: string): boolean => under(f, 'cluster');
   /** Files `npm test` leaves out: they run only when named. */
   const namedOnly = (f: string): boolean => isCluster(f) || slowOnes(f) || under(f, 'browser');
   const named = positionals.map((p) => p.replace(/\.ts$/, '.js').replace(/[/\\]+$/, ''));
@@ -69,11 +76,17 @@ async function main(): Promise<number> {
     return 1;
   }
   // The limit applies to a file as a whole: the cluster file runs several minute-long faults.
-  if (files.some(isCluster)) return runNodeTest(files, process.env, 15 * 60_000);
-  if (!files.some(isIntegration) || endpointsFromEnv() !== undefined) return runNodeTest(files, process.env);
+  const timeoutMs = files.some(isCluster) ? 15 * 60_000 : undefined;
+  if (!files.some(isIntegration) || endpointsFromEnv() !== undefined)
+    return runNodeTest(files, process.env, timeoutMs);
 
   const started = performance.now();
-  const stack = await LocalStack.start({ log: (line) => console.error(`[stack] ${line}`) });
+  // The conformance suite writes to OpenSearch only: on a 2-core machine, no idle Elasticsearch.
+  const onlyConformance = files.filter(isIntegration).every(isConformance);
+  const stack = await LocalStack.start({
+    ...(onlyConformance && { components: ['kafka', 'opensearch'] as const }),
+    log: (line) => console.error(`[stack] ${line}`),
+  });
   console.error(
     `[stack] all servers ready in ${((performance.now() - started) / 1000).toFixed(1)} s; logs in ${stack.dir}`,
   );
@@ -85,7 +98,11 @@ async function main(): Promise<number> {
     });
   }
   try {
-    return await runNodeTest(files, { ...process.env, [stackEnvVar]: JSON.stringify(stack.endpoints) });
+    return await runNodeTest(
+      files,
+      { ...process.env, [stackEnvVar]: JSON.stringify(stack.endpoints) },
+      timeoutMs,
+    );
   } finally {
     await stack.stop();
   }

@@ -55,9 +55,16 @@ export function ownKafkaBroker(
   return KafkaBroker.create({ version: versionsFromEnv(process.env).kafka, dir: freshDir(name), ...options });
 }
 
-/** A three-node Kafka cluster of the test's own at the stack's version; the caller starts and stops it. */
-export function ownKafkaCluster(name: string): Promise<KafkaCluster> {
-  return KafkaCluster.create({ version: versionsFromEnv(process.env).kafka, dir: freshDir(name) });
+/**
+ * A three-node Kafka cluster of the test's own at the stack's version, each node with `properties`
+ * beside the defaults; the caller starts and stops it.
+ */
+export function ownKafkaCluster(name: string, properties?: Record<string, string>): Promise<KafkaCluster> {
+  return KafkaCluster.create({
+    version: versionsFromEnv(process.env).kafka,
+    dir: freshDir(name),
+    ...(properties !== undefined && { properties }),
+  });
 }
 
 /** Where an OpenSearch node of the test's own goes: the stack's version, a folder of its own. */
