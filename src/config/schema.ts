@@ -126,7 +126,7 @@ export const schema = {
     default: '1m',
     group: 'kafka',
     description:
-      'How often to list the topics when KAFKA_CONSUMER_TOPIC is a regular expression: a topic created that matches is consumed within this time (the group rebalances to take it in)',
+      'How often the topics read are looked at again: a topic created that a regular expression matches, partitions added to a topic, a listed topic deleted or back, a topic deleted and created again are all taken in within this time (the group rebalances when the topics or partitions change)',
     added: true,
   }),
   kafkaConsumerGroupName: setting({
