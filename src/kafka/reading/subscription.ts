@@ -25,7 +25,7 @@ export type SubscriptionConfig = Pick<
 export interface SubscriptionEvents {
   /** The topics to read are now `topics` (a pattern matches others, a named topic went or came back). */
   changed: (topics: string[]) => void;
-  /** A topic read has more partitions than before. */
+  /** A topic read has more partitions than before (or fewer: created again with fewer). */
   repartitioned: (topic: string, before: number, after: number) => void;
 }
 
@@ -97,10 +97,13 @@ export class TopicSubscription {
       this.reportMissing(missing);
       for (const [topic, after] of partitions) {
         const before = this.partitions.get(topic);
-        if (before !== undefined && after > before) {
-          this.logger.info({ topic, before, after }, 'partitions added: rejoining the group');
-          this.events.repartitioned(topic, before, after);
-        }
+        if (before === undefined || after === before) continue;
+        // Fewer only when the topic was created again with fewer: the assignment must lose them too.
+        this.logger.info(
+          { topic, before, after },
+          after > before ? 'partitions added: rejoining the group' : 'partitions gone: rejoining the group',
+        );
+        this.events.repartitioned(topic, before, after);
       }
       this.partitions = partitions;
       const { added, removed } = topicChange(this.current, next);
