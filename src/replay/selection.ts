@@ -1,4 +1,4 @@
-// What a failure record says about itself (its headers, written by kafka/failure-producer.ts),
+// What a failure record says about itself (its headers, written by kafka/failures/producer.ts),
 // which records a replay picks, and each picked record as a batch entry for the indexer: its
 // lines as they were sent, with an `_id` derived from where the document first came from (or,
 // when the record does not say, from the record's own place) when it has none, so that replaying

@@ -10,7 +10,7 @@ import { uniqueName } from '../../stack/names.js';
 import { capturedLogger } from '../helpers/log-lines.js';
 import { required, useStack } from '../helpers/stack.js';
 
-// The indexer's own fetch loop (src/kafka/fetcher.ts) against what real producers write into a
+// The indexer's own fetch loop (src/kafka/reading/fetcher.ts) against what real producers write into a
 // real broker: batches of every compression, transactions committed and aborted.
 describe("the indexer's Kafka fetch loop", () => {
   let bootstrap: string;
