@@ -18,7 +18,8 @@ import { planFetches } from './fetch-plan.js';
 import { fetchRecords, type FetchedPartition, type PartitionFetch } from './fetch-request.js';
 import type { FetcherDeps, FetcherOptions } from './fetcher-options.js';
 import { MetadataWatch } from './metadata-watch.js';
-import { listOffsets, positionKey, readPositions, type Position } from './positions.js';
+import { recoverOutOfRange } from './out-of-range.js';
+import { positionKey, readPositions, type Position } from './positions.js';
 import { ReadQueue } from './read-queue.js';
 import { walkRecordBatches } from './record-batches.js';
 import type { ClusterView } from './topic-metadata.js';
@@ -288,30 +289,17 @@ export class Fetcher {
     const generation = this.generation;
     const fetchOffset = position.offset;
     this.resetting.add(key);
-    const ledger = this.options.ledger(position.topic);
-    ledger.refused([{ partition: position.partition, fetchOffset }]);
-    listOffsets(this.deps.group, [position], this.options.reset).then(
-      (listed) => {
-        const to = listed.get(position.topic)?.[position.partition];
-        if (generation !== this.generation || position.offset !== fetchOffset) return;
-        if (to === undefined) {
-          this.fail(
-            new Error(
-              `no ${this.options.reset} offset for topic ${position.topic} partition ${position.partition}`,
-            ),
-          );
-          return;
-        }
+    const current = (): boolean => generation === this.generation && position.offset === fetchOffset;
+    const { group } = this.deps;
+    const { reset, ledger, report } = this.options;
+    recoverOutOfRange({ group, reset, ledger, report }, position, fetchOffset, current).then(
+      (to) => {
+        if (to === undefined) return;
         this.resetting.delete(key);
         // Back before what was read (a log truncated or emptied): those offsets hold other messages now.
         if (to < fetchOffset) this.deps.leases.end(position.topic, position.partition);
         position.offset = to;
         position.lastEpoch = -1;
-        const { skipped, rewound } = ledger.moved((partition) =>
-          partition === position.partition ? to : undefined,
-        );
-        for (const range of skipped) this.options.report.skipped(range);
-        for (const moved of rewound) this.options.report.rewound(moved);
         this.pump();
       },
       (error: unknown) => this.fail(error),

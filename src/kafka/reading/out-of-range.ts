@@ -4,9 +4,12 @@
 // KAFKA_CONSUMER_OFFSET_RESET says, goes on from there, and reports here what it skipped. Only
 // that error counts: the gaps compaction and transaction markers leave between offsets are
 // ordinary.
+import type { Consumer } from '@platformatic/kafka';
 import type { kafkaOffsetResets } from '../../config/schema.js';
+import type { Assignment } from '../../records.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
+import { listOffsets } from './positions.js';
 
 /** A partition the broker refused to fetch from `fetchOffset`: outside its log. */
 export interface RefusedFetch {
@@ -116,4 +119,36 @@ export function reportSkipped(
       );
     },
   };
+}
+
+export interface RecoveryDeps {
+  group: Pick<Consumer<Buffer, Buffer, Buffer, Buffer>, 'listOffsets'>;
+  reset: OffsetReset;
+  ledger: (topic: string) => OutOfRangeLedger;
+  report: ReturnType<typeof reportSkipped>;
+}
+
+/**
+ * Where reading `partition` goes on after the broker refused `fetchOffset` as out of range: the
+ * earliest or latest offset, as KAFKA_CONSUMER_OFFSET_RESET says, with what was skipped (or
+ * rewound) reported. Undefined when the reader has moved on meanwhile (`current()` is false).
+ */
+export async function recoverOutOfRange(
+  deps: RecoveryDeps,
+  partition: Assignment,
+  fetchOffset: bigint,
+  current: () => boolean,
+): Promise<bigint | undefined> {
+  const ledger = deps.ledger(partition.topic);
+  ledger.refused([{ partition: partition.partition, fetchOffset }]);
+  const listed = await listOffsets(deps.group, [partition], deps.reset);
+  if (!current()) return undefined;
+  const to = listed.get(partition.topic)?.[partition.partition];
+  if (to === undefined) {
+    throw new Error(`no ${deps.reset} offset for topic ${partition.topic} partition ${partition.partition}`);
+  }
+  const { skipped, rewound } = ledger.moved((p) => (p === partition.partition ? to : undefined));
+  for (const range of skipped) deps.report.skipped(range);
+  for (const moved of rewound) deps.report.rewound(moved);
+  return to;
 }
