@@ -14,7 +14,7 @@ import { fetcherOptions } from './fetcher-options.js';
 import { Leases } from './leases.js';
 import { OutOfRangeLedger, reportSkipped } from './out-of-range.js';
 import { readerReports, type ReaderReports } from './reader-events.js';
-import { answered, refusal } from './joining.js';
+import { answered, classicTimeouts, refusal } from './joining.js';
 import { TopicSubscription } from './subscription.js';
 import { metadataSource, type MetadataSource } from './topic-metadata.js';
 
@@ -63,12 +63,8 @@ export class KafkaConsumer {
       groupId: config.kafkaConsumerGroupName,
       bootstrapBrokers: config.kafkaConsumerBrokers,
       ...kafkaSecurity(config),
-      ...(config.kafkaConsumerIncrementalRebalance
-        ? { groupProtocol: 'consumer' as const }
-        : {
-            sessionTimeout: config.kafkaSessionTimeout,
-            heartbeatInterval: Math.max(100, Math.floor(config.kafkaSessionTimeout / 3)),
-          }),
+      ...(config.kafkaConsumerIncrementalRebalance ? { groupProtocol: 'consumer' as const } : {}),
+      ...classicTimeouts(config),
     });
     // A fetch may wait KAFKA_POLL_TIMEOUT for data: the connection must wait longer for its answer.
     this.pool = new ConnectionPool('arkime-kafka-indexer', {
@@ -193,12 +189,7 @@ export class KafkaConsumer {
       mode: 'committed',
       fallbackMode: this.config.kafkaConsumerOffsetReset,
       autocommit: false,
-      ...(this.config.kafkaConsumerIncrementalRebalance
-        ? {}
-        : {
-            sessionTimeout: this.config.kafkaSessionTimeout,
-            heartbeatInterval: Math.max(100, Math.floor(this.config.kafkaSessionTimeout / 3)),
-          }),
+      ...classicTimeouts(this.config),
     });
     const stream = await consuming.catch((error: unknown) => {
       // consume() counted the topics before it failed; its stream, which would uncount them, never came.
@@ -266,12 +257,7 @@ export class KafkaConsumer {
     if (this.stopping || this.config.kafkaConsumerIncrementalRebalance) return;
     this.consumer
       .metadata({ topics: this.topics, forceUpdate: true })
-      .then(() =>
-        this.consumer.joinGroup({
-          sessionTimeout: this.config.kafkaSessionTimeout,
-          heartbeatInterval: Math.max(100, Math.floor(this.config.kafkaSessionTimeout / 3)),
-        }),
-      )
+      .then(() => this.consumer.joinGroup(classicTimeouts(this.config)))
       .catch((error: unknown) =>
         this.logger.warn({ err: error }, 'rejoining the group failed; the next metadata refresh tries again'),
       );

@@ -5,6 +5,20 @@ import type { Config } from '../../config/schema.js';
 import { groupProtocolFailure, KafkaConnectionError, securityFailure } from '../connection.js';
 
 /**
+ * The classic protocol's session timeout and heartbeat interval, for the client, each consume()
+ * and each rejoin alike; none with KIP-848, whose coordinator sets them.
+ */
+export function classicTimeouts(
+  config: Pick<Config, 'kafkaConsumerIncrementalRebalance' | 'kafkaSessionTimeout'>,
+): { sessionTimeout?: number; heartbeatInterval?: number } {
+  if (config.kafkaConsumerIncrementalRebalance) return {};
+  return {
+    sessionTimeout: config.kafkaSessionTimeout,
+    heartbeatInterval: Math.max(100, Math.floor(config.kafkaSessionTimeout / 3)),
+  };
+}
+
+/**
  * A certificate, password or mechanism the broker refuses, or a group protocol it does not run:
  * the error that says which, to stop with; undefined for any other error (a retry may help).
  */
