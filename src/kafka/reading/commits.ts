@@ -2,7 +2,11 @@
 // fetcher commits the starts it chose: two commits in flight could land out of order, and an
 // older one after a newer would move a position back (its messages read again). Each commit also
 // leaves out the partitions this member does not own when it is sent: a position of a revoked
-// partition would overwrite what its new owner committed.
+// partition would overwrite what its new owner committed. That includes the client's own retry:
+// a commit refused for a rebalance (ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS) makes
+// @platformatic/kafka rejoin and send the same offsets again, in the new generation, where the
+// classic coordinator takes them whoever owns the partition now (the conformance suite's churn
+// case saw positions move back so). The offsets are therefore read anew at every send.
 import type { Consumer } from '@platformatic/kafka';
 import type { CommitPosition } from '../../records.js';
 
@@ -31,19 +35,23 @@ export class CommitQueue {
   private async send(positions: readonly CommitPosition[]): Promise<void> {
     const owned = (): CommitPosition[] => positions.filter((p) => this.deps.owns(p.topic, p.partition));
     const offsets = (list: CommitPosition[]) => list.map((p) => ({ ...p, leaderEpoch: -1 }));
-    const first = owned();
-    if (first.length === 0) return;
+    // Read by the client at each send, its retry after a rejoin included: what is owned then.
+    const request = {
+      get offsets() {
+        return offsets(owned());
+      },
+    };
+    if (owned().length === 0) return;
     try {
-      await this.deps.client.commit({ offsets: offsets(first) });
+      await this.deps.client.commit(request);
     } catch (error) {
       // KIP-848 bumps the member epoch when the assignment changes, and a commit sent with the old
       // one is refused. The next heartbeat brings the new epoch: commit once more after it, what
       // this member still owns then.
       if (!isStaleMemberEpoch(error)) throw error;
       await this.nextHeartbeat();
-      const still = owned();
-      if (still.length === 0) return;
-      await this.deps.client.commit({ offsets: offsets(still) });
+      if (owned().length === 0) return;
+      await this.deps.client.commit(request);
     }
     this.deps.committed();
   }

@@ -101,4 +101,34 @@ describe('CommitQueue', () => {
     calls[1]?.answer();
     await done;
   });
+
+  test("the client's own retry after a rejoin sends only what is owned then, not the revoked partition's old position", async () => {
+    const owned = new Set([0, 1]);
+    const sent: [number, bigint][][] = [];
+    // As @platformatic/kafka does: ILLEGAL_GENERATION, rejoin (the rebalance revokes partition 1), the same options again.
+    const retrying = {
+      commit: (options: Offsets) => {
+        sent.push(options.offsets.map((o) => [o.partition, o.offset]));
+        owned.delete(1);
+        sent.push(options.offsets.map((o) => [o.partition, o.offset]));
+        return Promise.resolve();
+      },
+      on: () => undefined,
+      off: () => undefined,
+    };
+    const queue = new CommitQueue({
+      client: retrying as never,
+      owns: (_topic, partition) => owned.has(partition),
+      heartbeatWaitMs: 1000,
+      committed: () => undefined,
+    });
+    await queue.commit([at(0, 5n), at(1, 7n)]);
+    assert.deepEqual(sent, [
+      [
+        [0, 5n],
+        [1, 7n],
+      ],
+      [[0, 5n]],
+    ]);
+  });
 });
