@@ -38,6 +38,8 @@ export interface ConsumedMessage extends SourcePosition {
 export interface ReadUpTo {
   lease: Lease;
   offset: bigint;
+  /** The leader epoch of the last batch read; -1 when not known. */
+  leaderEpoch: number;
 }
 
 /** What the consumer hands over at once: messages in fetch order, and how far each partition was read. */
@@ -55,6 +57,8 @@ export interface CommitPosition {
   topic: string;
   partition: number;
   offset: bigint;
+  /** The leader epoch of what was read up to there (KIP-320), when known. */
+  leaderEpoch?: number;
 }
 
 /** A partition a member of the consumer group owns. */

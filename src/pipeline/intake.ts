@@ -145,7 +145,7 @@ export class Intake {
       }
     }
     // Every message of the chunk taken: what was read without a message (markers) counts as done.
-    if (!stopped.aborted) for (const { lease, offset } of chunk.readUpTo) offsets.readUpTo(lease, offset);
+    if (!stopped.aborted) for (const read of chunk.readUpTo) offsets.readUpTo(read);
     metrics.consumedMessages.inc(taken);
     budget.report();
     this.deps.flushTimer.schedule();

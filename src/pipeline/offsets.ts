@@ -9,7 +9,7 @@
 // taken, or in a batch still in flight, can then neither commit past a message another member
 // holds, nor mark an offset of the topic's next life done.
 
-import type { CommitPosition, ConsumedMessage, Lease } from '../records.js';
+import type { CommitPosition, ConsumedMessage, Lease, ReadUpTo } from '../records.js';
 
 class PartitionOffsets {
   // Offsets not yet committable, in the order received, which is ascending: a completed offset
@@ -25,6 +25,8 @@ class PartitionOffsets {
   private highestReceived: bigint | undefined;
   /** Read up to here, offsets without a message included: where `next` goes once all before it is done. */
   private readTo: bigint | undefined;
+  /** The leader epoch of what was read last (KIP-320), committed with the position; -1: not known. */
+  leaderEpoch = -1;
 
   constructor(readonly lease: Lease) {}
 
@@ -40,7 +42,8 @@ class PartitionOffsets {
   }
 
   /** Offsets below `offset` that brought no message (markers, aborted or compacted records) are done too. */
-  readUpTo(offset: bigint): void {
+  readUpTo(offset: bigint, leaderEpoch: number): void {
+    if (leaderEpoch >= 0) this.leaderEpoch = leaderEpoch;
     if (this.readTo !== undefined && offset <= this.readTo) return;
     this.readTo = offset;
     if (this.highestReceived === undefined || offset - 1n > this.highestReceived)
@@ -114,8 +117,8 @@ export class OffsetTracker {
   }
 
   /** The chunk's messages before `offset` are taken: offsets among them without a message count as done. */
-  readUpTo(lease: Lease, offset: bigint): void {
-    this.underLease(lease)?.readUpTo(offset);
+  readUpTo({ lease, offset, leaderEpoch }: ReadUpTo): void {
+    this.underLease(lease)?.readUpTo(offset, leaderEpoch);
   }
 
   /** A message taken is done; one without a lease (not the consumer's) or of an ended lease changes nothing. */
@@ -133,7 +136,7 @@ export class OffsetTracker {
           continue;
         }
         if (offsets.next !== undefined && offsets.next !== offsets.committed) {
-          positions.push({ topic, partition, offset: offsets.next });
+          positions.push({ topic, partition, offset: offsets.next, leaderEpoch: offsets.leaderEpoch });
         }
       }
     }

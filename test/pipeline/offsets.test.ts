@@ -40,6 +40,7 @@ const position = (partition: number, offset: number, t = topic): CommitPosition 
   topic: t,
   partition,
   offset: BigInt(offset),
+  leaderEpoch: -1,
 });
 
 const sorted = (positions: CommitPosition[]): CommitPosition[] =>
@@ -182,7 +183,7 @@ describe('a lease ended (partition revoked)', () => {
 
 describe('messages delivered again after a rebalance', () => {
   const topic = 'spi';
-  const at = (offset: number) => ({ topic, partition: 0, offset: BigInt(offset) });
+  const at = (offset: number) => ({ topic, partition: 0, offset: BigInt(offset), leaderEpoch: -1 });
 
   test('a second copy of a message in flight or done never stalls the partition', () => {
     const tracker = new OffsetTracker();
@@ -231,14 +232,14 @@ describe('leases and what was read without messages', () => {
     const t = 'markers';
     recv(tracker, t, 0, 10n);
     recv(tracker, t, 0, 11n);
-    tracker.readUpTo(leaseOf(t, 0), 13n); // 12 is the commit marker
+    tracker.readUpTo({ lease: leaseOf(t, 0), offset: 13n, leaderEpoch: -1 }); // 12 is the commit marker
     assert.deepEqual(tracker.committable(), []);
     done(tracker, t, 0, 11n);
     assert.deepEqual(tracker.committable(), [], 'offset 10 holds it');
     done(tracker, t, 0, 10n);
     assert.deepEqual(tracker.committable(), [position(0, 13, t)]);
     // Only markers read (an aborted transaction): committable at once.
-    tracker.readUpTo(leaseOf(t, 0), 20n);
+    tracker.readUpTo({ lease: leaseOf(t, 0), offset: 20n, leaderEpoch: -1 });
     assert.deepEqual(tracker.committable(), [position(0, 20, t)]);
     assert.equal(recv(tracker, t, 0, 19n), false, 'an offset read through is a copy');
   });
@@ -268,5 +269,14 @@ describe('leases and what was read without messages', () => {
     assert.equal(recv(tracker, t, 0, 0n), true);
     done(tracker, t, 0, 0n);
     assert.deepEqual(tracker.committable(), [position(0, 1, t)]);
+  });
+
+  test('a position is committed with the leader epoch of what was read up to it (KIP-320)', () => {
+    const tracker = new OffsetTracker();
+    const t = 'epochs';
+    recv(tracker, t, 0, 0n);
+    tracker.readUpTo({ lease: leaseOf(t, 0), offset: 1n, leaderEpoch: 5 });
+    done(tracker, t, 0, 0n);
+    assert.deepEqual(tracker.committable(), [{ topic: t, partition: 0, offset: 1n, leaderEpoch: 5 }]);
   });
 });

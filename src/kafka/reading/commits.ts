@@ -34,7 +34,13 @@ export class CommitQueue {
 
   private async send(positions: readonly CommitPosition[]): Promise<void> {
     const owned = (): CommitPosition[] => positions.filter((p) => this.deps.owns(p.topic, p.partition));
-    const offsets = (list: CommitPosition[]) => list.map((p) => ({ ...p, leaderEpoch: -1 }));
+    const offsets = (list: CommitPosition[]) =>
+      list.map(({ topic, partition, offset, leaderEpoch }) => ({
+        topic,
+        partition,
+        offset,
+        leaderEpoch: leaderEpoch ?? -1,
+      }));
     // Read by the client at each send, its retry after a rejoin included: what is owned then.
     const request = {
       get offsets() {

@@ -8,6 +8,7 @@ import type { Metrics } from '../../telemetry/metrics.js';
 import { assignmentChange, flatten } from './assignment.js';
 import { partitionLag } from './lag.js';
 import { CommitQueue } from './commits.js';
+import { committedSource, type CommittedSource } from './committed.js';
 import { kafkaSecurity } from '../connection.js';
 import { Fetcher, type FetcherEvents } from './fetcher.js';
 import { fetcherOptions } from './fetcher-options.js';
@@ -50,6 +51,7 @@ export class KafkaConsumer {
   private readonly leases = new Leases();
   private readonly commits: CommitQueue;
   private readonly metadata: MetadataSource;
+  private readonly committed: CommittedSource;
   private readonly fetcherEvents: FetcherEvents;
   private readonly reports: ReaderReports;
 
@@ -73,6 +75,7 @@ export class KafkaConsumer {
     });
     this.skipped = reportSkipped(logger, metrics, config.kafkaConsumerOffsetReset);
     this.metadata = metadataSource(this.pool, config.kafkaConsumerBrokers);
+    this.committed = committedSource(this.consumer, this.pool, this.metadata);
     this.subscription = new TopicSubscription(config, logger, metrics, this.metadata, {
       changed: (topics) => this.resubscribe(topics),
       repartitioned: () => this.rejoin(),
@@ -209,6 +212,7 @@ export class KafkaConsumer {
     const fetcher = new Fetcher(
       {
         group: this.consumer,
+        committed: this.committed,
         pool: this.pool,
         metadata: this.metadata,
         leases: this.leases,

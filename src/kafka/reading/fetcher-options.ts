@@ -3,6 +3,7 @@
 import type { ConnectionPool, Consumer } from '@platformatic/kafka';
 import type { Config } from '../../config/schema.js';
 import type { CommitPosition } from '../../records.js';
+import type { CommittedSource } from './committed.js';
 import type { FetchLimits } from './fetch-request.js';
 import type { Leases } from './leases.js';
 import type { OffsetReset, OutOfRangeLedger, reportSkipped } from './out-of-range.js';
@@ -48,7 +49,8 @@ export interface FetcherEvents {
 }
 
 export interface FetcherDeps {
-  group: Pick<Consumer<Buffer, Buffer, Buffer, Buffer>, 'listCommittedOffsets' | 'listOffsets'>;
+  group: Pick<Consumer<Buffer, Buffer, Buffer, Buffer>, 'listOffsets'>;
+  committed: CommittedSource;
   pool: Pick<ConnectionPool, 'get'>;
   metadata: MetadataSource;
   leases: Leases;

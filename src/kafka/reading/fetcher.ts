@@ -137,7 +137,8 @@ export class Fetcher {
     const keys = new Set(mine.map((a) => positionKey(a.topic, a.partition)));
     for (const key of this.positions.keys()) if (!keys.has(key)) this.positions.delete(key);
     const fresh = new Set(this.fresh);
-    readPositions(this.deps.group, mine, this.positions, this.options.reset, fresh).then(
+    const { committed, group } = this.deps;
+    readPositions({ committed, group }, mine, this.positions, this.options.reset, fresh).then(
       ({ positions, started }) => {
         this.repositioning -= 1;
         if (generation === this.generation) {
@@ -259,7 +260,7 @@ export class Fetcher {
     if (walked.next > position.offset) {
       position.offset = walked.next;
       position.lastEpoch = walked.leaderEpoch;
-      this.queue.readUpTo(lease, walked.next);
+      this.queue.readUpTo(lease, walked.next, walked.leaderEpoch);
     }
     this.lastServed.set(key, ++this.served);
     if (walked.unreadable !== undefined) {

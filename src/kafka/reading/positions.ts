@@ -14,6 +14,7 @@
 import { ListOffsetTimestamps, type Consumer } from '@platformatic/kafka';
 import type { Assignment } from '../../records.js';
 import { byTopic } from './assignment.js';
+import type { Committed, CommittedSource } from './committed.js';
 import type { OffsetReset } from './out-of-range.js';
 
 export interface Position extends Assignment {
@@ -36,7 +37,7 @@ export interface Chosen {
 /** The rule above; `listed` is asked only for partitions with neither a commit nor a position. */
 export function choosePositions(
   assigned: readonly Assignment[],
-  committed: (a: Assignment) => bigint | undefined,
+  committed: (a: Assignment) => Committed | undefined,
   current: ReadonlyMap<string, Position>,
   listed: (a: Assignment) => bigint | undefined,
 ): Chosen {
@@ -46,16 +47,18 @@ export function choosePositions(
     const key = positionKey(a.topic, a.partition);
     const commit = committed(a);
     const known = current.get(key);
-    const fromCommit = commit !== undefined && commit >= 0n;
-    const offset = fromCommit ? commit : (known?.offset ?? listed(a));
+    const fromCommit = commit !== undefined && commit.offset >= 0n;
+    const offset = fromCommit ? commit.offset : (known?.offset ?? listed(a));
     if (offset === undefined || offset < 0n) {
       throw new Error(`no offset to read topic ${a.topic} partition ${a.partition} from`);
     }
-    // The epoch of the last batch read belongs to where reading got to, not to a commit before it.
-    const lastEpoch = fromCommit ? -1 : (known?.lastEpoch ?? -1);
+    // From a commit, the epoch it was committed under: the first fetch has the leader check that
+    // its log still agrees up to there (KIP-320). The epoch of the last batch read belongs to where
+    // reading got to, not to a commit before it.
+    const lastEpoch = fromCommit ? commit.leaderEpoch : (known?.lastEpoch ?? -1);
     const position = { topic: a.topic, partition: a.partition, offset, lastEpoch };
     positions.set(key, position);
-    if ((commit === undefined || commit < 0n) && known === undefined) started.push(position);
+    if (!fromCommit && known === undefined) started.push(position);
   }
   return { positions, started };
 }
@@ -65,20 +68,24 @@ export function choosePositions(
  * whose commit and position are not to be trusted (a topic created again): they start anew.
  */
 export async function readPositions(
-  consumer: Pick<Consumer<Buffer, Buffer, Buffer, Buffer>, 'listCommittedOffsets' | 'listOffsets'>,
+  sources: {
+    committed: CommittedSource;
+    group: Pick<Consumer<Buffer, Buffer, Buffer, Buffer>, 'listOffsets'>;
+  },
   assigned: readonly Assignment[],
   current: ReadonlyMap<string, Position>,
   reset: OffsetReset,
   fresh: ReadonlySet<string> = new Set(),
 ): Promise<Chosen> {
   if (assigned.length === 0) return { positions: new Map(), started: [] };
-  const commits = await consumer.listCommittedOffsets({ topics: grouped(assigned) });
-  const committed = (a: Assignment): bigint | undefined =>
+  const consumer = sources.group;
+  const commits = await sources.committed(assigned);
+  const committed = (a: Assignment): Committed | undefined =>
     fresh.has(positionKey(a.topic, a.partition)) ? undefined : commits.get(a.topic)?.[a.partition];
   if (fresh.size > 0) current = new Map([...current].filter(([key]) => !fresh.has(key)));
   const unknown = assigned.filter((a) => {
     const commit = committed(a);
-    return (commit === undefined || commit < 0n) && !current.has(positionKey(a.topic, a.partition));
+    return (commit === undefined || commit.offset < 0n) && !current.has(positionKey(a.topic, a.partition));
   });
   const listed =
     unknown.length === 0 ? new Map<string, bigint[]>() : await listOffsets(consumer, unknown, reset);

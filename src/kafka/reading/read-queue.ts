@@ -27,9 +27,9 @@ export class ReadQueue {
     this.bytes += message.value.length;
   }
 
-  /** The partition of `lease` was read up to `offset` (the offset after its last batch). */
-  readUpTo(lease: Lease, offset: bigint): void {
-    this.readTo.set(positionKey(lease.topic, lease.partition), { lease, offset });
+  /** The partition of `lease` was read up to `offset` (the offset after its last batch, of `leaderEpoch`). */
+  readUpTo(lease: Lease, offset: bigint, leaderEpoch: number): void {
+    this.readTo.set(positionKey(lease.topic, lease.partition), { lease, offset, leaderEpoch });
   }
 
   /** Everything queued, as one chunk; undefined when all of it was of ended leases. */

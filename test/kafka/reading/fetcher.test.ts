@@ -5,13 +5,8 @@
 // unreadable batch, a truncated log.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  createRecordsBatch,
-  Reader,
-  type ConnectionPool,
-  type Consumer,
-  type Writer,
-} from '@platformatic/kafka';
+import { createRecordsBatch, Reader, type ConnectionPool, type Writer } from '@platformatic/kafka';
+import type { Committed } from '../../../src/kafka/reading/committed.js';
 import { Fetcher, type FetcherEvents, type FetcherOptions } from '../../../src/kafka/reading/fetcher.js';
 import type { FetchedPartition, FetchResponse } from '../../../src/kafka/reading/fetch-request.js';
 import { Leases } from '../../../src/kafka/reading/leases.js';
@@ -96,10 +91,16 @@ function harness() {
   const commitCalls: ((offsets: Map<string, bigint[]>) => void)[] = [];
   const fetches: { asked: Asked; reply: (response: FetchResponse) => void }[] = [];
   const cluster = { view: view() };
-  const group = {
-    listCommittedOffsets: () => new Promise((resolve) => commitCalls.push(resolve)),
-    listOffsets: () => Promise.resolve(new Map([['t', [0n, 0n]]])),
-  };
+  const group = { listOffsets: () => Promise.resolve(new Map([['t', [0n, 0n]]])) };
+  // The group's commits, answered when the test says (offsets; epochs not known).
+  const committed = () =>
+    new Promise<Map<string, Committed[]>>((resolve) =>
+      commitCalls.push((offsets) =>
+        resolve(
+          new Map([...offsets].map(([t, list]) => [t, list.map((offset) => ({ offset, leaderEpoch: -1 }))])),
+        ),
+      ),
+    );
   const seen: { event: string; args: unknown[] }[] = [];
   const record =
     (event: string) =>
@@ -141,7 +142,8 @@ function harness() {
   const fetcher = (known = new Map()) =>
     new Fetcher(
       {
-        group: group as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>,
+        group,
+        committed,
         pool: pool as unknown as ConnectionPool,
         metadata: () => Promise.resolve(cluster.view),
         leases,

@@ -21,8 +21,8 @@ function current(entries: [number, bigint][]): Map<string, Position> {
 describe('choosePositions', () => {
   it('reads from the commit, else from where this member reads, else from the listed offset', () => {
     const commits = new Map([
-      [0, 40n],
-      [1, -1n],
+      [0, { offset: 40n, leaderEpoch: 6 }],
+      [1, { offset: -1n, leaderEpoch: -1 }],
     ]);
     const { positions, started } = choosePositions(
       assigned,
@@ -46,17 +46,18 @@ describe('choosePositions', () => {
       started.map((p) => [p.partition, p.offset]),
       [[2, 3n]],
     );
-    // From a commit the epoch of the last batch read is unknown; where this member reads, it is kept.
+    // From a commit, the epoch it was committed under (the first fetch validates it, KIP-320);
+    // where this member reads, the epoch of the last batch it read.
     assert.deepEqual(
       [...positions.values()].map((p) => p.lastEpoch),
-      [-1, 4, -1],
+      [6, 4, -1],
     );
   });
 
   it('forgets partitions no longer assigned', () => {
     const { positions } = choosePositions(
       assigned.slice(0, 1),
-      () => 5n,
+      () => ({ offset: 5n, leaderEpoch: -1 }),
       current([[2, 9n]]),
       () => undefined,
     );
@@ -68,7 +69,7 @@ describe('choosePositions', () => {
       () =>
         choosePositions(
           assigned,
-          () => -1n,
+          () => ({ offset: -1n, leaderEpoch: -1 }),
           new Map(),
           () => undefined,
         ),
