@@ -16,9 +16,28 @@ const controlFlag = 0x20;
 const maxBytes = 8 * 1024 * 1024;
 
 async function connect(host: string, port: number): Promise<Connection> {
-  const connection = new Connection('test-partition-reader');
-  await connection.connect(host, port);
-  return connection;
+  const connection = new Connection('test-partition-reader', { connectTimeout: 5000 });
+  try {
+    await connection.connect(host, port);
+    return connection;
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** A connection to the first broker of `bootstrap` that answers: a cluster's may be down. */
+async function anyBroker(bootstrap: string): Promise<Connection> {
+  let lastError: unknown;
+  for (const address of bootstrap.split(',')) {
+    const [host = '127.0.0.1', port = '0'] = address.split(':');
+    try {
+      return await connect(host, Number(port));
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw new Error(`no broker of ${bootstrap} answered`, { cause: lastError });
 }
 
 /** The partition's first and end offsets, as ListOffsets (earliest, latest) gives them. */
@@ -43,8 +62,7 @@ export async function readPartition(
   partition: number,
   timeoutMs = 30_000,
 ): Promise<PartitionRecord[]> {
-  const [host, port] = (bootstrap.split(',')[0] ?? '').split(':');
-  const first = await connect(host ?? '127.0.0.1', Number(port));
+  const first = await anyBroker(bootstrap);
   let leader: Connection | undefined;
   try {
     const metadata = await metadataV12.api.async(first, [topic], false, false);
@@ -93,8 +111,7 @@ export async function readPartition(
 
 /** How many partitions `topic` has (internal topics included), from the broker's metadata. */
 export async function partitionCount(bootstrap: string, topic: string): Promise<number> {
-  const [host, port] = (bootstrap.split(',')[0] ?? '').split(':');
-  const connection = await connect(host ?? '127.0.0.1', Number(port));
+  const connection = await anyBroker(bootstrap);
   try {
     const metadata = await metadataV12.api.async(connection, [topic], false, false);
     const count = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;

@@ -73,17 +73,45 @@ export async function flowingRun(t: TestContext, options: FlowingOptions): Promi
   return { run, indexer, flow, to };
 }
 
-/** Each session `_id` the topic holds now (the whole of every partition read), with how many records carry it. */
-export async function idsInTopic(bootstrap: string, topic: string): Promise<Map<string, number>> {
+/** A session's record in the topic: where Kafka keeps it. */
+export interface SessionRecord {
+  id: string;
+  partition: number;
+  offset: bigint;
+}
+
+/** Every session record the topic holds now, the whole of every partition read. */
+export async function sessionRecords(bootstrap: string, topic: string): Promise<SessionRecord[]> {
   const total = (await endOffsets(bootstrap, topic)).reduce((sum, end) => sum + Number(end), 0);
   const records = await readRecords(bootstrap, topic, total, 120_000);
   assert.equal(records.length, total, `the whole of ${topic} read`);
+  return records.flatMap(({ value, partition, offset }) => {
+    const id = /"_id": "([^"]+)"/.exec(value.toString())?.[1];
+    return id === undefined ? [] : [{ id, partition, offset }];
+  });
+}
+
+/** Each session `_id` the topic holds now, with how many records carry it. */
+export async function idsInTopic(bootstrap: string, topic: string): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
-  for (const record of records) {
-    const id = /"_id": "([^"]+)"/.exec(record.value.toString())?.[1];
-    if (id !== undefined) ids.set(id, (ids.get(id) ?? 0) + 1);
-  }
+  for (const { id } of await sessionRecords(bootstrap, topic)) ids.set(id, (ids.get(id) ?? 0) + 1);
   return ids;
+}
+
+/** Where the records of `ids` lie, per partition: "p0: 411 at 180–590". */
+export function whereIn(records: SessionRecord[], ids: Iterable<string>): string {
+  const wanted = new Set(ids);
+  const byPartition = new Map<number, bigint[]>();
+  for (const r of records.filter((r) => wanted.has(r.id))) {
+    byPartition.set(r.partition, [...(byPartition.get(r.partition) ?? []), r.offset]);
+  }
+  return [...byPartition]
+    .sort(([a], [b]) => a - b)
+    .map(([p, offsets]) => {
+      const sorted = offsets.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return `p${p}: ${sorted.length} at ${sorted[0]}–${sorted.at(-1)}`;
+    })
+    .join(', ');
 }
 
 /** Polls `check` every 500 ms until it returns a value, failing with `what` after `timeoutMs`. */
