@@ -100,20 +100,21 @@ describe('conformance: on a broker of its own', () => {
         );
       const line = linesSaying(indexer, msg)[0];
       const counted = await indexer.metric('unreadable_batches_total', `topic="${run.topic}",partition="1"`);
+      // Commits follow indexing: wait for partitions 0 and 2 at their end, 1 at the damaged batch.
+      const ends = await endOffsets(run.bootstrap, run.topic);
+      const heldAt = [ends[0], 100n, ends[2]];
+      await indexer
+        .waitFor('the commits', async () => (await run.committed()).join() === heldAt.join(), 20_000)
+        .catch(() => undefined);
       const committed = await run.committed();
       await stopCleanly(indexer);
 
-      const { accounting } = await conclude('corrupt batch on disk', to, run.group, ids(expected));
-      const ends = await endOffsets(run.bootstrap, run.topic);
       console.log(
         `[conformance] corrupt batch on disk: held back ${held.length} (partition 1 from offset 100), committed ${committed.join(', ')} of ${ends.join(', ')}`,
       );
+      const { accounting } = await conclude('corrupt batch on disk', to, run.group, ids(expected));
       assert.equal(accounting.indexed, expected.length);
-      assert.deepEqual(
-        committed,
-        [ends[0], 100n, ends[2]],
-        'partition 1 not committed past the damaged batch',
-      );
+      assert.deepEqual(committed, heldAt, 'partition 1 not committed past the damaged batch');
       assert.ok(reported, indexer.output.slice(-3000));
       assert.deepEqual(
         [line?.['topic'], line?.['partition'], String(line?.['offset'])],
