@@ -111,13 +111,27 @@ function parseResponse(reader: Reader, names: ReadonlyMap<string, string>): Fetc
   return { errorCode, partitions };
 }
 
+/**
+ * The name of every topic id asked for: a response names topics by id only, and its parser is
+ * given nothing but the bytes. Ids are unique across topics and their lives, and as many as the
+ * topics read, so the map is only added to.
+ */
+const names = new Map<string, string>();
+
+const fetchApi = createAPI(
+  1,
+  13,
+  fetchV13.createRequest,
+  (_c: number, _k: number, _v: number, reader: Reader) => parseResponse(reader, names),
+);
+
 /** Fetches `partitions` (all led by the broker behind `connection`) from their offsets. */
 export function fetchRecords(
   connection: Connection,
   partitions: readonly PartitionFetch[],
   limits: FetchLimits,
 ): Promise<FetchResponse> {
-  const names = new Map(partitions.map((p) => [p.topicId, p.topic]));
+  for (const p of partitions) if (!names.has(p.topicId)) names.set(p.topicId, p.topic);
   const topics = [...byTopic(partitions)].map(([, list]) => ({
     topicId: (list[0] as PartitionFetch).topicId,
     partitions: list.map(({ partition, fetchOffset, leaderEpoch, lastFetchedEpoch }) => ({
@@ -128,13 +142,9 @@ export function fetchRecords(
       partitionMaxBytes: limits.maxBytes,
     })),
   }));
-  // The parser is called with the response alone: each request binds the names it asked for.
-  const api = createAPI(1, 13, fetchV13.createRequest, (_c: number, _k: number, _v: number, reader: Reader) =>
-    parseResponse(reader, names),
-  );
   return new Promise((resolve, reject) => {
     // No fetch session (id 0, epoch -1): every request names all its partitions, as small as it is.
-    api(
+    fetchApi(
       connection,
       limits.maxWaitMs,
       1,

@@ -15,6 +15,7 @@ import { protocolErrors, protocolErrorsCodesById } from '@platformatic/kafka';
 import type { Assignment, MessageChunk } from '../../records.js';
 import { BrokerPacing } from './broker-pacing.js';
 import { planFetches } from './fetch-plan.js';
+import { FetchedMessage } from './fetched-message.js';
 import { fetchRecords, type FetchedPartition, type PartitionFetch } from './fetch-request.js';
 import type { FetcherDeps, FetcherOptions } from './fetcher-options.js';
 import { MetadataWatch } from './metadata-watch.js';
@@ -254,7 +255,7 @@ export class Fetcher {
       position.offset,
       fetched.abortedTransactions,
       (offset, value) => {
-        this.queue.push({ topic, topicId, partition, offset, value, lease });
+        this.queue.push(new FetchedMessage(lease, offset, value));
       },
     );
     if (walked.next > position.offset) {
