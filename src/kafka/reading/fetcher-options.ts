@@ -6,7 +6,8 @@ import type { CommitPosition } from '../../records.js';
 import type { CommittedSource } from './committed.js';
 import type { FetchLimits } from './fetch-request.js';
 import type { Leases } from './leases.js';
-import type { OffsetReset, OutOfRangeLedger, reportSkipped } from './out-of-range.js';
+import type { OutOfRangeLedger, reportSkipped } from './out-of-range.js';
+import type { OffsetReset } from './positions.js';
 import type { MetadataSource } from './topic-metadata.js';
 
 export interface ReadAheadLimits {

@@ -5,11 +5,10 @@
 // that error counts: the gaps compaction and transaction markers leave between offsets are
 // ordinary.
 import type { Consumer } from '@platformatic/kafka';
-import type { kafkaOffsetResets } from '../../config/schema.js';
 import type { Assignment } from '../../records.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
-import { listOffsets } from './positions.js';
+import { listOffsets, type OffsetReset } from './positions.js';
 
 /** A partition the broker refused to fetch from `fetchOffset`: outside its log. */
 export interface RefusedFetch {
@@ -82,8 +81,6 @@ export class OutOfRangeLedger {
     return { skipped, rewound };
   }
 }
-
-export type OffsetReset = (typeof kafkaOffsetResets)[number];
 
 /** The one place that logs and counts skipped offsets. */
 export function reportSkipped(

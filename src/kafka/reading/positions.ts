@@ -15,7 +15,10 @@ import { ListOffsetTimestamps, type Consumer } from '@platformatic/kafka';
 import type { Assignment } from '../../records.js';
 import { byTopic } from './assignment.js';
 import type { Committed, CommittedSource } from './committed.js';
-import type { OffsetReset } from './out-of-range.js';
+import type { kafkaOffsetResets } from '../../config/schema.js';
+
+/** Where a partition with nothing to go by is read from: KAFKA_CONSUMER_OFFSET_RESET. */
+export type OffsetReset = (typeof kafkaOffsetResets)[number];
 
 export interface Position extends Assignment {
   /** The next offset to fetch. */

@@ -6,7 +6,7 @@ import type { Assignment } from '../../records.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import type { FetcherEvents } from './fetcher-options.js';
-import type { OffsetReset } from './out-of-range.js';
+import type { OffsetReset } from './positions.js';
 
 export type ReaderMetrics = Pick<
   Metrics,
