@@ -59,27 +59,15 @@ export async function produce(
   partitions = 1,
   timestamp?: bigint,
 ): Promise<void> {
-  // Idempotent: a request resent after a timeout on a busy broker must not put the messages twice.
-  const producer = new Producer({
-    clientId: 'test-producer',
-    bootstrapBrokers: brokers(bootstrap),
-    acks: -1,
-    idempotent: true,
-  });
-  try {
-    for (let i = 0; i < values.length; i += 500) {
-      await producer.send({
-        messages: values.slice(i, i + 500).map((value, j) => ({
-          topic,
-          value,
-          partition: (i + j) % partitions,
-          ...(timestamp !== undefined && { timestamp }),
-        })),
-      });
-    }
-  } finally {
-    await producer.close();
-  }
+  await produceRecords(
+    bootstrap,
+    topic,
+    values.map((value, i) => ({
+      partition: i % partitions,
+      value,
+      ...(timestamp !== undefined && { timestamp }),
+    })),
+  );
 }
 
 /** A record to produce to a chosen partition, with a key when the topic is compacted. */
@@ -87,6 +75,8 @@ export interface RecordToProduce {
   partition: number;
   value: Buffer;
   key?: Buffer;
+  /** Milliseconds; the time of sending when omitted. */
+  timestamp?: bigint;
 }
 
 /**
@@ -105,6 +95,7 @@ export async function produceRecords(
     acks: -1,
     idempotent: true,
   });
+  // Idempotent: a request resent after a timeout on a busy broker must not put the messages twice.
   try {
     for (let i = 0; i < records.length; i += perSend) {
       await producer.send({ messages: records.slice(i, i + perSend).map((r) => ({ topic, ...r })) });

@@ -15,7 +15,7 @@
 // index: the session is listed but does not open ("Couldn't look up detail data").
 import { hash } from 'node:crypto';
 import type { SourcePosition } from '../records.js';
-import type { BulkItem, ParsedMessage } from './message-format.js';
+import { plainItem, type BulkItem, type ParsedMessage } from './message-format.js';
 
 /** An `_id` for the item at `position` of the message at `source`, aimed at `index`. */
 export type IdShape = (index: string | undefined, source: SourcePosition, position: number) => string;
@@ -94,9 +94,8 @@ export function withDerivedIds(
     }
     const rest = parsed.body.subarray(lineEnd, item.end);
     parts.push(action, rest);
-    const start = offset;
+    items.push(plainItem(item, offset, offset + action.length + rest.length, id));
     offset += action.length + rest.length;
-    items.push({ action: item.action, start, end: offset, index: item.index, id });
   });
   return { ...parsed, body: Buffer.concat(parts, offset), items, needsIds: false };
 }

@@ -253,7 +253,7 @@ class ArkimeItem implements BulkItem {
 }
 
 /** An item with its fields copied, as plain data: for the slow paths that build items anew. */
-function plainItem(item: BulkItem, start: number, end: number, id = item.id): BulkItem {
+export function plainItem(item: BulkItem, start: number, end: number, id = item.id): BulkItem {
   return { action: item.action, start, end, index: item.index, id };
 }
 

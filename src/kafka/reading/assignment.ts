@@ -31,6 +31,16 @@ export function byTopic<T extends { topic: string }>(entries: readonly T[]): Map
   return grouped;
 }
 
+/** Partitions grouped by topic, as the client's offset requests take them. */
+export function topicPartitions(
+  partitions: readonly Assignment[],
+): { topic: string; partitions: number[] }[] {
+  return [...byTopic(partitions)].map(([topic, list]) => ({
+    topic,
+    partitions: list.map((a) => a.partition),
+  }));
+}
+
 export function assignmentChange(
   before: readonly Assignment[],
   after: readonly Assignment[],

@@ -7,7 +7,7 @@
 // used, without epochs.
 import { offsetFetchV8, type Consumer } from '@platformatic/kafka';
 import type { Assignment } from '../../records.js';
-import { byTopic } from './assignment.js';
+import { topicPartitions } from './assignment.js';
 import type { MetadataSource } from './topic-metadata.js';
 
 export interface Committed {
@@ -33,10 +33,8 @@ export function committedSource(
   metadata: MetadataSource,
 ): CommittedSource {
   return async (partitions) => {
-    const topics = [...byTopic(partitions)].map(([name, list]) => ({
-      name,
-      partitionIndexes: list.map((a) => a.partition),
-    }));
+    const grouped = topicPartitions(partitions);
+    const topics = grouped.map((t) => ({ name: t.topic, partitionIndexes: t.partitions }));
     try {
       const coordinator = await group.findGroupCoordinator();
       const broker = (await metadata([])).brokers.get(coordinator);
@@ -58,9 +56,7 @@ export function committedSource(
       }
       return committed;
     } catch {
-      const offsets = await group.listCommittedOffsets({
-        topics: topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })),
-      });
+      const offsets = await group.listCommittedOffsets({ topics: grouped });
       return new Map(
         [...offsets].map(([topic, list]) => [topic, list.map((offset) => ({ offset, leaderEpoch: -1 }))]),
       );

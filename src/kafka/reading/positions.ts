@@ -13,7 +13,7 @@
 // commits say: a commit may be the earlier life's.
 import { ListOffsetTimestamps, type Consumer } from '@platformatic/kafka';
 import type { Assignment } from '../../records.js';
-import { byTopic } from './assignment.js';
+import { topicPartitions } from './assignment.js';
 import type { Committed, CommittedSource } from './committed.js';
 import type { kafkaOffsetResets } from '../../config/schema.js';
 
@@ -101,17 +101,10 @@ export function listOffsets(
   partitions: readonly Assignment[],
   reset: OffsetReset,
 ): Promise<Map<string, bigint[]>> {
-  const byTopic = grouped(partitions);
+  const byTopic = topicPartitions(partitions);
   return consumer.listOffsets({
     topics: byTopic.map((t) => t.topic),
     partitions: Object.fromEntries(byTopic.map((t) => [t.topic, t.partitions])),
     timestamp: reset === 'earliest' ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST,
   });
-}
-
-function grouped(partitions: readonly Assignment[]): { topic: string; partitions: number[] }[] {
-  return [...byTopic(partitions)].map(([topic, list]) => ({
-    topic,
-    partitions: list.map((a) => a.partition),
-  }));
 }

@@ -6,6 +6,7 @@
 import {
   createAPI,
   metadataV12,
+  parseBroker,
   ResponseError,
   type Broker,
   type Connection,
@@ -93,7 +94,7 @@ export function clusterView(response: MetadataResponse, asked: readonly string[]
  * configured ones. Rejects with the last error when none answers.
  */
 export function metadataSource(pool: ConnectionPool, bootstrap: readonly string[]): MetadataSource {
-  const configured: Broker[] = bootstrap.map(parseBroker);
+  const configured: Broker[] = bootstrap.map((b) => parseBroker(b));
   let known: Broker[] = [];
   return async (topics) => {
     let lastError: unknown = new Error('no Kafka broker to ask for metadata');
@@ -108,11 +109,4 @@ export function metadataSource(pool: ConnectionPool, bootstrap: readonly string[
     }
     throw lastError;
   };
-}
-
-function parseBroker(hostPort: string): Broker {
-  const at = hostPort.lastIndexOf(':');
-  const host = at === -1 ? hostPort : hostPort.slice(0, at).replace(/^\[|\]$/g, '');
-  const port = at === -1 ? 9092 : Number(hostPort.slice(at + 1));
-  return { host, port };
 }
