@@ -1,34 +1,27 @@
 // The indexer's dependencies (pipeline/indexer.ts) as the service (main.ts) and `replay`
 // (replay/run.ts) both wire them: bulk requests through the search client, their refusals
-// (credentials, privileges, certificates) reported once per node, and the retry policy of the
+// (credentials, privileges, certificates) reported once per node, and the retry rule of the
 // configuration. Each caller says only what differs for it: where refused documents go, and what
 // it does when the cluster is unavailable.
 import type { Config } from './config/schema.js';
 import type { IndexerDeps } from './pipeline/indexer.js';
-import { searchBackoff } from './retry.js';
 import type { BulkClient } from './search/bulk-client.js';
 import { searchSecurity } from './search/connection.js';
 import { RefusalReporter, reportingRefusals } from './search/refusals.js';
+import { retryRule, type RetryConfig } from './search/retry-decision.js';
 import type { Logger } from './telemetry/logger.js';
-import type { Metrics } from './telemetry/metrics.js';
 
 export interface IndexerParts {
   client: Pick<BulkClient, 'bulk'>;
-  metrics: Metrics;
+  metrics: IndexerDeps['metrics'];
   /** A logger for a component: the indexer's lines and the search cluster's refusals. */
   log: (component: 'indexer' | 'search') => Logger;
   fail: IndexerDeps['fail'];
   onUnavailable: IndexerDeps['onUnavailable'];
 }
 
-export type IndexerConfig = Pick<
-  Config,
-  | 'elasticClientRetryStatuses'
-  | 'elasticClientMaxRetries'
-  | 'elasticClientRetryGiveUpAfter'
-  | 'elasticClientRetryMaxInterval'
-  | 'elasticSslCaLocation'
-> &
+export type IndexerConfig = RetryConfig &
+  Pick<Config, 'elasticSslCaLocation'> &
   Parameters<typeof searchSecurity>[0];
 
 export function indexerDeps(config: IndexerConfig, parts: IndexerParts): IndexerDeps {
@@ -43,9 +36,6 @@ export function indexerDeps(config: IndexerConfig, parts: IndexerParts): Indexer
     onUnavailable,
     metrics,
     logger: log('indexer'),
-    retryStatuses: new Set(config.elasticClientRetryStatuses),
-    maxRetries: config.elasticClientMaxRetries,
-    giveUpAfterMs: config.elasticClientRetryGiveUpAfter,
-    backoff: searchBackoff(config.elasticClientRetryMaxInterval),
+    ...retryRule(config),
   };
 }

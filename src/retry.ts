@@ -11,18 +11,13 @@ export interface BackoffPolicy {
   maxMs: number;
 }
 
-/** The fixed policies; the search cluster's depends on ELASTIC_CLIENT_RETRY_MAX_INTERVAL (`searchBackoff`). */
+/** The fixed policies; the search cluster's is configured (search/retry-decision.ts). */
 export const backoff = {
   /** Fetching from Kafka again after the stream failed or while no broker answers. */
   kafkaFetch: { baseMs: 1000, maxMs: 30_000 },
   /** Producing refused documents to the failure topic. */
   failureDelivery: { baseMs: 1000, maxMs: 30_000 },
 } as const satisfies Record<string, BackoffPolicy>;
-
-/** Bulk requests: from the Go indexer's smallest backoff, 50 ms, up to ELASTIC_CLIENT_RETRY_MAX_INTERVAL. */
-export function searchBackoff(maxMs: number): BackoffPolicy {
-  return { baseMs: Math.min(50, maxMs), maxMs };
-}
 
 /**
  * The wait before try `attempt + 1` (attempt 0 is the first retry): between half and all of

@@ -4,9 +4,9 @@
 // told through `onAdjust`, so that the metrics and the tests sit outside. docs/concurrency.md
 // explains it for operators.
 //
-// The limit starts at 1: a start at 4 was measured (December 2026) against a node with a write
-// pool of one thread: four 10 MB requests at once were mostly refused and resent, and indexing
-// took twice as long as climbing from 1, whose requests come staggered. Then once per window (as
+// The limit starts at 1: against a node with a write pool of one thread, four 10 MB requests at
+// once were mostly refused and resent, and indexing took twice as long as climbing from 1, whose
+// requests come staggered. Then once per window (as
 // long as the baseline RTT, so each window sees about one answer from each request in flight;
 // judged when the first answer after its end arrives):
 //   - back-pressure seen (429, rejected_execution, a request that got no answer): limit × 0.9;
@@ -22,7 +22,6 @@
 // tail of a burst). A 10 MB request slower than the 2 MB ones before it is no sign of congestion,
 // nor a 2 MB one answered sooner than 10 MB ones of room to spare. Why not time per byte alone:
 // behind distance a round trip barely depends on its size, and smaller requests would look slow.
-import type { BulkOutcome } from '../search/classify.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 
@@ -72,24 +71,6 @@ export interface AdaptiveOptions {
   decreaseRatio?: number;
   ewmaAlpha?: number;
   deviationScale?: number;
-}
-
-/** Whether an answer says the cluster is overloaded: slow down, whatever else it says. */
-export function isBackPressure(outcome: BulkOutcome): boolean {
-  if (outcome.kind === 'all_ok') return false;
-  if (outcome.kind === 'request_failed') {
-    return outcome.action === 'retry' && (rejected(outcome.status, outcome.type) || outcome.status === 0);
-  }
-  return outcome.items.some((item) => item.kind === 'retry' && rejected(item.status, item.type));
-}
-
-function rejected(status: number, type: string): boolean {
-  return (
-    status === 429 ||
-    status === 503 ||
-    type === 'es_rejected_execution_exception' ||
-    type === 'rejected_execution_exception'
-  );
 }
 
 export function fixedConcurrency(limit: number): ConcurrencyLimit {

@@ -1,14 +1,14 @@
-// One batch, from bulk request to done: send, classify the answer, resend what is worth
-// resending (only those documents) until the cluster takes them, split a request the cluster
-// refuses for its content to find the document at fault, hand failures to the failure sink,
-// and only then report the batch done so its offsets can be committed.
+// One batch, from bulk request to done: send, classify the answer (search/classify.ts), act on
+// the retry decision (search/retry-decision.ts: resend, split, fail, give up), hand failures to
+// the failure sink, and only then report the batch done so its offsets can be committed. This
+// file decides nothing about retrying: it counts, logs and waits.
 import type { BulkReply, FailedDocument, Lease, SourcePosition } from '../records.js';
 import { classifyBulkResponse, type BulkOutcome } from '../search/classify.js';
-import { backoffDelay, type BackoffPolicy } from '../retry.js';
+import { decide, isBackPressure, type Pending, type RetryRule } from '../search/retry-decision.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { realClock, type Clock } from './clock.js';
-import { isBackPressure, type RequestSample } from './concurrency.js';
+import type { RequestSample } from './concurrency.js';
 import type { BulkItem, ParsedMessage } from './message-format.js';
 
 export interface BatchEntry {
@@ -17,18 +17,27 @@ export interface BatchEntry {
   parsed: ParsedMessage;
 }
 
-export interface IndexerDeps {
+export type IndexerMetrics = Pick<
+  Metrics,
+  | 'bulkCalls'
+  | 'bulkDuration'
+  | 'bulkErrors'
+  | 'bulkRetries'
+  | 'retriedDocuments'
+  | 'indexedDocuments'
+  | 'indexedBytes'
+  | 'failedDocuments'
+  | 'failedDocumentBytes'
+  | 'failedByReason'
+>;
+
+/** What the indexer needs: a way to send and to fail documents, the retry rule, and where to report. */
+export interface IndexerDeps extends RetryRule {
   send: (body: Buffer[], signal: AbortSignal) => Promise<BulkReply>;
   /** Resolves once the failures are durable (failure topic) or recorded (log and count). */
   fail: (failures: FailedDocument[], signal: AbortSignal) => Promise<void>;
-  metrics: Metrics;
+  metrics: IndexerMetrics;
   logger: Logger;
-  retryStatuses: ReadonlySet<number>;
-  /** Failed tries in a row after which the cluster is reported unavailable (retrying goes on). */
-  maxRetries: number;
-  /** Give documents up to the failure topic after retrying this long; 0: never. */
-  giveUpAfterMs: number;
-  backoff: BackoffPolicy;
   /** Called with true when a batch has failed `maxRetries` tries in a row, false when one succeeds again. */
   onUnavailable: (unavailable: boolean, why: string) => void;
   /** For giving up after `giveUpAfterMs` (default `Date.now`). */
@@ -41,11 +50,10 @@ export interface IndexerDeps {
 
 export type BatchResult = 'done' | 'abandoned';
 
-interface PendingItem {
+/** One document of a batch: the message it came in, and where in the message's body it is. */
+interface PendingItem extends Pending {
   entry: BatchEntry;
   item: BulkItem;
-  /** Sent again after a mapping race (`retry_once`): a second refusal is its own. */
-  resent?: true;
 }
 
 interface GroupResult {
@@ -153,57 +161,38 @@ async function sendGroup(
       break;
     }
     pending ??= group.items();
-    let again: PendingItem[] = [];
-    let why = '';
-    if (outcome.kind === 'request_failed') {
-      why = `${outcome.type} (${outcome.status}): ${outcome.detail.slice(0, 300)}`;
-      if (outcome.action === 'retry') {
-        again = pending;
-        deps.metrics.retriedDocuments.inc({ reason: outcome.type }, pending.length);
-      } else if (pending.length > 1) {
-        const half = Math.ceil(pending.length / 2);
-        result.splits.push(pending.slice(0, half), pending.slice(half));
-      } else
-        result.failures.push(
-          failure(pending[0] as PendingItem, outcome.detail, outcome.type, outcome.status),
-        );
-    } else {
-      outcome.items.forEach((item, i) => {
-        const p = (pending as PendingItem[])[i] as PendingItem;
-        if (item.kind === 'ok') {
-          result.indexed += 1;
-          result.indexedBytes += p.item.end - p.item.start;
-        } else if (item.kind === 'retry' || (item.kind === 'retry_once' && p.resent === undefined)) {
-          again.push(item.kind === 'retry' ? p : { ...p, resent: true });
-          deps.metrics.retriedDocuments.inc({ reason: item.type });
-          why = `${item.type} (${item.status}): ${item.reason}`;
-        } else result.failures.push(failure(p, item.reason, item.type, item.status));
-      });
-    }
-    if (again.length === 0) break;
-    if (deps.giveUpAfterMs > 0 && now() - started >= deps.giveUpAfterMs) {
+    const decision = decide(outcome, pending, tries, now() - started, deps);
+    result.indexed += decision.indexed.length;
+    result.indexedBytes += bytesIn(decision.indexed);
+    result.splits.push(...decision.split);
+    for (const f of decision.failed) result.failures.push(failure(f.pending, f.reason, f.type, f.status));
+    for (const { type } of decision.resend) deps.metrics.retriedDocuments.inc({ reason: type });
+    const { next, why } = decision;
+    if (next.kind === 'done') break;
+    if (next.kind === 'give_up') {
       deps.logger.error(
-        { documents: again.length, tries, error: why },
+        { documents: decision.resend.length, tries, error: why },
         'giving documents up to the failure topic',
       );
-      result.failures.push(...again.map((p) => failure(p, why, 'retries_exhausted', undefined)));
       break;
     }
-    if (tries === deps.maxRetries) {
+    if (next.unavailable) {
       unavailable = true;
       deps.onUnavailable(true, why);
     }
     deps.metrics.bulkRetries.inc();
-    const delay = backoffDelay(deps.backoff, tries - 1);
-    deps.logger.warn({ documents: again.length, try: tries, delayMs: delay, error: why }, 'retrying bulk');
+    deps.logger.warn(
+      { documents: decision.resend.length, try: tries, delayMs: next.delayMs, error: why },
+      'retrying bulk',
+    );
     try {
-      await sleep(delay, signal);
+      await sleep(next.delayMs, signal);
     } catch {
       return 'abandoned';
     }
-    pending = again;
-    count = again.length;
-    body = again.map(bytesOf);
+    pending = decision.resend.map((r) => r.pending);
+    count = pending.length;
+    body = pending.map(bytesOf);
   }
   if (unavailable) deps.onUnavailable(false, '');
   return result;

@@ -3,7 +3,6 @@ import { describe, test } from 'node:test';
 import {
   AdaptiveConcurrency,
   fixedConcurrency,
-  isBackPressure,
   type AdaptiveOptions,
   type Adjustment,
 } from '../../src/pipeline/concurrency.js';
@@ -209,46 +208,5 @@ describe('adaptive concurrency', () => {
     fixed.started(4);
     fixed.observe({ rttMs: 1000, bytes: MiB, backPressure: true });
     assert.equal(fixed.limit, 4);
-  });
-});
-
-describe('back-pressure', () => {
-  const retry = (status: number, type: string) => ({ kind: 'retry' as const, status, type, reason: '' });
-  const wholeRequest = (status: number, type: string, action: 'retry' | 'split' = 'retry') => ({
-    kind: 'request_failed' as const,
-    action,
-    status,
-    type,
-    detail: '',
-  });
-
-  test('429s whole or per item, rejected executions, 503 and no answer at all', () => {
-    assert.equal(isBackPressure(wholeRequest(429, 'http_429')), true);
-    assert.equal(isBackPressure(wholeRequest(503, 'unavailable')), true);
-    assert.equal(isBackPressure(wholeRequest(0, 'unreachable')), true);
-    assert.equal(isBackPressure(wholeRequest(500, 'rejected_execution_exception')), true);
-    assert.equal(
-      isBackPressure({
-        kind: 'items',
-        items: [{ kind: 'ok' }, retry(429, 'es_rejected_execution_exception')],
-      }),
-      true,
-    );
-  });
-
-  test('not: success, documents refused for their content, a write block', () => {
-    assert.equal(isBackPressure({ kind: 'all_ok' }), false);
-    assert.equal(isBackPressure(wholeRequest(400, 'parse_exception', 'split')), false);
-    assert.equal(isBackPressure(wholeRequest(413, 'http_413', 'split')), false);
-    assert.equal(
-      isBackPressure({
-        kind: 'items',
-        items: [
-          { kind: 'failed', status: 400, type: 'mapper_parsing_exception', reason: '' },
-          retry(403, 'cluster_block_exception'),
-        ],
-      }),
-      false,
-    );
   });
 });
