@@ -1,5 +1,5 @@
 // MAX_BUFFERED_BYTES: the bytes of messages taken from Kafka and not yet done (in the bulker or
-// in flight). While they are all taken the intake waits here, so memory stays flat however
+// in flight). While they are all taken fetching waits here, so memory stays flat however
 // long the search cluster is away; it goes on by itself as batches finish.
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -8,10 +8,12 @@ import type { Clock } from './clock.js';
 import type { InFlight } from './in-flight.js';
 import type { BatchEntry } from './indexer.js';
 
+export type BufferBudgetMetrics = Pick<Metrics, 'bufferedBytes' | 'fetchPaused' | 'fetchPausedSeconds'>;
+
 export interface BufferBudgetDeps {
   maxBufferedBytes: number;
   clock: Clock;
-  metrics: Metrics;
+  metrics: BufferBudgetMetrics;
   logger: Logger;
 }
 
@@ -34,7 +36,7 @@ export class BufferBudget {
     this.report();
   }
 
-  /** Sets the gauge; the intake calls it once per chunk, not per message. */
+  /** Sets the gauge; the pipeline calls it once per chunk, not per message. */
   report(): void {
     this.deps.metrics.bufferedBytes.set(this.bytes);
   }

@@ -1,6 +1,6 @@
 // The indexers: up to `concurrency.limit` batches in flight at once (a fixed number, or one that
 // adapts to the cluster: concurrency.ts), each sent by indexBatch. A batch
-// waits here for a free indexer (and the intake with it); on stop, batches still in flight
+// waits here for a free indexer (and fetching with it); on stop, batches still in flight
 // after the grace time are abandoned, so their messages stay uncommitted and are redelivered.
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../telemetry/logger.js';
@@ -10,11 +10,22 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { ConcurrencyLimit, RequestSample } from './concurrency.js';
 import { indexBatch, type BatchEntry, type BatchResult, type IndexerDeps } from './indexer.js';
 
+export type InFlightMetrics = Pick<
+  Metrics,
+  | 'flushReasons'
+  | 'flushedBytes'
+  | 'flushedMessages'
+  | 'fetchPaused'
+  | 'fetchPausedSeconds'
+  | 'inFlightRequests'
+  | 'inFlightBytes'
+>;
+
 export interface InFlightDeps {
   indexer: IndexerDeps;
   concurrency: ConcurrencyLimit;
   clock: Clock;
-  metrics: Metrics;
+  metrics: InFlightMetrics;
   logger: Logger;
   /** A batch has finished: done (its offsets may be committed) or abandoned (they may not). */
   finished: (batch: Batch<BatchEntry>, result: BatchResult) => void;
@@ -60,7 +71,7 @@ export class InFlight {
       'flushing',
     );
     if (this.batches.size >= this.deps.concurrency.limit) {
-      // Every indexer busy: the caller (the intake, and so fetching) waits here.
+      // Every indexer busy: the caller (the pipeline, and so fetching) waits here.
       const paused = clock.now();
       metrics.fetchPaused.set(1);
       this.batchWaiting = true;

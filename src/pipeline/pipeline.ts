@@ -1,21 +1,34 @@
-// The pipeline: Kafka messages → parsed items → bulker → up to N bulk requests in flight → offsets
-// committed once their messages are done. This file wires the parts and owns start and stop:
-// intake.ts takes the messages, buffer-budget.ts holds it back while MAX_BUFFERED_BYTES are
-// taken, flush-timer.ts sends batches whose time is up, in-flight.ts runs the indexers.
-import type { CommitPosition, MessageChunk } from '../records.js';
+// The pipeline, in the order a message goes through it:
+//
+//   fetch (fetching.ts) → parse (parsing.ts) → batch (bulker.ts) → send (in-flight.ts, indexer.ts)
+//   → commit (offsets.ts, committing.ts)
+//
+// `take` below is that chain for each chunk of messages. Beside it run three hand-offs: the
+// buffer budget holds fetching back while MAX_BUFFERED_BYTES are taken (buffer-budget.ts), the
+// flush timer sends a batch whose time is up to the next free indexer (flush-timer.ts), and a
+// finished batch frees its bytes and marks its messages done for the next commit
+// (`batchFinished`). This file wires the stages and owns start and stop.
+import type { CommitPosition, ConsumedMessage, MessageChunk } from '../records.js';
 import { canRetry } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { BufferBudget } from './buffer-budget.js';
+import { BufferBudget, type BufferBudgetMetrics } from './buffer-budget.js';
 import { Bulker, type Batch, type BulkerLimits } from './bulker.js';
-import { realClock, type Clock, type TimerHandle } from './clock.js';
-import { FlushTimer } from './flush-timer.js';
+import { realClock, type Clock } from './clock.js';
+import { Committing } from './committing.js';
 import type { ConcurrencyLimit } from './concurrency.js';
-import { InFlight } from './in-flight.js';
-import { Intake } from './intake.js';
+import { fetchChunks } from './fetching.js';
+import { FlushTimer } from './flush-timer.js';
+import { InFlight, type InFlightMetrics } from './in-flight.js';
 import type { BatchEntry, BatchResult, IndexerDeps } from './indexer.js';
 import type { ParsedMessage } from './message-format.js';
 import { OffsetTracker } from './offsets.js';
+import { messageParser, type ParsingDeps } from './parsing.js';
+
+export type PipelineMetrics = BufferBudgetMetrics &
+  InFlightMetrics &
+  ParsingDeps['metrics'] &
+  Pick<Metrics, 'consumedMessages' | 'consumedMessageBytes'>;
 
 export interface PipelineDeps {
   /** The consumer's messages, in chunks (whatever was read ahead when the pipeline asked). */
@@ -40,80 +53,75 @@ export interface PipelineDeps {
   commitIntervalMs: number;
   /** On stop, how long batches in flight may still finish before they are abandoned (left uncommitted). */
   drainGraceMs: number;
-  metrics: Metrics;
+  metrics: PipelineMetrics;
   logger: Logger;
   /** Time and timers; tests move it by hand. */
   clock?: Clock;
 }
 
 export class Pipeline {
-  private readonly offsets = new OffsetTracker();
-  private readonly bulker: Bulker<BatchEntry>;
   private readonly clock: Clock;
   private readonly stopping = new AbortController();
+  private readonly parse: (message: ConsumedMessage) => ParsedMessage;
+  private readonly bulker: Bulker<BatchEntry>;
   private readonly inFlight: InFlight;
+  private readonly offsets = new OffsetTracker();
+  private readonly committing: Committing;
   private readonly budget: BufferBudget;
   private readonly flushTimer: FlushTimer<BatchEntry>;
-  private readonly intake: Intake;
-  /** Commits failed in a row since the last one that succeeded. */
-  private failedCommits = 0;
 
   constructor(private readonly deps: PipelineDeps) {
     const { metrics, logger } = deps;
     const clock = (this.clock = deps.clock ?? realClock);
+    this.parse = messageParser(deps);
     this.bulker = new Bulker(deps.limits);
-    this.budget = new BufferBudget({ maxBufferedBytes: deps.maxBufferedBytes, clock, metrics, logger });
+    const indexer = {
+      ...deps.indexer,
+      now: deps.indexer.now ?? clock.now,
+      sleep: deps.indexer.sleep ?? clock.sleep,
+    };
     this.inFlight = new InFlight({
-      indexer: {
-        ...deps.indexer,
-        now: deps.indexer.now ?? clock.now,
-        sleep: deps.indexer.sleep ?? clock.sleep,
-      },
+      indexer,
       concurrency: deps.concurrency,
       clock,
       metrics,
       logger,
-      finished: (batch, result) => this.finished(batch, result),
+      finished: (batch, result) => this.batchFinished(batch, result),
       freed: () => this.flushTimer.indexerFreed(),
     });
+    this.committing = new Committing({ offsets: this.offsets, commit: deps.commit, clock, logger });
+    this.budget = new BufferBudget({ maxBufferedBytes: deps.maxBufferedBytes, clock, metrics, logger });
     this.flushTimer = new FlushTimer({
       bulker: this.bulker,
       clock,
       indexerFree: () => this.inFlight.hasFreeIndexer,
       send: (batch) => void this.inFlight.send(batch),
     });
-    this.intake = new Intake({
-      messages: deps.messages,
-      recoverable: deps.recoverable ?? canRetry,
-      startupWaitMs: deps.startupWaitMs ?? 0,
-      kafkaUnavailable: deps.kafkaUnavailable ?? (() => undefined),
-      stopFetching: deps.stopFetching,
-      deterministicIds: deps.deterministicIds,
-      allowList: deps.allowList,
-      offsets: this.offsets,
-      bulker: this.bulker,
-      budget: this.budget,
-      inFlight: this.inFlight,
-      flushTimer: this.flushTimer,
-      stopped: this.stopping.signal,
-      clock,
-      metrics,
-      logger,
-    });
   }
 
   /** Runs until `stop()`; then sends what is pending, waits for every bulk (or abandons it), and commits. */
   async run(): Promise<void> {
-    const stopCommitting = this.commitEvery(this.deps.commitIntervalMs);
+    const { deps, clock } = this;
+    const stopCommitting = this.committing.every(deps.commitIntervalMs);
     try {
-      await this.intake.run();
+      const chunks = fetchChunks({
+        messages: deps.messages,
+        recoverable: deps.recoverable ?? canRetry,
+        startupWaitMs: deps.startupWaitMs ?? 0,
+        kafkaUnavailable: deps.kafkaUnavailable ?? (() => undefined),
+        stopFetching: deps.stopFetching,
+        stopped: this.stopping.signal,
+        clock,
+        logger: deps.logger,
+      });
+      for await (const chunk of chunks) await this.take(chunk);
     } finally {
       stopCommitting();
       this.flushTimer.cancel();
       const last = this.bulker.drain();
       if (last !== undefined) await this.inFlight.send(last);
-      await this.inFlight.drain(this.deps.drainGraceMs);
-      await this.commit();
+      await this.inFlight.drain(deps.drainGraceMs);
+      await this.committing.commit();
     }
   }
 
@@ -129,42 +137,53 @@ export class Pipeline {
     await this.deps.stopFetching();
   }
 
-  /** Commits every partition's position that moved; a failed commit is retried with the next one. */
-  async commit(): Promise<void> {
-    const positions = this.offsets.committable();
-    if (positions.length === 0) return;
-    try {
-      await this.deps.commit(positions);
-      this.offsets.markCommitted(positions);
-      this.deps.logger.debug({ positions: positions.map((p) => `${p.partition}:${p.offset}`) }, 'committed');
-      if (this.failedCommits > 0) {
-        this.deps.logger.info({ failedCommits: this.failedCommits }, 'offset commits succeed again');
-        this.failedCommits = 0;
-      }
-    } catch (error) {
-      // Every commit interval while the brokers are away: one warning a streak, not one a second.
-      this.failedCommits += 1;
-      if (this.failedCommits === 1) this.deps.logger.warn({ err: error }, 'offset commit failed; will retry');
-      else this.deps.logger.debug({ err: error }, 'offset commit failed again');
-    }
+  /** Commits what is done now: the consumer asks before a rebalance moves partitions away. */
+  commit(): Promise<void> {
+    return this.committing.commit();
   }
 
-  private finished(batch: Batch<BatchEntry>, result: BatchResult): void {
+  /**
+   * The chain for one chunk: each message is parsed and added to the bulker, and each batch it
+   * fills is sent. Awaits only when the buffer is full or every indexer is busy: no promise per
+   * message, and metrics per chunk.
+   */
+  private async take(chunk: MessageChunk): Promise<void> {
+    const { metrics } = this.deps;
+    const { offsets, bulker, budget, clock } = this;
+    const stopped = this.stopping.signal;
+    let taken = 0;
+    let now = clock.now();
+    for (const message of chunk.messages) {
+      if (budget.full) {
+        await budget.makeRoom(this.inFlight, bulker, stopped);
+        now = clock.now();
+      }
+      // Stopped while waiting: leave the rest untouched (uncommitted), it is read again.
+      if (stopped.aborted) break;
+      // The fetcher rewinds every owned partition to its last commit when the group is joined
+      // again: copies of messages already taken are skipped, not indexed a second time; so are
+      // messages of a partition revoked (or a topic's earlier life) since they were fetched.
+      if (!offsets.received(message)) continue;
+      const size = message.value?.length ?? 0;
+      budget.take(size);
+      taken += 1;
+      metrics.consumedMessageBytes.observe(size);
+      for (const batch of bulker.add({ message, parsed: this.parse(message) }, size, now)) {
+        await this.inFlight.send(batch);
+        now = clock.now();
+      }
+    }
+    // Every message of the chunk taken: what was read without a message (markers) counts as done.
+    if (!stopped.aborted) for (const read of chunk.readUpTo) offsets.readUpTo(read);
+    metrics.consumedMessages.inc(taken);
+    budget.report();
+    this.flushTimer.schedule();
+  }
+
+  /** A batch has finished: its bytes are free, and if it was done, its messages may be committed. */
+  private batchFinished(batch: Batch<BatchEntry>, result: BatchResult): void {
     this.budget.release(batch.bytes);
     if (result === 'abandoned') return;
     for (const { message } of batch.entries) this.offsets.completed(message);
-  }
-
-  /** Commits every `intervalMs` until the returned function is called. */
-  private commitEvery(intervalMs: number): () => void {
-    let timer: TimerHandle | undefined;
-    const arm = (): void => {
-      timer = this.clock.setTimeout(() => {
-        void this.commit();
-        arm();
-      }, intervalMs);
-    };
-    arm();
-    return () => this.clock.clearTimeout(timer);
   }
 }
