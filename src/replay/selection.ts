@@ -79,22 +79,22 @@ export interface DerivedIdSource {
  * Where the `_id` of a document without one comes from. (A document the indexer gave an id to,
  * with ELASTIC_DETERMINISTIC_IDS on, carries it in its lines, and keeps it.)
  *
- * - A record that names its source topic's id (`aki.source.topic-id`, written since ids took
- *   Arkime's shape): the id ELASTIC_DETERMINISTIC_IDS gives the document in its source message,
- *   `<period>-<hash>`, which the viewer opens.
- * - A record from before: `<topic>:<partition>:<offset>:<position>`, the id every replay of it
- *   gave until now. A replay never commits, so the same records are replayed again; this keeps
- *   a replay with this version overwriting the documents an earlier version's replay indexed,
- *   instead of adding copies. (Such ids do not open in the viewer when they reach 31 characters,
- *   a long topic name; a copy of every such session would be worse, and these records age out
- *   of the failure topic.) The topic's id is not known for them anyway: an Arkime-shaped id
+ * - A record that names its source topic's id (`aki.source.topic-id`): the id
+ *   ELASTIC_DETERMINISTIC_IDS gives the document in its source message, `<period>-<hash>`, which
+ *   the viewer opens.
+ * - A record without it (older records on the failure topic lack the header):
+ *   `<topic>:<partition>:<offset>:<position>`, the id every replay of such a record has given. A
+ *   replay never commits, so the same records are replayed again; keeping that id makes a replay
+ *   overwrite the documents an earlier replay indexed, instead of adding copies. (Such ids do not
+ *   open in the viewer when they reach 31 characters, a long topic name; a copy of every such
+ *   session would be worse, and these records age out of the failure topic.) The topic's id is not known for them anyway: an Arkime-shaped id
  *   would not tell a recreated topic's lives apart either.
- * - A record that does not say its place (written before `aki.source.position`, or not by this
- *   indexer): the id of its own place on the failure topic, in the old shape for the same reason.
+ * - A record that does not say its place (no `aki.source.position`, or not written by this
+ *   indexer): the id of its own place on the failure topic, in that same shape for the same reason.
  *   Unique, the same at every replay whatever order the partitions are read in, and nothing to
  *   remember per record or per message. (Counting such records per source message in the order
- *   read needed a map that grew with every message, and gave other ids when a message's records,
- *   spread over the partitions, were read in another order.)
+ *   read would need a map that grows with every message, and would give other ids when a
+ *   message's records, spread over the partitions, are read in another order.)
  */
 export function derivedIdOf(r: ReplayRecord): DerivedIdSource {
   if (r.position === undefined) return { source: r.at, position: 0, shape: legacyId };

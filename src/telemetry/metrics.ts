@@ -141,7 +141,7 @@ export function createMetrics(config: MetricsConfig) {
       'How many messages were produced unsuccessfully according to delivery reports',
     ),
 
-    // Operations (issue 7): what a dashboard and an on-call engineer need beyond the Go indexer's set.
+    // Operations: what a dashboard and an on-call engineer need beyond the Go indexer's set.
     consumerLag: labelledGauge(
       'consumer_lag_messages',
       "Messages in the partition after the group's committed offset (log end offset - committed offset), per assigned partition",
