@@ -1,7 +1,8 @@
-// The one retry policy: how long to wait before trying again (exponential backoff with jitter,
-// capped), and whether trying again can help at all, read from an error's `retryable` flag, never
-// from its message. Every place that tries again uses it: bulk requests and per-item resends,
-// delivery to the failure topic, fetching from Kafka again.
+// How long to wait before trying again (exponential backoff with jitter, capped), and whether
+// trying again can help at all, read from an error's `retryable` flag, never from its message.
+// Every place that tries again waits by it: fetching from Kafka again, delivery to the failure
+// topic, search nodes brought back, and bulk resends, whose rule (what is sent again, split or
+// failed) is search/retry-decision.ts.
 import { setTimeout as delay } from 'node:timers/promises';
 
 export interface BackoffPolicy {
