@@ -1,4 +1,4 @@
-// The `concurrency` scenario of `npm run bench` (issue 19): the indexer end to end at default
+// The `concurrency` scenario of `npm run bench`: the indexer end to end at default
 // settings (adaptive concurrency) against the best fixed ELASTIC_INDEXER_INSTANCES found by a
 // sweep, with the search node 0, 5 and 20 ms away in each direction (the latency proxy in
 // between), and against a node whose write pool has one thread and a queue of one (overload).

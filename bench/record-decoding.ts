@@ -2,7 +2,7 @@
 // decoder (`readRecordsBatches`), then the same with the objects its consumer stream builds per
 // record (a spread copy, a header Map and list, a BigInt offset, the message), against a walk of
 // the batch in place that hands out each record's offset as a number and its value as a view.
-// A measurement for issue 17's "own fetch loop" question, not the indexer's code: the walk
+// A measurement for the question whether our own fetch loop pays, not the indexer's code: the walk
 // knows nothing of compression, control batches or truncated batches.
 // Usage: node dist/bench/record-decoding.js [recordBytes=1700] [rounds=500]; it holds 1,200 records.
 import { createRecordsBatch, readRecordsBatches, Reader } from '@platformatic/kafka';

@@ -1,4 +1,4 @@
-// `npm run bench`: the four measurements of issue 5 in one run on one machine — the Kafka limit,
+// `npm run bench`: the four measurements in one run on one machine — the Kafka limit,
 // the search limit, the indexer into a null sink, the indexer end to end — for the bulk and bulk1
 // formats, each repeated and reported as the median; then the produce→searchable latency.
 // Options: --documents N (default 1,000,000) --repeats N (default 3) --formats bulk,bulk1

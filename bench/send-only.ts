@@ -1,4 +1,4 @@
-// What sending the documents' bytes over HTTP costs on its own: the second term of issue 17's CPU
+// What sending the documents' bytes over HTTP costs on its own: the second term of a CPU
 // target (librdkafka's reading plus this). One request body of `requestBytes` is built from the
 // workload before the clock starts and posted to the null sink as many times as the documents
 // need, one request in flight, its answer read as the indexer reads it. CPU is counted from the

@@ -9,7 +9,7 @@
 // than `npm test` can afford: they too run only when named (`npm run test:operators`,
 // `npm run test:adaptive`). So do those under browser/, which need Debian's chromium and start
 // the servers they need themselves (`npm run test:browser`). The Kafka conformance suite under
-// conformance/ (issue 25) runs only when named too (`npm run test:conformance`): its single-broker
+// conformance/ runs only when named too (`npm run test:conformance`): its single-broker
 // cases use the stack, its `cluster-*` files start a three-broker cluster of their own and get the
 // cluster files' long time limit.
 import { spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-// The suite's baseline (issue 25): nothing changes while the corpus is indexed. It shows the
+// The suite's baseline: nothing changes while the corpus is indexed. It shows the
 // harness accounts and reads `__consumer_offsets` right, so that the other cases' failures are
 // the reader's, not the harness's.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Cases that need a broker of the test's own (issue 25): its log files on disk to damage, and a
+// Cases that need a broker of the test's own: its log files on disk to damage, and a
 // client quota that would slow every other test on the shared broker.
 import assert from 'node:assert/strict';
 import { openSync, writeSync, closeSync, readFileSync } from 'node:fs';

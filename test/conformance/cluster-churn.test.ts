@@ -1,4 +1,4 @@
-// Membership churn (issue 25) on a three-broker cluster of the file's own: four indexer processes
+// Membership churn on a three-broker cluster of the file's own: four indexer processes
 // in one group join, leave (SIGTERM) and one is killed (SIGKILL) while sessions flow and the
 // search cluster answers 1 s late (a latency proxy between the indexers and OpenSearch), so that
 // bulks are in flight at every change of owner. Once under the classic protocol, once under

@@ -1,4 +1,4 @@
-// Conformance cases that need replicas (issue 25), on a three-broker cluster of the file's own
+// Conformance cases that need replicas, on a three-broker cluster of the file's own
 // while sessions flow: every partition's replicas and leader moved to other brokers, twice; and an
 // unclean leader election that truncates logs, with the indexer reading through it and with the
 // indexer restarted after it. Each case accounts for every session and reads the group's commits

@@ -1,4 +1,4 @@
-// What every conformance case ends with (issue 25): every produced `_id` accounted for exactly once,
+// What every conformance case ends with: every produced `_id` accounted for exactly once,
 // in the index or on the failure topic, and no committed position of the group that moved back in
 // `__consumer_offsets`. One log line per case carries the figures the closing note's table needs.
 import assert from 'node:assert/strict';

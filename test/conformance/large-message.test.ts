@@ -1,4 +1,4 @@
-// A 16 MiB message among ordinary ones (issue 25), on the stack's single broker: the topic (and
+// A 16 MiB message among ordinary ones, on the stack's single broker: the topic (and
 // the failure topic, so that either outcome can be written) accept 20 MiB records; the broker's
 // own limit is 10 MiB (stack/kafka-broker.ts), which a topic's max.message.bytes overrides.
 import assert from 'node:assert/strict';

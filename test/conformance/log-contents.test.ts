@@ -1,4 +1,4 @@
-// What a topic's log can hold besides plain records (issue 25), on the stack's single broker:
+// What a topic's log can hold besides plain records, on the stack's single broker:
 // the gaps compaction leaves, and transactions, committed and aborted, with their markers. Each
 // case accounts for every produced `_id` and reads the group's commits (harness.ts).
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Topic changes an operator makes while the indexer runs (issue 25), on the stack's single broker
+// Topic changes an operator makes while the indexer runs, on the stack's single broker
 // with the real corpus in bulk1 format, one session a message: a topic deleted and created again,
 // partitions added, one topic of a list deleted. Each ends by accounting for every produced `_id`
 // and reading the group's commits in `__consumer_offsets` (harness.ts).

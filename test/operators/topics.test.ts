@@ -1,4 +1,4 @@
-// Several topics at once (issue 18, part 3), against the real Kafka broker and OpenSearch: one
+// Several topics at once, against the real Kafka broker and OpenSearch: one
 // indexer reads every topic a regular expression matches, one topic per source, and a topic
 // created while it runs; lag is reported per topic and partition; --check checks every topic.
 import assert from 'node:assert/strict';
