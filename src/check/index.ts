@@ -12,7 +12,14 @@ import { searchChecks } from './search.js';
 /** Each check's limit: above the Kafka client's connect timeout, below a human's patience. */
 export const checkTimeoutMs = 10_000;
 
-function kafkaChecks(config: Config, consumer: KafkaProbe, producer: KafkaProbe | undefined): Check[] {
+/** What the Kafka checks read of the configuration. */
+type KafkaCheckConfig = Pick<Config, 'kafkaConsumerGroupName' | 'kafkaConsumerTopic' | 'kafkaProducerTopic'>;
+
+function kafkaChecks(
+  config: KafkaCheckConfig,
+  consumer: KafkaProbe,
+  producer: KafkaProbe | undefined,
+): Check[] {
   const brokers = 'Kafka consumer brokers';
   const checks: Check[] = [
     { name: brokers, run: () => consumer.cluster() },
@@ -47,7 +54,7 @@ function kafkaChecks(config: Config, consumer: KafkaProbe, producer: KafkaProbe 
  * A check per topic named; for a pattern one check of every topic it matches now, which fails when
  * none does (the indexer would wait for one) or when any of them fails.
  */
-function topicChecks(config: Config, consumer: KafkaProbe, brokers: string): Check[] {
+function topicChecks(config: KafkaCheckConfig, consumer: KafkaProbe, brokers: string): Check[] {
   const selection = config.kafkaConsumerTopic;
   if (selection.pattern === undefined) {
     return selection.names.map((topic) => ({
