@@ -1,6 +1,9 @@
 // The intake: chunks of Kafka messages → parsed items → the bulker, each full batch sent to an
 // indexer. It waits only while every indexer is busy or MAX_BUFFERED_BYTES are taken; at start-up
 // and after a stream error it waits for the consumer, longer after each failed try.
+import { withDerivedIds } from '../bulk/derived-ids.js';
+import type { ParsedMessage } from '../bulk/items.js';
+import { parseMessage } from '../bulk/parse.js';
 import type { ConsumedMessage, MessageChunk } from '../records.js';
 import { backoff, IndexerError, retry } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -11,8 +14,6 @@ import type { Clock } from './clock.js';
 import type { FlushTimer } from './flush-timer.js';
 import type { InFlight } from './in-flight.js';
 import type { BatchEntry } from './indexer.js';
-import { withDerivedIds } from './derived-ids.js';
-import { parseMessage, type ParsedMessage } from './message-format.js';
 import type { OffsetTracker } from './offsets.js';
 
 export interface IntakeDeps {

@@ -2,6 +2,7 @@
 // committed once their messages are done. This file wires the parts and owns start and stop:
 // intake.ts takes the messages, buffer-budget.ts holds it back while MAX_BUFFERED_BYTES are
 // taken, flush-timer.ts sends batches whose time is up, in-flight.ts runs the indexers.
+import type { ParsedMessage } from '../bulk/items.js';
 import type { CommitPosition, MessageChunk } from '../records.js';
 import { canRetry } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -14,7 +15,6 @@ import type { ConcurrencyLimit } from './concurrency.js';
 import { InFlight } from './in-flight.js';
 import { Intake } from './intake.js';
 import type { BatchEntry, BatchResult, IndexerDeps } from './indexer.js';
-import type { ParsedMessage } from './message-format.js';
 import { OffsetTracker } from './offsets.js';
 
 export interface PipelineDeps {

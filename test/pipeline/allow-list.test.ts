@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AllowListConfig } from '../../src/config/allow-list.js';
 import { allowList } from '../../src/pipeline/allow-list.js';
-import { parseMessage, type ParsedMessage } from '../../src/pipeline/message-format.js';
+import type { ParsedMessage } from '../../src/bulk/items.js';
+import { parseMessage } from '../../src/bulk/parse.js';
 
 const everything: AllowListConfig = {
   elasticAllowedIndices: ['*'],
