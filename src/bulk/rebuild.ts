@@ -33,14 +33,15 @@ export function rebuild(value: Buffer, items: BulkItem[]): ItemsBody {
 /**
  * A body holding only `items` of `body`, which is already as sent (every line ending in one '\n'):
  * each item's bytes are copied whole, not line by line as `rebuild` does, which would read them
- * again and take a second '\r' off a line that ends in two.
+ * again and take a second '\r' off a line that ends in two. Items are copied with plainItem: a
+ * spread would drop the index and id that an Arkime item decodes only when asked (getters).
  */
 export function keepOnly(body: Buffer, items: BulkItem[]): ItemsBody {
   let offset = 0;
   const moved = items.map((item) => {
     const start = offset;
     offset += item.end - item.start;
-    return { ...item, start, end: offset };
+    return plainItem(item, start, offset);
   });
   return {
     body: Buffer.concat(
