@@ -10,9 +10,10 @@
 // told apart from an index. Such an item is allowed only when every index is (`*`).
 //
 // Whether the settings can work at all is checked with the configuration (config/allow-list.ts).
+import type { BulkItem, ParsedMessage, RejectedLines } from '../bulk/items.js';
+import { keepOnly } from '../bulk/rebuild.js';
 import type { AllowListConfig } from '../config/allow-list.js';
 import { bulkActions } from '../records.js';
-import type { BulkItem, ParsedMessage, RejectedLines } from './message-format.js';
 
 /**
  * One pattern list as one anchored expression: `*` any run of characters, everything else itself.
@@ -70,23 +71,6 @@ export function allowList(config: AllowListConfig): (parsed: ParsedMessage) => P
       }
     }
     if (refused === undefined) return parsed;
-    return { ...parsed, ...cut(parsed.body, kept), rejected: [...parsed.rejected, ...refused] };
-  };
-}
-
-/** A body holding only `items`, each moved to its new offsets. */
-function cut(body: Buffer, items: BulkItem[]): { body: Buffer; items: BulkItem[] } {
-  let offset = 0;
-  const moved = items.map((item) => {
-    const start = offset;
-    offset += item.end - item.start;
-    return { ...item, start, end: offset };
-  });
-  return {
-    body: Buffer.concat(
-      items.map((item) => body.subarray(item.start, item.end)),
-      offset,
-    ),
-    items: moved,
+    return { ...parsed, ...keepOnly(parsed.body, kept), rejected: [...parsed.rejected, ...refused] };
   };
 }

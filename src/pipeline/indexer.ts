@@ -2,6 +2,7 @@
 // the retry decision (search/retry-decision.ts: resend, split, fail, give up), hand failures to
 // the failure sink, and only then report the batch done so its offsets can be committed. This
 // file decides nothing about retrying: it counts, logs and waits.
+import { itemBytes, type BulkItem, type ParsedMessage } from '../bulk/items.js';
 import type { BulkReply, FailedDocument, Lease, SourcePosition } from '../records.js';
 import { classifyBulkResponse, type BulkOutcome } from '../search/classify.js';
 import { decide, isBackPressure, type Pending, type RetryRule } from '../search/retry-decision.js';
@@ -9,7 +10,6 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { realClock, type Clock } from './clock.js';
 import type { RequestSample } from './concurrency.js';
-import type { BulkItem, ParsedMessage } from './message-format.js';
 
 export interface BatchEntry {
   /** Where it came from; the consumer's messages also carry the lease they were read under (replay's records none). */
@@ -65,7 +65,7 @@ interface GroupResult {
 }
 
 function bytesOf(p: PendingItem): Buffer {
-  return p.entry.parsed.body.subarray(p.item.start, p.item.end);
+  return itemBytes(p.entry.parsed, p.item);
 }
 
 function bytesIn(items: PendingItem[]): number {

@@ -1,10 +1,11 @@
 // The pipeline's second stage: a Kafka message's value read as bulk items (bulk, bulk1 or doc),
 // with derived ids where asked for, and the items the allow-list refuses taken out. Messages that
 // cannot be read are counted here by reason; their documents fail with the rest of the batch.
+import { withDerivedIds } from '../bulk/derived-ids.js';
+import type { ParsedMessage } from '../bulk/items.js';
+import { parseMessage } from '../bulk/parse.js';
 import type { ConsumedMessage } from '../records.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { withDerivedIds } from './derived-ids.js';
-import { parseMessage, type ParsedMessage } from './message-format.js';
 
 export interface ParsingDeps {
   deterministicIds: boolean;

@@ -8,6 +8,7 @@
 // flush timer sends a batch whose time is up to the next free indexer (flush-timer.ts), and a
 // finished batch frees its bytes and marks its messages done for the next commit
 // (`batchFinished`). This file wires the stages and owns start and stop.
+import type { ParsedMessage } from '../bulk/items.js';
 import type { CommitPosition, ConsumedMessage, MessageChunk } from '../records.js';
 import { canRetry } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -21,7 +22,6 @@ import { fetchChunks } from './fetching.js';
 import { FlushTimer } from './flush-timer.js';
 import { InFlight, type InFlightMetrics } from './in-flight.js';
 import type { BatchEntry, BatchResult, IndexerDeps } from './indexer.js';
-import type { ParsedMessage } from './message-format.js';
 import { OffsetTracker } from './offsets.js';
 import { messageParser, type ParsingDeps } from './parsing.js';
 

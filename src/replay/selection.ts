@@ -3,11 +3,12 @@
 // lines as they were sent, with an `_id` derived from where the document first came from (or,
 // when the record does not say, from the record's own place) when it has none, so that replaying
 // the same records again overwrites instead of adding copies.
+import { arkimeId, legacyId, withDerivedIds, type IdShape } from '../bulk/derived-ids.js';
+import type { ParsedMessage } from '../bulk/items.js';
+import { parseMessage } from '../bulk/parse.js';
 import type { FailureTopicRecord } from '../kafka/failures/reader.js';
 import { matcher } from '../pipeline/allow-list.js';
 import type { BatchEntry } from '../pipeline/indexer.js';
-import { arkimeId, legacyId, withDerivedIds, type IdShape } from '../pipeline/derived-ids.js';
-import { parseMessage, type ParsedMessage } from '../pipeline/message-format.js';
 import type { SourcePosition } from '../records.js';
 import type { ReplayOptions } from './args.js';
 

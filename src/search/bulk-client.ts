@@ -4,12 +4,12 @@
 // (see retry.ts), so that this stays a plain transport.
 import { Readable } from 'node:stream';
 import { Pool } from 'undici';
+import { coalesce, gzipped } from '../bulk/body.js';
 import type { Config } from '../config/schema.js';
 import type { BulkReply } from '../records.js';
 import { errorTree, IndexerError } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { coalesce, gzipped } from './bulk-body.js';
 import { NodeDiscovery, nodesInfoPath } from './discovery.js';
 import { defaultTimings, NodePool, type NodeEvent, type SearchNodeState } from './node-pool.js';
 import { nodeReporter } from './node-report.js';

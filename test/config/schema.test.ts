@@ -24,7 +24,7 @@ describe('settings without effect', () => {
 
   test('the compiled source is there to search', () => {
     assert.ok(code.length >= 10, `only ${code.length} files under ${compiledSource}`);
-    assert.ok(code.some((file) => file.path.endsWith(join('pipeline', 'message-format.js'))));
+    assert.ok(code.some((file) => file.path.endsWith(join('bulk', 'parse.js'))));
   });
 
   test('are exactly those whose config field no code outside src/config/ reads', () => {

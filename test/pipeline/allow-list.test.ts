@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { ParsedMessage } from '../../src/bulk/items.js';
+import { parseMessage } from '../../src/bulk/parse.js';
 import type { AllowListConfig } from '../../src/config/allow-list.js';
 import { allowList } from '../../src/pipeline/allow-list.js';
-import { parseMessage, type ParsedMessage } from '../../src/pipeline/message-format.js';
 
 const everything: AllowListConfig = {
   elasticAllowedIndices: ['*'],

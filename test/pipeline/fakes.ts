@@ -2,7 +2,7 @@
 // Kafka messages, `_bulk` answers as the servers give them, and metrics and a log to read back.
 import { readFileSync } from 'node:fs';
 import type { Clock, TimerHandle } from '../../src/pipeline/clock.js';
-import { parseMessage } from '../../src/pipeline/message-format.js';
+import { parseMessage } from '../../src/bulk/parse.js';
 import type { BulkReply, ConsumedMessage, Lease } from '../../src/records.js';
 import { createLogger, type Logger } from '../../src/telemetry/logger.js';
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { indexBatch, type BatchEntry, type IndexerDeps } from '../../src/pipeline/indexer.js';
-import { parseMessage } from '../../src/pipeline/message-format.js';
+import { parseMessage } from '../../src/bulk/parse.js';
 import type { BulkReply, ConsumedMessage, FailedDocument } from '../../src/records.js';
 import {
   allOk,

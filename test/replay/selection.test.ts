@@ -2,10 +2,10 @@
 // without one gets: the same at every replay, and the one its place in its source message names.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { arkimeId, legacyId, withDerivedIds } from '../../src/bulk/derived-ids.js';
+import { parseMessage } from '../../src/bulk/parse.js';
 import type { FailureTopicRecord } from '../../src/kafka/failures/reader.js';
 import { allowList } from '../../src/pipeline/allow-list.js';
-import { arkimeId, legacyId, withDerivedIds } from '../../src/pipeline/derived-ids.js';
-import { parseMessage } from '../../src/pipeline/message-format.js';
 import {
   batchEntry,
   describeRecord,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseMessage, type ParsedMessage } from '../../src/pipeline/message-format.js';
+import type { ParsedMessage } from '../../src/bulk/items.js';
+import { parseMessage } from '../../src/bulk/parse.js';
 import { arkimeMessages, bulkLines, indexFor, readSessions } from '../../stack/arkime.js';
 
 const sessions = readSessions();

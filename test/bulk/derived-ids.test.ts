@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { arkimeId, indexPeriod, legacyId, withDerivedIds } from '../../src/pipeline/derived-ids.js';
-import { parseMessage, type ParsedMessage } from '../../src/pipeline/message-format.js';
+import { arkimeId, indexPeriod, legacyId, withDerivedIds } from '../../src/bulk/derived-ids.js';
+import type { ParsedMessage } from '../../src/bulk/items.js';
+import { parseMessage } from '../../src/bulk/parse.js';
 import type { SourcePosition } from '../../src/records.js';
 import { arkimeMessages, bulkLines, readSessions } from '../../stack/arkime.js';
 
@@ -84,7 +85,7 @@ describe("derived ids: Arkime's shape", () => {
       const id = arkimeId(index, source, 3);
       assert.deepEqual(viewerOpens(index, id), { index, id }, index);
     }
-    // What the issue saw: the earlier shape, from a long topic name, sends the viewer elsewhere.
+    // The earlier shape, from a long topic name, sends the viewer elsewhere.
     const old = legacyId(daily, { ...source, topic: 'arkime-sessions-site-alpha' }, 0);
     assert.notEqual(viewerOpens(daily, old).index, daily);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { coalesce, gzipped } from '../../src/search/bulk-body.js';
+import { coalesce, gzipped } from '../../src/bulk/body.js';
 import { createMetrics } from '../../src/telemetry/metrics.js';
 
 const filled = (bytes: number, fill: number): Buffer => Buffer.alloc(bytes, fill);

@@ -1,9 +1,17 @@
 // A bulk request's body as it goes on the wire: the messages' own bytes, written as they are or
 // with runs of small ones joined (coalesce), or compressed with gzip when
-// ELASTIC_CLIENT_COMPRESS_REQUESTS is on. The transport (bulk-client.ts) only sends it.
+// ELASTIC_CLIENT_COMPRESS_REQUESTS is on. The transport (search/bulk-client.ts) only sends it.
 import { promisify } from 'node:util';
 import { constants as zlibConstants, gzip } from 'node:zlib';
-import type { Metrics } from '../telemetry/metrics.js';
+
+/**
+ * Where gzipping counts its cost: the telemetry's counters, handed in by the transport, so that
+ * this module stays free of telemetry (prom-client's counters have this shape).
+ */
+export interface CompressCounters {
+  bulkCompressSeconds: { inc(seconds: number): void };
+  bulkCompressBytes: { inc(labels: { stage: 'in' | 'out' }, bytes: number): void };
+}
 
 /**
  * Fastest gzip level: about 5x smaller Arkime bulk bodies at ~2x the speed of the default
@@ -43,10 +51,7 @@ export function coalesce(parts: Buffer[], small = 64 * 1024, chunk = 1 << 20): B
 }
 
 /** Gzip level 1 on libuv's thread pool; the time and the bytes saved are metrics, so the cost stays visible. */
-export async function gzipped(
-  parts: Buffer[],
-  metrics: Pick<Metrics, 'bulkCompressSeconds' | 'bulkCompressBytes'>,
-): Promise<Buffer[]> {
+export async function gzipped(parts: Buffer[], metrics: CompressCounters): Promise<Buffer[]> {
   const started = performance.now();
   const plain = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   const packed = await gzipAsync(plain, { level: gzipLevel });

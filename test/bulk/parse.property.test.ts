@@ -11,8 +11,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { maxRequestBytes } from '../../src/config/limits.js';
-import { arkimeId, withDerivedIds } from '../../src/pipeline/derived-ids.js';
-import { parseMessage, type ParsedMessage, type RejectReason } from '../../src/pipeline/message-format.js';
+import { arkimeId, withDerivedIds } from '../../src/bulk/derived-ids.js';
+import type { ParsedMessage, RejectReason } from '../../src/bulk/items.js';
+import { parseMessage } from '../../src/bulk/parse.js';
 import { arkimeMessages, bulkLines, indexFor, readSessions } from '../../stack/arkime.js';
 
 const sessions = readSessions();

@@ -15,7 +15,7 @@
 // index: the session is listed but does not open ("Couldn't look up detail data").
 import { hash } from 'node:crypto';
 import type { SourcePosition } from '../records.js';
-import { plainItem, type BulkItem, type ParsedMessage } from './message-format.js';
+import { plainItem, type BulkItem, type ParsedMessage } from './items.js';
 
 /** An `_id` for the item at `position` of the message at `source`, aimed at `index`. */
 export type IdShape = (index: string | undefined, source: SourcePosition, position: number) => string;
