@@ -2,10 +2,10 @@
 // says is done. Offsets are never committed automatically.
 import { ConnectionPool, Consumer } from '@platformatic/kafka';
 import type { Config } from '../../config/schema.js';
-import type { Assignment, CommitPosition, MessageChunk, PartitionLag } from '../../records.js';
+import type { CommitPosition, MessageChunk, PartitionLag } from '../../records.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
-import { assignmentChange, flatten } from './assignment.js';
+import { flatten } from './assignment.js';
 import { partitionLag } from './lag.js';
 import { CommitQueue } from './commits.js';
 import { committedSource, type CommittedSource } from './committed.js';
@@ -18,6 +18,7 @@ import { readerReports, type ReaderMetrics, type ReaderReports } from './reader-
 import { classicTimeouts, GroupJoin, type GroupJoinConfig } from './joining.js';
 import { TopicSubscription, type SubscriptionConfig, type SubscriptionMetrics } from './subscription.js';
 import { metadataSource, type MetadataSource } from './topic-metadata.js';
+import { RebalanceWatch } from './rebalances.js';
 
 /** What the consumer reads itself, and the slices of its parts. */
 export type ConsumerConfig = GroupJoinConfig &
@@ -60,7 +61,6 @@ export class KafkaConsumer {
   private wanted: string[] | undefined;
   private wake: (() => void) | undefined;
   private stopping = false;
-  private owned: Assignment[] = [];
   private readonly skipped: ReturnType<typeof reportSkipped>;
   /** Per topic: what was skipped as out of range, so that a range is reported once. */
   private readonly ledgers = new Map<string, OutOfRangeLedger>();
@@ -72,6 +72,7 @@ export class KafkaConsumer {
   private readonly fetcherEvents: FetcherEvents;
   private readonly reports: ReaderReports;
   private readonly group: GroupJoin;
+  private readonly rebalances: RebalanceWatch;
 
   constructor(
     private readonly config: ConsumerConfig,
@@ -101,7 +102,7 @@ export class KafkaConsumer {
     });
     this.commits = new CommitQueue({
       client: this.consumer,
-      owns: (topic, partition) => this.owns(topic, partition),
+      owns: (topic, partition) => this.rebalances.owns(topic, partition),
       heartbeatWaitMs: config.kafkaSessionTimeout,
       committed: () => metrics.offsetCommits.inc(),
     });
@@ -117,19 +118,12 @@ export class KafkaConsumer {
           );
       },
     };
-    // The classic protocol reports a new assignment when it joins; KIP-848 changes it inside a
-    // heartbeat and reports nothing, so the assignment is compared after every heartbeat as well.
-    this.consumer.on('consumer:group:join', () => {
-      this.observeAssignment();
-      // Every join may have moved partitions away and back: read from the commits again.
-      this.fetcher?.reposition(flatten(this.consumer.assignments));
-      this.events.onJoined?.();
+    this.rebalances = new RebalanceWatch(this.consumer, this.reports, this.leases, {
+      topics: () => this.topics,
+      reposition: (assigned) => this.fetcher?.reposition(assigned),
+      rebalancing: () => this.events.onRebalance(),
+      joined: () => this.events.onJoined?.(),
     });
-    // KIP-848 moves partitions inside a heartbeat: those gained are read from their commits.
-    this.consumer.on('consumer:heartbeat:end', () => {
-      if (this.observeAssignment()) this.fetcher?.reposition(flatten(this.consumer.assignments));
-    });
-    this.consumer.on('consumer:group:rebalance', () => this.events.onRebalance());
     this.consumer.on('consumer:heartbeat:error', ({ error }) => {
       this.metrics.consumeErrors.inc();
       this.logger.warn({ err: error }, 'consumer heartbeat failed');
@@ -233,10 +227,6 @@ export class KafkaConsumer {
     return this.commits.commit(positions);
   }
 
-  private owns(topic: string, partition: number): boolean {
-    return this.owned.some((a) => a.topic === topic && a.partition === partition);
-  }
-
   /**
    * Partitions were added to a topic read: the classic protocol's leader assigns them only when
    * the group rebalances, so this member asks for one (KIP-848's coordinator assigns them itself).
@@ -282,20 +272,5 @@ export class KafkaConsumer {
         .catch((error: unknown) => this.logger.warn({ err: error }, 'closing the fetch connections failed'));
     }
     this.subscription.stop();
-  }
-
-  /** Reports a change of the partitions this member owns, once per change; says whether there was one. */
-  private observeAssignment(): boolean {
-    const owned = flatten(this.consumer.assignments);
-    const { added, revoked } = assignmentChange(this.owned, owned);
-    if (added.length === 0 && revoked.length === 0) return false;
-    this.owned = owned;
-    this.reports.assignmentChanged(this.topics, owned, added, revoked);
-    if (revoked.length > 0) {
-      // Commit first: the positions are taken at once, before the leases end.
-      this.events.onRebalance();
-      this.leases.release(revoked);
-    }
-    return true;
   }
 }
