@@ -74,8 +74,8 @@ export class FailureProducer {
       await this.producer.send({
         // Per send: the client (2.12.1) never applies a constructor's `acks` to its requests and
         // sends acks=1 unless idempotent. With acks=1 a leader moving away (a rolling restart's
-        // controlled shutdown) can drop records it already acknowledged: seen on the three-broker
-        // cluster, 10–20 of 9,000 records of an acks=1 producer.
+        // controlled shutdown) can drop records it already acknowledged: 10–20 of 9,000 records
+        // of an acks=1 producer on the three-broker cluster.
         acks: ProduceAcks.ALL,
         messages: failures.map((failure) => ({
           topic: this.topic,
