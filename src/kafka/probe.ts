@@ -119,15 +119,15 @@ export async function securityRefusal(
   }
 }
 
+export type SecurityCheckConfig = KafkaSecurityConfig &
+  Pick<Config, 'kafkaConsumerBrokers' | 'kafkaProducerBrokers'>;
+
 /**
  * Stops start-up with the reason when the brokers refuse the TLS or SASL settings, instead of
  * after the clients' minute of retries: the consumer's brokers, and the failure producer's when
  * it produces to others (the same brokers are asked once).
  */
-export async function checkKafkaSecurity(
-  config: KafkaSecurityConfig & Pick<Config, 'kafkaConsumerBrokers' | 'kafkaProducerBrokers'>,
-  producing: boolean,
-): Promise<void> {
+export async function checkKafkaSecurity(config: SecurityCheckConfig, producing: boolean): Promise<void> {
   const clients: [string, string[]][] = [['Kafka consumer', config.kafkaConsumerBrokers]];
   const producerElsewhere = config.kafkaProducerBrokers.join(',') !== config.kafkaConsumerBrokers.join(',');
   if (producing && producerElsewhere) clients.push(['Kafka failure producer', config.kafkaProducerBrokers]);

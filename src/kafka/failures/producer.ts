@@ -7,7 +7,25 @@ import type { Config } from '../../config/schema.js';
 import type { FailedDocument } from '../../records.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
-import { KafkaConnectionError, kafkaSecurity, securityFailure } from '../connection.js';
+import {
+  KafkaConnectionError,
+  kafkaSecurity,
+  securityFailure,
+  type KafkaSecurityConfig,
+} from '../connection.js';
+
+export type FailureProducerConfig = KafkaSecurityConfig &
+  Pick<
+    Config,
+    | 'kafkaProducerTopic'
+    | 'kafkaProducerBrokers'
+    | 'kafkaProducerMsgRetries'
+    | 'kafkaProducerFullQueueCooldown'
+    | 'kafkaProducerMsgTimeout'
+    | 'kafkaProducerLogDeliveryReports'
+  >;
+
+export type FailureProducerMetrics = Pick<Metrics, 'produceErrors' | 'producedMessageBytes' | 'produced'>;
 
 function headers(failure: FailedDocument): Map<Buffer, Buffer> {
   const values: Record<string, string | undefined> = {
@@ -34,9 +52,9 @@ export class FailureProducer {
   private readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>;
 
   constructor(
-    private readonly config: Config,
+    private readonly config: FailureProducerConfig,
     private readonly logger: Logger,
-    private readonly metrics: Metrics,
+    private readonly metrics: FailureProducerMetrics,
     private readonly topic: string = config.kafkaProducerTopic,
   ) {
     this.producer = new Producer({
@@ -56,8 +74,8 @@ export class FailureProducer {
       await this.producer.send({
         // Per send: the client (2.12.1) never applies a constructor's `acks` to its requests and
         // sends acks=1 unless idempotent. With acks=1 a leader moving away (a rolling restart's
-        // controlled shutdown) can drop records it already acknowledged: seen on the three-broker
-        // cluster, 10–20 of 9,000 records of an acks=1 producer.
+        // controlled shutdown) can drop records it already acknowledged: 10–20 of 9,000 records
+        // of an acks=1 producer on the three-broker cluster.
         acks: ProduceAcks.ALL,
         messages: failures.map((failure) => ({
           topic: this.topic,

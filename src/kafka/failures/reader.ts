@@ -5,7 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Config } from '../../config/schema.js';
-import { KafkaConnectionError, kafkaSecurity, securityFailure } from '../connection.js';
+import {
+  KafkaConnectionError,
+  kafkaSecurity,
+  securityFailure,
+  type KafkaSecurityConfig,
+} from '../connection.js';
 import { fetchDefaults } from '../reading/fetcher-options.js';
 
 /** One record of the failure topic: where it sits, when it was written, its headers and its value. */
@@ -25,6 +30,8 @@ export interface ReadRange {
   end: bigint;
 }
 
+export type FailureReaderConfig = KafkaSecurityConfig & Pick<Config, 'kafkaProducerBrokers'>;
+
 /** Kafka's special timestamps for ListOffsets: the log's end and its start. */
 const latest = -1n;
 const earliest = -2n;
@@ -37,7 +44,7 @@ export class FailureTopicReader {
   private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
 
   constructor(
-    private readonly config: Config,
+    private readonly config: FailureReaderConfig,
     private readonly topic: string,
   ) {
     this.consumer = new Consumer({

@@ -6,7 +6,7 @@
 // a commit refused for a rebalance (ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS) makes
 // @platformatic/kafka rejoin and send the same offsets again, in the new generation, where the
 // classic coordinator takes them whoever owns the partition now (the conformance suite's churn
-// case saw positions move back so). The offsets are therefore read anew at every send.
+// case catches a position moved back so). The offsets are therefore read anew at every send.
 import type { Consumer } from '@platformatic/kafka';
 import type { CommitPosition } from '../../records.js';
 

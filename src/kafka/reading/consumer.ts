@@ -2,22 +2,42 @@
 // says is done. Offsets are never committed automatically.
 import { ConnectionPool, Consumer } from '@platformatic/kafka';
 import type { Config } from '../../config/schema.js';
-import type { Assignment, CommitPosition, MessageChunk, PartitionLag } from '../../records.js';
+import type { CommitPosition, MessageChunk, PartitionLag } from '../../records.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
-import { assignmentChange, flatten } from './assignment.js';
+import { flatten } from './assignment.js';
 import { partitionLag } from './lag.js';
 import { CommitQueue } from './commits.js';
 import { committedSource, type CommittedSource } from './committed.js';
 import { kafkaSecurity } from '../connection.js';
 import { Fetcher, type FetcherEvents } from './fetcher.js';
-import { fetcherOptions } from './fetcher-options.js';
+import { fetcherOptions, type FetcherConfig } from './fetcher-options.js';
 import { Leases } from './leases.js';
-import { OutOfRangeLedger, reportSkipped } from './out-of-range.js';
-import { readerReports, type ReaderReports } from './reader-events.js';
-import { answered, classicTimeouts, refusal } from './joining.js';
-import { TopicSubscription } from './subscription.js';
+import { OutOfRangeLedger, reportSkipped, type SkippedMetrics } from './out-of-range.js';
+import { readerReports, type ReaderMetrics, type ReaderReports } from './reader-events.js';
+import { classicTimeouts, GroupJoin, type GroupJoinConfig } from './joining.js';
+import { TopicSubscription, type SubscriptionConfig, type SubscriptionMetrics } from './subscription.js';
 import { metadataSource, type MetadataSource } from './topic-metadata.js';
+import { RebalanceWatch } from './rebalances.js';
+
+/** What the consumer reads itself, and the slices of its parts. */
+export type ConsumerConfig = GroupJoinConfig &
+  SubscriptionConfig &
+  FetcherConfig &
+  Pick<
+    Config,
+    | 'kafkaConsumerGroupName'
+    | 'kafkaConsumerBrokers'
+    | 'kafkaConsumerIncrementalRebalance'
+    | 'kafkaConsumerOffsetReset'
+    | 'kafkaPollTimeout'
+    | 'kafkaSessionTimeout'
+  >;
+
+export type ConsumerMetrics = ReaderMetrics &
+  SkippedMetrics &
+  SubscriptionMetrics &
+  Pick<Metrics, 'offsetCommits' | 'consumeErrors'>;
 
 export interface ConsumerEvents {
   /**
@@ -36,14 +56,11 @@ export class KafkaConsumer {
   private fetcher: Fetcher | undefined;
   /** The topics the current fetcher reads (several with a comma list or a pattern). */
   private topics: string[] = [];
-  /** The topics this member subscribes to, held apart from any stream of the client's. */
-  private held: string[] = [];
   private readonly subscription: TopicSubscription;
   /** Set when a pattern's topics changed: the stream is closed and one on these opened. */
   private wanted: string[] | undefined;
   private wake: (() => void) | undefined;
   private stopping = false;
-  private owned: Assignment[] = [];
   private readonly skipped: ReturnType<typeof reportSkipped>;
   /** Per topic: what was skipped as out of range, so that a range is reported once. */
   private readonly ledgers = new Map<string, OutOfRangeLedger>();
@@ -54,11 +71,13 @@ export class KafkaConsumer {
   private readonly committed: CommittedSource;
   private readonly fetcherEvents: FetcherEvents;
   private readonly reports: ReaderReports;
+  private readonly group: GroupJoin;
+  private readonly rebalances: RebalanceWatch;
 
   constructor(
-    private readonly config: Config,
+    private readonly config: ConsumerConfig,
     private readonly logger: Logger,
-    private readonly metrics: Metrics,
+    private readonly metrics: ConsumerMetrics,
   ) {
     this.consumer = new Consumer({
       clientId: 'arkime-kafka-indexer',
@@ -73,6 +92,7 @@ export class KafkaConsumer {
       ...kafkaSecurity(config),
       requestTimeout: Math.max(30_000, config.kafkaPollTimeout + 30_000),
     });
+    this.group = new GroupJoin(this.consumer, config, logger);
     this.skipped = reportSkipped(logger, metrics, config.kafkaConsumerOffsetReset);
     this.metadata = metadataSource(this.pool, config.kafkaConsumerBrokers);
     this.committed = committedSource(this.consumer, this.pool, this.metadata);
@@ -82,7 +102,7 @@ export class KafkaConsumer {
     });
     this.commits = new CommitQueue({
       client: this.consumer,
-      owns: (topic, partition) => this.owns(topic, partition),
+      owns: (topic, partition) => this.rebalances.owns(topic, partition),
       heartbeatWaitMs: config.kafkaSessionTimeout,
       committed: () => metrics.offsetCommits.inc(),
     });
@@ -98,19 +118,12 @@ export class KafkaConsumer {
           );
       },
     };
-    // The classic protocol reports a new assignment when it joins; KIP-848 changes it inside a
-    // heartbeat and reports nothing, so the assignment is compared after every heartbeat as well.
-    this.consumer.on('consumer:group:join', () => {
-      this.observeAssignment();
-      // Every join may have moved partitions away and back: read from the commits again.
-      this.fetcher?.reposition(flatten(this.consumer.assignments));
-      this.events.onJoined?.();
+    this.rebalances = new RebalanceWatch(this.consumer, this.reports, this.leases, {
+      topics: () => this.topics,
+      reposition: (assigned) => this.fetcher?.reposition(assigned),
+      rebalancing: () => this.events.onRebalance(),
+      joined: () => this.events.onJoined?.(),
     });
-    // KIP-848 moves partitions inside a heartbeat: those gained are read from their commits.
-    this.consumer.on('consumer:heartbeat:end', () => {
-      if (this.observeAssignment()) this.fetcher?.reposition(flatten(this.consumer.assignments));
-    });
-    this.consumer.on('consumer:group:rebalance', () => this.events.onRebalance());
     this.consumer.on('consumer:heartbeat:error', ({ error }) => {
       this.metrics.consumeErrors.inc();
       this.logger.warn({ err: error }, 'consumer heartbeat failed');
@@ -128,7 +141,9 @@ export class KafkaConsumer {
   /** Joins the group; messages come from the returned iterable in chunks, in order within each partition. */
   async start(): Promise<AsyncIterable<MessageChunk>> {
     this.wanted = undefined;
-    const topics = await this.subscription.topics().catch((error: unknown) => this.failedToConnect(error));
+    const topics = await this.subscription
+      .topics()
+      .catch((error: unknown) => this.group.failedToConnect(error));
     const fetcher = topics.length === 0 ? undefined : await this.open(topics);
     return this.messages(fetcher);
   }
@@ -173,41 +188,12 @@ export class KafkaConsumer {
     this.fetcher?.stop();
   }
 
-  /**
-   * A fetcher on `topics`, once the member has joined the group with them. The client's stream
-   * joins (with either group protocol) and tells when the brokers answered; it is then closed
-   * unread, the subscription held here.
-   */
+  /** A fetcher on `topics`, once the member has joined the group with them (./joining.ts). */
   private async open(topics: string[]): Promise<Fetcher> {
-    // Topics no longer wanted leave the subscription before the join, which then has only these.
-    const removed = this.held.filter((topic) => !topics.includes(topic));
-    for (const topic of removed) this.consumer.topics.untrack(topic);
-    this.held = this.held.filter((topic) => topics.includes(topic));
     // Before joining: the join's assignment is logged, and its lag asked, for these topics.
     this.topics = topics;
-    const consuming = this.consumer.consume({
-      topics,
-      // With nothing committed, or a committed offset retention has deleted, reading goes on
-      // from the oldest message kept (no session skipped) or the newest, as auto.offset.reset.
-      mode: 'committed',
-      fallbackMode: this.config.kafkaConsumerOffsetReset,
-      autocommit: false,
-      ...classicTimeouts(this.config),
-    });
-    const stream = await consuming.catch((error: unknown) => {
-      // consume() counted the topics before it failed; its stream, which would uncount them, never came.
-      this.consumer.topics.untrackAll(...topics);
-      return this.failedToConnect(error);
-    });
-    try {
-      await answered(stream);
-    } finally {
-      for (const topic of topics) if (!this.held.includes(topic)) this.consumer.topics.track(topic);
-      this.held = [...topics];
-      await stream.close();
-    }
     // consume() joins again only when a topic was added: the group must also hear of one removed.
-    if (removed.length > 0) this.rejoin();
+    if (await this.group.join(topics)) this.rejoin();
     for (const ledger of this.ledgers.values()) ledger.restarted();
     const fetcher = new Fetcher(
       {
@@ -235,22 +221,10 @@ export class KafkaConsumer {
     return ledger;
   }
 
-  /** A refusal no retry fixes (./joining.ts) stops with what to fix; any other error is thrown as it is. */
-  private failedToConnect(error: unknown): never {
-    const refused = refusal(error, this.config);
-    if (refused === undefined) throw error;
-    this.logger.debug({ err: error }, 'consumer could not connect');
-    throw refused;
-  }
-
   /** Commits after every commit asked before, the partitions this member still owns only (./commits.ts). */
   commit(positions: CommitPosition[]): Promise<void> {
     if (positions.length === 0) return Promise.resolve();
     return this.commits.commit(positions);
-  }
-
-  private owns(topic: string, partition: number): boolean {
-    return this.owned.some((a) => a.topic === topic && a.partition === partition);
   }
 
   /**
@@ -258,13 +232,7 @@ export class KafkaConsumer {
    * the group rebalances, so this member asks for one (KIP-848's coordinator assigns them itself).
    */
   private rejoin(): void {
-    if (this.stopping || this.config.kafkaConsumerIncrementalRebalance) return;
-    this.consumer
-      .metadata({ topics: this.topics, forceUpdate: true })
-      .then(() => this.consumer.joinGroup(classicTimeouts(this.config)))
-      .catch((error: unknown) =>
-        this.logger.warn({ err: error }, 'rejoining the group failed; the next metadata refresh tries again'),
-      );
+    if (!this.stopping) this.group.rejoin(this.topics);
   }
 
   /**
@@ -304,20 +272,5 @@ export class KafkaConsumer {
         .catch((error: unknown) => this.logger.warn({ err: error }, 'closing the fetch connections failed'));
     }
     this.subscription.stop();
-  }
-
-  /** Reports a change of the partitions this member owns, once per change; says whether there was one. */
-  private observeAssignment(): boolean {
-    const owned = flatten(this.consumer.assignments);
-    const { added, revoked } = assignmentChange(this.owned, owned);
-    if (added.length === 0 && revoked.length === 0) return false;
-    this.owned = owned;
-    this.reports.assignmentChanged(this.topics, owned, added, revoked);
-    if (revoked.length > 0) {
-      // Commit first: the positions are taken at once, before the leases end.
-      this.events.onRebalance();
-      this.leases.release(revoked);
-    }
-    return true;
   }
 }

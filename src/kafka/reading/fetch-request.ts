@@ -12,6 +12,8 @@
 import {
   createAPI,
   fetchV13,
+  protocolErrors,
+  protocolErrorsCodesById,
   readKnownTaggedFields,
   type Connection,
   type Reader,
@@ -158,4 +160,11 @@ export function fetchRecords(
       (error: Error | null, response: FetchResponse) => (error ? reject(error) : resolve(response)),
     );
   });
+}
+
+/** An error named by Kafka's error `code`, with the protocol's words for it. */
+export function kafkaError(code: number, what: string): Error {
+  const id = protocolErrorsCodesById[code] ?? `error code ${code}`;
+  const message = protocolErrors[id]?.message;
+  return Object.assign(new Error(`${what} failed: ${id}${message ? ` (${message})` : ''}`), { code: id });
 }

@@ -78,12 +78,14 @@ export const readAheadBytes = fetchDefaults.maxBytes;
 /** How long a partition holding a batch that cannot be read waits before it is asked again. */
 export const unreadableRetryMs = 30_000;
 
+export type FetcherConfig = Pick<
+  Config,
+  'kafkaPollTimeout' | 'consumerChannelBufferSize' | 'kafkaConsumerOffsetReset' | 'kafkaMetadataRefresh'
+>;
+
 /** The fetcher's options from the configuration. */
 export function fetcherOptions(
-  config: Pick<
-    Config,
-    'kafkaPollTimeout' | 'consumerChannelBufferSize' | 'kafkaConsumerOffsetReset' | 'kafkaMetadataRefresh'
-  >,
+  config: FetcherConfig,
   topics: readonly string[],
   report: FetcherOptions['report'],
   ledger: FetcherOptions['ledger'],

@@ -1,8 +1,8 @@
 // The reader's fetch loop: fetches the assigned partitions from their leaders on connections of
-// its own, walks each response's record batches in place (./record-batches.ts) and queues the
-// messages for the pipeline, which takes the whole queue at once. The client still runs the
-// group (joins, heartbeats, assignments, commits); its MessagesStream built a dozen objects per
-// record, the largest cost of one-document messages (docs/benchmarks.md).
+// its own, walks each answer's record batches in place (./fetch-answer.ts, ./record-batches.ts)
+// and queues the messages for the pipeline, which takes the whole queue at once. The client still
+// runs the group (joins, heartbeats, assignments, commits); its MessagesStream builds a dozen
+// objects per record, the largest cost of one-document messages (docs/benchmarks.md).
 //
 // One fetch per leader broker is in flight; the next leaves as soon as its answer is walked,
 // unless `readAhead` bytes (and messages) wait for the pipeline. A broker that fails a fetch is
@@ -11,24 +11,19 @@
 // What concerns one partition only stays with it: a batch that cannot be read holds that
 // partition back (asked again after a pause), a truncated log or a recreated topic begins a new
 // lease (./leases.ts); the others go on.
-import { protocolErrors, protocolErrorsCodesById } from '@platformatic/kafka';
 import type { Assignment, MessageChunk } from '../../records.js';
 import { BrokerPacing } from './broker-pacing.js';
 import { planFetches } from './fetch-plan.js';
-import { FetchedMessage } from './fetched-message.js';
-import { fetchRecords, type FetchedPartition, type PartitionFetch } from './fetch-request.js';
+import { FetchAnswers } from './fetch-answer.js';
+import { fetchRecords, kafkaError, type FetchedPartition, type PartitionFetch } from './fetch-request.js';
 import type { FetcherDeps, FetcherOptions } from './fetcher-options.js';
 import { MetadataWatch } from './metadata-watch.js';
 import { recoverOutOfRange } from './out-of-range.js';
 import { positionKey, readPositions, type Position } from './positions.js';
 import { ReadQueue } from './read-queue.js';
-import { walkRecordBatches } from './record-batches.js';
 import type { ClusterView } from './topic-metadata.js';
 
 export type { FetcherDeps, FetcherEvents, FetcherOptions, ReadAheadLimits } from './fetcher-options.js';
-
-const errorCode = (name: string, fallback: number): number => protocolErrors[name]?.code ?? fallback;
-const offsetOutOfRange = errorCode('OFFSET_OUT_OF_RANGE', 1);
 
 export class Fetcher {
   private positions: Map<string, Position>;
@@ -40,15 +35,11 @@ export class Fetcher {
   private readonly resetting = new Set<string>();
   /** Partitions of a topic created again: their next positions come from KAFKA_CONSUMER_OFFSET_RESET. */
   private readonly fresh = new Set<string>();
-  /** Partitions holding a batch that cannot be read, until when they wait. */
-  private readonly stalled = new Map<string, number>();
   private readonly inFlight = new Set<number>();
   private readonly pacing: BrokerPacing;
   private readonly metadata: MetadataWatch;
-  /** Per partition, when it last brought data (a count of answers): the least recent is asked first. */
-  private readonly lastServed = new Map<string, number>();
-  private served = 0;
   private readonly queue: ReadQueue;
+  private readonly answers: FetchAnswers;
   private failure: { error: unknown } | undefined;
   private stopped = false;
   private wake: (() => void) | undefined;
@@ -65,6 +56,14 @@ export class Fetcher {
   ) {
     this.positions = new Map(known);
     this.queue = new ReadQueue(options.readAhead);
+    this.answers = new FetchAnswers(this.queue, deps, options.unreadableRetryMs, {
+      outOfRange: (position) => this.resetOutOfRange(position),
+      retry: (leader) => {
+        this.metadata.markStale();
+        this.pacing.pause(leader);
+      },
+      failed: (error) => this.fail(error),
+    });
     this.pacing = new BrokerPacing(options.retryDelayMs, () => this.pump());
     this.metadata = new MetadataWatch(
       deps.metadata,
@@ -173,8 +172,8 @@ export class Fetcher {
     const plan = planFetches(this.positions, view, {
       now,
       resetting: this.resetting,
-      stalled: this.stalled,
-      lastServed: this.lastServed,
+      stalled: this.answers.stalled,
+      lastServed: this.answers.lastServed,
       mayAsk: (leader) => !this.inFlight.has(leader) && this.pacing.ready(leader),
     });
     if (plan.stale) {
@@ -204,7 +203,7 @@ export class Fetcher {
       this.inFlight.delete(leader);
     }
     if (this.stopped) return;
-    if (generation === this.generation) this.accept(leader, answered, partitions);
+    if (generation === this.generation) this.answers.accept(leader, answered, partitions, this.positions);
     this.pacing.succeeded(leader);
     this.wake?.();
     this.pump();
@@ -214,72 +213,6 @@ export class Fetcher {
   private failed(leader: number, error: unknown): void {
     if (this.pacing.failed(leader) > this.options.retries) this.fail(error);
     else this.metadata.markStale();
-  }
-
-  /** Queues the messages of one answer and moves each partition's position past them. */
-  private accept(leader: number, answered: FetchedPartition[], asked: PartitionFetch[]): void {
-    const requests = new Map(asked.map((p) => [positionKey(p.topic, p.partition), p]));
-    for (const fetched of answered) {
-      const key = positionKey(fetched.topic, fetched.partition);
-      const position = this.positions.get(key);
-      const request = requests.get(key);
-      if (position === undefined || request === undefined || request.fetchOffset !== position.offset)
-        continue;
-      if (fetched.errorCode === 0) {
-        if (fetched.divergingEpoch !== undefined && fetched.divergingEpoch.epoch >= 0) {
-          this.truncated(position, fetched.divergingEpoch.endOffset);
-        } else if (fetched.records !== null) {
-          this.take(key, position, request.topicId, fetched);
-        }
-      } else if (fetched.errorCode === offsetOutOfRange) {
-        this.resetOutOfRange(position);
-      } else if (protocolErrors[protocolErrorsCodesById[fetched.errorCode] ?? '']?.canRetry === true) {
-        // The leader moved, the topic's id is not the broker's (deleted, maybe created again):
-        // read the metadata again, then fetch again.
-        this.metadata.markStale();
-        this.pacing.pause(leader);
-      } else {
-        this.fail(
-          kafkaError(fetched.errorCode, `fetching topic ${fetched.topic} partition ${fetched.partition}`),
-        );
-      }
-    }
-  }
-
-  /** Walks one partition's record set into the queue, under the partition's lease. */
-  private take(key: string, position: Position, topicId: string, fetched: FetchedPartition): void {
-    const { topic, partition } = position;
-    const lease = this.deps.leases.claim(topic, partition, topicId);
-    const walked = walkRecordBatches(
-      fetched.records as Buffer,
-      position.offset,
-      fetched.abortedTransactions,
-      (offset, value) => {
-        this.queue.push(new FetchedMessage(lease, offset, value));
-      },
-    );
-    if (walked.next > position.offset) {
-      position.offset = walked.next;
-      position.lastEpoch = walked.leaderEpoch;
-      this.queue.readUpTo(lease, walked.next, walked.leaderEpoch);
-    }
-    this.lastServed.set(key, ++this.served);
-    if (walked.unreadable !== undefined) {
-      // Asking again brings the same bytes, unless the leader moves to a replica with a good copy.
-      this.stalled.set(key, Date.now() + this.options.unreadableRetryMs);
-      this.deps.events.unreadable(topic, partition, walked.unreadable.offset, walked.unreadable.reason);
-    } else {
-      this.stalled.delete(key);
-    }
-  }
-
-  /** The log was truncated below what was read: what was read past `to` is another log's now. */
-  private truncated(position: Position, to: bigint): void {
-    const from = position.offset;
-    this.deps.leases.end(position.topic, position.partition);
-    position.offset = to < from ? to : from;
-    position.lastEpoch = -1;
-    this.deps.events.truncated(position.topic, position.partition, from, position.offset);
   }
 
   /**
@@ -332,10 +265,4 @@ export class Fetcher {
     this.failure ??= { error };
     this.wake?.();
   }
-}
-
-function kafkaError(code: number, what: string): Error {
-  const id = protocolErrorsCodesById[code] ?? `error code ${code}`;
-  const message = protocolErrors[id]?.message;
-  return Object.assign(new Error(`${what} failed: ${id}${message ? ` (${message})` : ''}`), { code: id });
 }

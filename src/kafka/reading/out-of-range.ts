@@ -82,10 +82,12 @@ export class OutOfRangeLedger {
   }
 }
 
+export type SkippedMetrics = Pick<Metrics, 'offsetsSkipped'>;
+
 /** The one place that logs and counts skipped offsets. */
 export function reportSkipped(
   logger: Logger,
-  metrics: Metrics,
+  metrics: SkippedMetrics,
   reset: OffsetReset,
 ): { skipped: (range: SkippedRange) => void; rewound: (rewound: Rewound) => void } {
   return {

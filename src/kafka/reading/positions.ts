@@ -1,5 +1,5 @@
 // Where each assigned partition is read from, decided after every join and assignment change,
-// as the client's stream decided it before the fetch loop was ours (./fetcher.ts):
+// as the client's own stream decides it (the fetch loop, ./fetcher.ts, reads in its place):
 //   - the group's committed offset, when there is one (so a rebalance rewinds to what is done:
 //     messages handed out and not yet committed are read again, and the offset tracker skips
 //     those it already has);

@@ -31,7 +31,8 @@ export function readerReports(
   const reportedAt = new Map<string, bigint>();
   return {
     assignmentChanged(topics, owned, added, revoked) {
-      // Partition numbers when one topic is read, as before several could be; else "topic:partition".
+      // Bare partition numbers while one topic is read (it is named in `topic`); "topic:partition"
+      // when several are, to tell them apart.
       const single = topics.length <= 1;
       const partitions = (list: Assignment[]): (number | string)[] =>
         list.map((a) => (single ? a.partition : `${a.topic}:${a.partition}`));

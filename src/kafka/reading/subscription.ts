@@ -13,14 +13,16 @@ import type { Config } from '../../config/schema.js';
 import { failureTopics } from '../../config/topics.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
-import { kafkaSecurity } from '../connection.js';
+import { kafkaSecurity, type KafkaSecurityConfig } from '../connection.js';
 import type { MetadataSource } from './topic-metadata.js';
 
 export type SubscriptionConfig = Pick<
   Config,
   'kafkaConsumerTopic' | 'kafkaMetadataRefresh' | 'kafkaProducerTopic' | 'kafkaConsumerBrokers'
 > &
-  Parameters<typeof kafkaSecurity>[0];
+  KafkaSecurityConfig;
+
+export type SubscriptionMetrics = Pick<Metrics, 'topicsMissing'>;
 
 export interface SubscriptionEvents {
   /** The topics to read are now `topics` (a pattern matches others, a named topic went or came back). */
@@ -54,7 +56,7 @@ export class TopicSubscription {
   constructor(
     private readonly config: SubscriptionConfig,
     private readonly logger: Logger,
-    private readonly metrics: Pick<Metrics, 'topicsMissing'>,
+    private readonly metrics: SubscriptionMetrics,
     private readonly metadata: MetadataSource,
     private readonly events: SubscriptionEvents,
   ) {

@@ -7,17 +7,10 @@ import { failureDelivery } from '../../../src/kafka/failures/delivery.js';
 import type { FailedDocument } from '../../../src/records.js';
 import { backoff } from '../../../src/retry.js';
 import { capturedLogger } from '../../helpers/log-lines.js';
+import { refusedDocument } from './refused.js';
 
 function failedDocument(offset: bigint): FailedDocument {
-  return {
-    bytes: Buffer.from('{"index":{"_index":"sessions3-x"}}\n{"a":1}\n'),
-    reason: 'failed to parse field [a]',
-    errorType: 'mapper_parsing_exception',
-    status: 400,
-    index: 'sessions3-x',
-    id: `id-${offset}`,
-    source: { topic: 'spi', topicId: '', partition: 2, offset },
-  };
+  return refusedDocument({ id: `id-${offset}`, source: { topic: 'spi', topicId: '', partition: 2, offset } });
 }
 
 /** A producer that fails with `errors` in turn, then takes everything; records each try. */

@@ -3,13 +3,14 @@
 // starts is read off the client's own diagnostics channel. Nothing listens on the port: the send
 // is traced when it starts, then fails.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { ProduceAcks, producerSendsChannel } from '@platformatic/kafka';
 import { loadConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
 import { FailureProducer } from '../../../src/kafka/failures/producer.js';
 import { capturedLogger } from '../../helpers/log-lines.js';
 import { testMetrics } from '../../pipeline/fakes.js';
+import { refusedDocument } from './refused.js';
 
 /** A configuration whose brokers do not listen: each send is traced as it starts, then fails. */
 function unreachableBrokerConfig(): Config {
@@ -26,31 +27,31 @@ function unreachableBrokerConfig(): Config {
   return loaded.config;
 }
 
+type Sent = { topic: string; headers: Map<Buffer, Buffer> };
+type SendOptions = { acks?: unknown; messages?: Sent[] };
+
+/** The options of every send the client starts until the test ends, read off its diagnostics channel. */
+function tracedSends(t: TestContext): SendOptions[] {
+  const sends: SendOptions[] = [];
+  const onStart = (context: unknown): void => {
+    sends.push((context as { options?: SendOptions }).options ?? {});
+  };
+  producerSendsChannel.start.subscribe(onStart);
+  t.after(() => producerSendsChannel.start.unsubscribe(onStart));
+  return sends;
+}
+
 test('failed documents are sent with acks=all: a record counts as delivered once every in-sync replica has it', async (t) => {
   const config = unreachableBrokerConfig();
   const producer = new FailureProducer(config, capturedLogger().logger, testMetrics());
   t.after(() => producer.close());
-  const acks: unknown[] = [];
-  const onStart = (context: unknown): void => {
-    acks.push((context as { options?: { acks?: unknown } }).options?.acks);
-  };
-  producerSendsChannel.start.subscribe(onStart);
-  t.after(() => producerSendsChannel.start.unsubscribe(onStart));
+  const sends = tracedSends(t);
 
-  await assert.rejects(
-    producer.send([
-      {
-        bytes: Buffer.from('{"index":{"_index":"sessions3-x"}}\n{"a":1}\n'),
-        reason: 'failed to parse field [a]',
-        errorType: 'mapper_parsing_exception',
-        status: 400,
-        index: 'sessions3-x',
-        id: 'id-1',
-        source: { topic: 'spi', topicId: '', partition: 0, offset: 1n },
-      },
-    ]),
+  await assert.rejects(producer.send([refusedDocument()]));
+  assert.deepEqual(
+    sends.map((options) => options.acks),
+    [ProduceAcks.ALL],
   );
-  assert.deepEqual(acks, [ProduceAcks.ALL]);
 });
 
 test("replay's producer writes to its own topic, and a record names its document's place in its source message", async (t) => {
@@ -62,28 +63,18 @@ test("replay's producer writes to its own topic, and a record names its document
     'failures.replay-failed',
   );
   t.after(() => producer.close());
-  type Sent = { topic: string; headers: Map<Buffer, Buffer> };
-  const sent: Sent[] = [];
-  const onStart = (context: unknown): void => {
-    sent.push(...((context as { options?: { messages?: Sent[] } }).options?.messages ?? []));
-  };
-  producerSendsChannel.start.subscribe(onStart);
-  t.after(() => producerSendsChannel.start.unsubscribe(onStart));
+  const sends = tracedSends(t);
 
   await assert.rejects(
     producer.send([
-      {
-        bytes: Buffer.from('{"index":{"_index":"sessions3-x"}}\n{"a":1}\n'),
-        reason: 'failed to parse field [a]',
-        errorType: 'mapper_parsing_exception',
-        status: 400,
-        index: 'sessions3-x',
+      refusedDocument({
         id: undefined,
         source: { topic: 'spi', topicId: '', partition: 3, offset: 1200n },
         position: 4,
-      },
+      }),
     ]),
   );
+  const sent = sends.flatMap((options) => options.messages ?? []);
   const headers = new Map([...(sent[0]?.headers ?? [])].map(([k, v]) => [k.toString(), v.toString()]));
   assert.equal(sent[0]?.topic, 'failures.replay-failed');
   assert.deepEqual(
