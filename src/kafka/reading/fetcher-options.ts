@@ -62,7 +62,7 @@ export interface FetcherDeps {
  * `maxBytes`: at most this much per fetch response (a larger record batch still comes whole).
  * One large response (the client's default is 50 MB) is held twice, as the socket's chunks and as
  * the contiguous copy the record batches are walked in, before the pipeline sees it: 2 MiB
- * fetches cost no more CPU per message and keep less resident (docs/benchmarks.md).
+ * fetches cost no more CPU per message and keep less resident (docs/benchmarks-history.md).
  * `maxWaitTime`: what the failure topic's reader waits for (the consumer: KAFKA_POLL_TIMEOUT).
  */
 export const fetchDefaults = { maxBytes: 2 * 1024 * 1024, maxWaitTime: 100 };

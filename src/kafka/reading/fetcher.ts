@@ -2,7 +2,7 @@
 // its own, walks each answer's record batches in place (./fetch-answer.ts, ./record-batches.ts)
 // and queues the messages for the pipeline, which takes the whole queue at once. The client still
 // runs the group (joins, heartbeats, assignments, commits); its MessagesStream builds a dozen
-// objects per record, the largest cost of one-document messages (docs/benchmarks.md).
+// objects per record, the largest cost of one-document messages (docs/benchmarks-history.md).
 //
 // One fetch per leader broker is in flight; the next leaves as soon as its answer is walked,
 // unless `readAhead` bytes (and messages) wait for the pipeline. A broker that fails a fetch is
