@@ -112,6 +112,7 @@ export async function runIndexer(config: Config): Promise<number> {
     metrics,
     logger: log('pipeline'),
   });
+  metrics.readBehindFrom(() => pipeline.behind());
   consumer.listen({
     // Commit what is done while the old assignment still holds: fewer duplicates after the move.
     onRebalance: () => void pipeline.commit(),

@@ -32,6 +32,20 @@ export interface Lease {
 export interface ConsumedMessage extends SourcePosition {
   value: Buffer;
   lease: Lease;
+  /** The record's time, in milliseconds since the epoch; -1 when it carries none. */
+  readonly timestamp: number;
+  /** Stamped by the broker as it stored the record (LogAppendTime), not by its producer. */
+  readonly logAppendTime: boolean;
+}
+
+/** How far behind its records' time a partition is: the age of its oldest message not yet indexed. */
+export interface PartitionBehind {
+  topic: string;
+  partition: number;
+  /** Seconds; 0 when nothing waits; null when the message waiting carries no time. */
+  seconds: number | null;
+  /** The times are the broker's (LogAppendTime): seconds since Kafka stored it, not since capture. */
+  logAppendTime: boolean;
 }
 
 /** How far a partition was read under a lease: the offset after the last record batch read. */

@@ -12,8 +12,11 @@ import { realClock, type Clock } from './clock.js';
 import type { RequestSample } from './concurrency.js';
 
 export interface BatchEntry {
-  /** Where it came from; the consumer's messages also carry the lease they were read under (replay's records none). */
-  message: SourcePosition & { readonly lease?: Lease };
+  /**
+   * Where it came from; the consumer's messages also carry the lease they were read under and
+   * their record's time (replay's records neither).
+   */
+  message: SourcePosition & { readonly lease?: Lease; readonly timestamp?: number };
   parsed: ParsedMessage;
 }
 

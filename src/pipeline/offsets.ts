@@ -9,7 +9,7 @@
 // taken, or in a batch still in flight, can then neither commit past a message another member
 // holds, nor mark an offset of the topic's next life done.
 
-import type { CommitPosition, ConsumedMessage, Lease, ReadUpTo } from '../records.js';
+import type { CommitPosition, ConsumedMessage, Lease, PartitionBehind, ReadUpTo } from '../records.js';
 
 class PartitionOffsets {
   // Offsets not yet committable, in the order received, which is ascending: a completed offset
@@ -17,6 +17,8 @@ class PartitionOffsets {
   // as long as their batch, long enough to be promoted and cost garbage collection.
   private offsets: bigint[] = [];
   private done: boolean[] = [];
+  /** Each message's record time (ms; -1 none), for how far behind the oldest one not done is. */
+  private timestamps: number[] = [];
   private head = 0;
   /** Next offset to read once everything before it is done; undefined until a message completes. */
   next: bigint | undefined;
@@ -27,10 +29,12 @@ class PartitionOffsets {
   private readTo: bigint | undefined;
   /** The leader epoch of what was read last (KIP-320), committed with the position; -1: not known. */
   leaderEpoch = -1;
+  /** The last message's time was the broker's (LogAppendTime), not its producer's. */
+  logAppendTime = false;
 
   constructor(readonly lease: Lease) {}
 
-  received(offset: bigint): boolean {
+  received(offset: bigint, timestamp: number, logAppendTime: boolean): boolean {
     // After a rebalance the fetcher reads again from the last commit, handing out messages that
     // are already here (in flight or done). The first copy is the one tracked; tracking the
     // second too would leave a pending entry that never completes and stall the partition.
@@ -38,6 +42,8 @@ class PartitionOffsets {
     this.highestReceived = offset;
     this.offsets.push(offset);
     this.done.push(false);
+    this.timestamps.push(timestamp);
+    this.logAppendTime = logAppendTime;
     return true;
   }
 
@@ -63,8 +69,14 @@ class PartitionOffsets {
     if (this.head > 1024 && this.head * 2 > this.offsets.length) {
       this.offsets = this.offsets.slice(this.head);
       this.done = this.done.slice(this.head);
+      this.timestamps = this.timestamps.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /** The time of the oldest message taken and not done: undefined when none waits, -1 when it has no time. */
+  get oldestWaiting(): number | undefined {
+    return this.head < this.offsets.length ? (this.timestamps[this.head] as number) : undefined;
   }
 
   /** With nothing pending, the position moves to where reading got to, past offsets without messages. */
@@ -113,7 +125,10 @@ export class OffsetTracker {
    * member's to read, or it is a topic's earlier life).
    */
   received(message: ConsumedMessage): boolean {
-    return this.underLease(message.lease)?.received(message.offset) ?? false;
+    return (
+      this.underLease(message.lease)?.received(message.offset, message.timestamp, message.logAppendTime) ??
+      false
+    );
   }
 
   /** The chunk's messages before `offset` are taken: offsets among them without a message count as done. */
@@ -141,6 +156,24 @@ export class OffsetTracker {
       }
     }
     return positions;
+  }
+
+  /**
+   * How far behind each partition read under a live lease is at `nowMs`: the age of its oldest
+   * message taken and not yet done (indexed, or durably on the failure topic), 0 when none waits,
+   * null when that message carries no time.
+   */
+  behind(nowMs: number): PartitionBehind[] {
+    const rows: PartitionBehind[] = [];
+    for (const [topic, partitions] of this.topics) {
+      for (const [partition, offsets] of partitions) {
+        if (offsets.lease.ended) continue;
+        const oldest = offsets.oldestWaiting;
+        const seconds = oldest === undefined ? 0 : oldest < 0 ? null : Math.max(0, (nowMs - oldest) / 1000);
+        rows.push({ topic, partition, seconds, logAppendTime: offsets.logAppendTime });
+      }
+    }
+    return rows;
   }
 
   markCommitted(positions: CommitPosition[]): void {

@@ -9,7 +9,7 @@
 // finished batch frees its bytes and marks its messages done for the next commit
 // (`batchFinished`). This file wires the stages and owns start and stop.
 import type { ParsedMessage } from '../bulk/items.js';
-import type { CommitPosition, ConsumedMessage, MessageChunk } from '../records.js';
+import type { CommitPosition, ConsumedMessage, MessageChunk, PartitionBehind } from '../records.js';
 import { canRetry } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -28,7 +28,7 @@ import { messageParser, type ParsingDeps } from './parsing.js';
 export type PipelineMetrics = BufferBudgetMetrics &
   InFlightMetrics &
   ParsingDeps['metrics'] &
-  Pick<Metrics, 'consumedMessages' | 'consumedMessageBytes'>;
+  Pick<Metrics, 'consumedMessages' | 'consumedMessageBytes' | 'indexingDelay'>;
 
 export interface PipelineDeps {
   /** The consumer's messages, in chunks (whatever was read ahead when the pipeline asked). */
@@ -137,6 +137,11 @@ export class Pipeline {
     await this.deps.stopFetching();
   }
 
+  /** How far behind each partition read is now: the age of its oldest message not yet done. */
+  behind(): PartitionBehind[] {
+    return this.offsets.behind(this.clock.now());
+  }
+
   /** Commits what is done now: the consumer asks before a rebalance moves partitions away. */
   commit(): Promise<void> {
     return this.committing.commit();
@@ -180,10 +185,19 @@ export class Pipeline {
     this.flushTimer.schedule();
   }
 
-  /** A batch has finished: its bytes are free, and if it was done, its messages may be committed. */
+  /**
+   * A batch has finished: its bytes are free, and if it was done, its messages may be committed,
+   * and each tells how long it took from its record's time to here.
+   */
   private batchFinished(batch: Batch<BatchEntry>, result: BatchResult): void {
     this.budget.release(batch.bytes);
     if (result === 'abandoned') return;
-    for (const { message } of batch.entries) this.offsets.completed(message);
+    const now = this.clock.now();
+    const delay = this.deps.metrics.indexingDelay;
+    for (const { message } of batch.entries) {
+      this.offsets.completed(message);
+      const stamped = message.timestamp ?? -1;
+      if (stamped >= 0) delay.observe(Math.max(0, now - stamped) / 1000);
+    }
   }
 }

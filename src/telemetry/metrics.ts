@@ -2,11 +2,14 @@
 // (<namespace>_<subsystem>_<name>) so that existing dashboards keep working.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
+import type { PartitionBehind } from '../records.js';
 
 // The Go indexer's buckets for consumed/produced message sizes.
 const messageSizeBuckets = [256, 384, 512, 768, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 4096];
 // A bulk request takes milliseconds when all is well and up to the bulk timeout (1 minute) when not.
 const bulkDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+// From a second (capture's producer batching, the flush interval) to a day (an outage waited out).
+const delayBuckets = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 21_600, 86_400];
 
 export type MetricsConfig = Pick<
   Config,
@@ -30,6 +33,7 @@ export function createMetrics(config: MetricsConfig) {
     new Gauge<L>({ name: name(n), help, labelNames, registers: [registry] });
 
   collectDefaultMetrics({ register: registry });
+  const behind = { source: (): readonly PartitionBehind[] => [] };
 
   const metrics = {
     registry,
@@ -146,6 +150,33 @@ export function createMetrics(config: MetricsConfig) {
       'consumer_lag_messages',
       "Messages in the partition after the group's committed offset (log end offset - committed offset), per assigned partition",
       ['topic', 'partition'],
+    ),
+    consumerLagSeconds: new Gauge({
+      name: name('consumer_lag_seconds'),
+      help: 'Seconds behind capture, per partition read: the age of the oldest message taken and not yet indexed (now minus its record timestamp); 0 when none waits, NaN when that record has no timestamp. timestamp_type log_append_time: seconds since the broker stored it',
+      labelNames: ['topic', 'partition', 'timestamp_type'] as const,
+      registers: [registry],
+      // Read at each scrape, not sampled: the age grows every second a message waits.
+      collect() {
+        this.reset();
+        for (const row of behind.source()) {
+          const labels = {
+            topic: row.topic,
+            partition: String(row.partition),
+            timestamp_type: row.logAppendTime ? 'log_append_time' : 'create_time',
+          };
+          this.set(labels, row.seconds ?? Number.NaN);
+        }
+      },
+    }),
+    /** Where consumer_lag_seconds is read from: the pipeline, once there is one. */
+    readBehindFrom(source: () => readonly PartitionBehind[]): void {
+      behind.source = source;
+    },
+    indexingDelay: histogram(
+      'indexing_delay_seconds',
+      "From a record's timestamp to the search cluster's acknowledgement of its documents (or the failure topic's)",
+      delayBuckets,
     ),
     inFlightBytes: gauge('in_flight_bytes', 'Bytes of the messages in bulk requests being sent or retried'),
     bulkDuration: histogram(

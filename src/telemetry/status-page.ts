@@ -63,6 +63,11 @@ li { border-bottom: 1px solid var(--line); padding: .3rem 0; overflow-wrap: anyw
   <ul id="reasons"></ul>
 </header>
 <main>
+  <section class="wide" id="behind-panel">
+    <h2>Behind capture</h2>
+    <div class="figures"><div class="figure"><b id="behind">–</b><span id="behind-detail">the age of the oldest session not yet indexed</span></div></div>
+    <table><thead><tr><th>topic</th><th>partition</th><th class="n">behind</th></tr></thead><tbody id="behind-partitions"></tbody></table>
+  </section>
   <section class="wide" id="throughput">
     <h2>Throughput, last <span id="window">10 min</span></h2>
     <div class="legend">
@@ -144,6 +149,7 @@ function ago(fromIso, nowIso) {
   if (s < 3600) return Math.round(s / 60) + " min ago";
   return Math.round(s / 3600) + " h ago";
 }
+function seconds(n) { return (n < 10 ? n.toFixed(1) : count(n)) + " s"; }
 function set(id, text) { $(id).textContent = text; }
 function rows(tbody, list, cells, empty) {
   tbody.replaceChildren();
@@ -192,6 +198,21 @@ function render(s) {
   ready.className = "pill " + (s.ready.ready ? "ok" : "bad");
   $("reasons").replaceChildren.apply($("reasons"), s.ready.reasons.map(function (r) { return el("li", "", r); }));
   set("updated", "Updated " + new Date(s.time).toLocaleTimeString());
+
+  var b = s.behind;
+  set("behind", b.seconds === null ? "unknown" : seconds(b.seconds) + " behind");
+  $("behind").className = b.seconds !== null && b.seconds >= 60 ? "dead" : "";
+  set("behind-detail", b.seconds === null ? "the records waiting carry no timestamp"
+    : b.slowest === null ? "caught up: nothing waits to be indexed"
+    : "slowest: " + b.slowest.topic + " partition " + b.slowest.partition);
+  rows($("behind-partitions"), b.partitions, function (p) {
+    return [[p.topic], [String(p.partition)], [p.seconds === null ? "unknown" : seconds(p.seconds)
+      + (p.timestampType === "log_append_time" ? " since stored" : ""), "n"]];
+  }, "no partition read yet");
+  Array.prototype.forEach.call($("behind-partitions").rows, function (tr, i) {
+    var p = b.partitions[i];
+    if (p) { tr.dataset.topic = p.topic; tr.dataset.partition = String(p.partition); }
+  });
 
   drawChart(s.throughput);
   ["consumed", "indexed", "failed", "produced", "retried"].forEach(function (k) { set("total-" + k, count(s.totals[k])); });

@@ -3,6 +3,7 @@
 // ring and the recent errors), never from a bookkeeping of its own, so that the page and a
 // Prometheus scrape taken at the same moment agree.
 import type { Counter, Gauge } from 'prom-client';
+import { readBehind, type Behind } from './behind.js';
 import type { ReadinessState } from './health.js';
 import { blankOut } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -18,6 +19,7 @@ export type StatusMetrics = Pick<
   | 'produced'
   | 'retriedDocuments'
   | 'consumerLag'
+  | 'consumerLagSeconds'
   | 'inFlightRequests'
   | 'concurrencyLimit'
   | 'inFlightBytes'
@@ -52,6 +54,8 @@ export interface Status {
   totals: Totals & { produced: number; retried: number };
   /** `windowMs`: what the chart spans; `intervalMs`: between the last two points, null before two. */
   throughput: { intervalMs: number | null; windowMs: number; points: ThroughputPoint[] };
+  /** Seconds behind capture: the age of each partition's oldest message not yet indexed. */
+  behind: Behind;
   /** `total` is null before the brokers were first asked. */
   lag: { total: number | null; partitions: PartitionLagRow[] };
   failures: { reason: string; count: number }[];
@@ -134,6 +138,7 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
       windowMs: sources.history.windowMs,
       points,
     },
+    behind: await readBehind(metrics.consumerLagSeconds),
     lag: {
       // The gauge is reset and refilled at each poll: no series means not asked yet (or nothing assigned).
       total: lagValues.length === 0 ? null : lagValues.reduce((sum, { value }) => sum + value, 0),

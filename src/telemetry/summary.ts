@@ -1,13 +1,16 @@
 // One log line every SUMMARY_LOG_INTERVAL saying what happened since the last one, read from the
-// metrics themselves (so the line and the dashboard can never disagree): documents/s, MB/s,
-// lag, failures by reason, documents retried, flush reasons, time fetching was paused.
+// metrics themselves (so the line and the dashboard can never disagree): seconds behind capture
+// (the slowest partition, named), documents/s, MB/s, lag, failures by reason, documents retried,
+// flush reasons, time fetching was paused.
 import type { Counter } from 'prom-client';
+import { readBehind, type Behind } from './behind.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
 /** Counter totals at one moment. */
 export interface Snapshot {
   atMs: number;
+  behind: Behind;
   indexed: number;
   indexedBytes: number;
   failed: Record<string, number>;
@@ -18,6 +21,10 @@ export interface Snapshot {
 
 export interface Summary {
   seconds: number;
+  /** The slowest partition's seconds behind capture, at the end of the interval; null while unknown. */
+  secondsBehind: number | null;
+  /** That partition, as topic/partition; null when nothing waits. */
+  slowest: string | null;
   documentsPerSecond: number;
   megabytesPerSecond: number;
   indexed: number;
@@ -38,6 +45,7 @@ type SummaryMetrics = Pick<
   | 'retriedDocuments'
   | 'flushReasons'
   | 'fetchPausedSeconds'
+  | 'consumerLagSeconds'
 >;
 
 async function byLabel(counter: Counter<string>, label: string): Promise<Record<string, number>> {
@@ -59,6 +67,7 @@ async function total(counter: Counter<string>): Promise<number> {
 export async function snapshot(metrics: SummaryMetrics, atMs: number): Promise<Snapshot> {
   return {
     atMs,
+    behind: await readBehind(metrics.consumerLagSeconds),
     indexed: await total(metrics.indexedDocuments),
     indexedBytes: await total(metrics.indexedBytes),
     failed: await byLabel(metrics.failedByReason, 'reason'),
@@ -86,6 +95,11 @@ export function summarize(before: Snapshot, after: Snapshot, lag: bigint | undef
   const failedByReason = increase(before.failed, after.failed);
   return {
     seconds: round(seconds, 1),
+    secondsBehind: after.behind.seconds === null ? null : round(after.behind.seconds, 1),
+    slowest:
+      after.behind.slowest === null
+        ? null
+        : `${after.behind.slowest.topic}/${after.behind.slowest.partition}`,
     documentsPerSecond: round(indexed / seconds, 1),
     megabytesPerSecond: round((after.indexedBytes - before.indexedBytes) / 1e6 / seconds, 2),
     indexed,
@@ -98,12 +112,19 @@ export function summarize(before: Snapshot, after: Snapshot, lag: bigint | undef
   };
 }
 
-/** The line's message, readable without the fields: "812.4 docs/s, 1.52 MB/s, lag 120, …". */
+/** The line's message, readable without the fields: "3.2 s behind (spi/4), 812.4 docs/s, 1.52 MB/s, lag 120, …". */
 export function describe(summary: Summary): string {
   const flushes = Object.entries(summary.flushes)
     .map(([reason, count]) => `${reason}=${count}`)
     .join(' ');
+  const behind =
+    summary.secondsBehind === null
+      ? 'behind unknown (records without timestamps)'
+      : summary.slowest === null
+        ? '0 s behind'
+        : `${summary.secondsBehind} s behind (${summary.slowest})`;
   return [
+    behind,
     `${summary.documentsPerSecond} docs/s`,
     `${summary.megabytesPerSecond} MB/s`,
     `lag ${summary.lag ?? 'unknown'}`,

@@ -7,11 +7,13 @@ import { dashboardQueries, exposedNames, metricNames } from '../helpers/dashboar
 describe('the Grafana dashboard', () => {
   const queries = dashboardQueries();
 
-  test('has panels for throughput, lag, lost offsets, latency, flush reasons, failures, backpressure and concurrency', () => {
+  test('has panels for throughput, lag (in messages and in seconds), lost offsets, latency, flush reasons, failures, backpressure and concurrency', () => {
     const all = queries.map((q) => q.expr).join('\n');
     for (const name of [
       'indexed_documents_total',
       'consumer_lag_messages',
+      'consumer_lag_seconds',
+      'indexing_delay_seconds_bucket',
       'offsets_skipped_total',
       'bulk_request_duration_seconds_bucket',
       'bulk_flush_reason_total',

@@ -117,6 +117,9 @@ export function leaseOf(topic: string, partition: number): Lease {
  * Message `offset` as Arkime's kafka plugin writes it in `bulk1` format: one real session (the
  * `session`-th of the fixtures), with an id of its own. Same session, same size.
  */
+/** When the first `bulk1` message was stamped by its producer. */
+export const capturedFrom = Date.parse('2026-01-02T03:04:05Z');
+
 export function bulk1(offset: number, { session = offset, partition = 0 } = {}): ConsumedMessage {
   const s = sessions[session % sessions.length];
   if (s === undefined) throw new Error('no Arkime sessions in the fixtures');
@@ -129,6 +132,9 @@ export function bulk1(offset: number, { session = offset, partition = 0 } = {}):
     offset: BigInt(offset),
     value,
     lease: leaseOf('sessions', partition),
+    // Stamped as it was written: one message a millisecond from a fixed start.
+    timestamp: capturedFrom + offset,
+    logAppendTime: false,
   };
 }
 

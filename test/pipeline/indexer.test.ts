@@ -125,6 +125,8 @@ describe('indexBatch', () => {
       lease: leaseOf('sessions', 2),
       offset: 7n,
       value: Buffer.concat([a, b, c] as Buffer[]),
+      timestamp: -1,
+      logAppendTime: false,
     };
     const { deps, failed } = setUp(() => itemsReply([201, 201, 400]));
     assert.equal(await indexBatch(deps, entries([message]), new AbortController().signal), 'done');

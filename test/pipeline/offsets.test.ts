@@ -19,13 +19,15 @@ function leaseOf(t: string, partition: number): Lease {
 function endLease(t: string, partition: number): void {
   leaseOf(t, partition).ended = true;
 }
-const message = (t: string, partition: number, offset: bigint) => ({
+const message = (t: string, partition: number, offset: bigint, timestamp = -1) => ({
   topic: t,
   topicId: 'id-1',
   partition,
   offset,
   value: Buffer.alloc(0),
   lease: leaseOf(t, partition),
+  timestamp,
+  logAppendTime: false,
 });
 const recv = (tracker: OffsetTracker, t: string, partition: number, offset: bigint): boolean =>
   tracker.received(message(t, partition, offset));
@@ -278,5 +280,59 @@ describe('leases and what was read without messages', () => {
     tracker.readUpTo({ lease: leaseOf(t, 0), offset: 1n, leaderEpoch: 5 });
     done(tracker, t, 0, 0n);
     assert.deepEqual(tracker.committable(), [{ topic: t, partition: 0, offset: 1n, leaderEpoch: 5 }]);
+  });
+});
+
+describe('seconds behind: the age of the oldest message taken and not yet done', () => {
+  const seconds = (tracker: OffsetTracker, t: string, now: number) =>
+    tracker
+      .behind(now)
+      .filter((row) => row.topic === t)
+      .map((row) => [row.partition, row.seconds]);
+
+  test('the oldest message waiting sets it, whatever completes after it; 0 once nothing waits', () => {
+    const tracker = new OffsetTracker();
+    const t = 'behind';
+    tracker.received(message(t, 0, 0n, 1_000));
+    tracker.received(message(t, 0, 1n, 2_000));
+    tracker.received(message(t, 1, 0n, 4_500));
+    assert.deepEqual(seconds(tracker, t, 5_000), [
+      [0, 4],
+      [1, 0.5],
+    ]);
+    done(tracker, t, 0, 1n); // a later message done first: the first still waits
+    assert.deepEqual(seconds(tracker, t, 6_000), [
+      [0, 5],
+      [1, 1.5],
+    ]);
+    done(tracker, t, 0, 0n);
+    done(tracker, t, 1, 0n);
+    assert.deepEqual(seconds(tracker, t, 60_000), [
+      [0, 0],
+      [1, 0],
+    ]);
+  });
+
+  test('a record without a timestamp makes its partition unknown (null), not 0 and not decades', () => {
+    const tracker = new OffsetTracker();
+    const t = 'no-time';
+    tracker.received(message(t, 0, 0n, -1));
+    assert.deepEqual(seconds(tracker, t, 5_000), [[0, null]]);
+  });
+
+  test('a clock ahead of this host reads 0, never negative; partitions of an ended lease are not listed', () => {
+    const tracker = new OffsetTracker();
+    const t = 'ahead';
+    tracker.received(message(t, 0, 0n, 10_000));
+    assert.deepEqual(seconds(tracker, t, 5_000), [[0, 0]]);
+    endLease(t, 0);
+    assert.deepEqual(seconds(tracker, t, 5_000), []);
+  });
+
+  test('the LogAppendTime flag of the messages is passed on', () => {
+    const tracker = new OffsetTracker();
+    const t = 'append';
+    tracker.received({ ...message(t, 0, 0n, 1_000), logAppendTime: true });
+    assert.equal(tracker.behind(3_000).find((row) => row.topic === t)?.logAppendTime, true);
   });
 });

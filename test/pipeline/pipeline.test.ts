@@ -184,3 +184,27 @@ describe('revoked partitions', () => {
     assert.deepEqual(h.commits.flat(), [{ topic: 'sessions', partition: 0, offset: 1n, leaderEpoch: -1 }]);
   });
 });
+
+describe('seconds behind capture', () => {
+  test('the oldest message not yet indexed sets it until the cluster answers; each message then observes its delay', async () => {
+    const h = startPipeline({ latencyMs: 1000, limits: { maxMessages: 2 } });
+    await h.clock.advance(10_000);
+    h.feed.push({ ...bulk1(0), timestamp: 7_000 }, { ...bulk1(1), timestamp: 9_500 });
+    await h.clock.advance(500);
+    assert.deepEqual(
+      h.pipeline.behind().map((row) => [row.partition, row.seconds]),
+      [[0, 3.5]],
+      '10.5 s now, stamped at 7 s',
+    );
+    await h.clock.advance(600);
+    assert.deepEqual(
+      h.pipeline.behind().map((row) => [row.partition, row.seconds]),
+      [[0, 0]],
+      'indexed: nothing waits',
+    );
+    const delay = await h.metrics.indexingDelay.get();
+    const of = (suffix: string) => delay.values.find((v) => v.metricName?.endsWith(suffix))?.value;
+    assert.equal(of('_count'), 2);
+    assert.equal(of('_sum'), (11_000 - 7_000 + (11_000 - 9_500)) / 1000);
+  });
+});

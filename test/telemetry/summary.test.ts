@@ -32,11 +32,19 @@ describe('the summary line', () => {
     metrics.flushReasons.inc({ reason: 'msg_limit' }, 15);
     metrics.fetchPausedSeconds.inc({ reason: 'indexers_busy' }, 1.25);
     metrics.fetchPausedSeconds.inc({ reason: 'max_buffered_bytes' }, 0.5);
+    // What the pipeline says at the end of the interval: partition 4 waits longest.
+    metrics.readBehindFrom(() => [
+      { topic: 'spi', partition: 1, seconds: 3, logAppendTime: false },
+      { topic: 'spi', partition: 4, seconds: 12.34, logAppendTime: false },
+      { topic: 'spi', partition: 2, seconds: 0, logAppendTime: false },
+    ]);
     const after = await snapshot(metrics, 40_000);
 
     const summary = summarize(before, after, 1234n);
     assert.deepEqual(summary, {
       seconds: 30,
+      secondsBehind: 12.3,
+      slowest: 'spi/4',
       documentsPerSecond: 50,
       megabytesPerSecond: 0.1,
       indexed: 1500,
@@ -49,19 +57,28 @@ describe('the summary line', () => {
     });
     assert.equal(
       describeSummary(summary),
-      '50 docs/s, 0.1 MB/s, lag 1234, 3 failed, 7 retried, flushes msg_limit=15, paused 1.8s',
+      '12.3 s behind (spi/4), 50 docs/s, 0.1 MB/s, lag 1234, 3 failed, 7 retried, flushes msg_limit=15, paused 1.8s',
     );
   });
 
-  test('an idle interval reads as zeros, and an unknown lag as unknown', async () => {
+  test('an idle interval reads as zeros (0 s behind), and an unknown lag as unknown', async () => {
     const metrics = createMetrics(metricsConfig);
     const before = await snapshot(metrics, 0);
     const summary = summarize(before, await snapshot(metrics, 30_000), undefined);
     assert.equal(summary.lag, null);
     assert.equal(
       describeSummary(summary),
-      '0 docs/s, 0 MB/s, lag unknown, 0 failed, 0 retried, flushes none, paused 0s',
+      '0 s behind, 0 docs/s, 0 MB/s, lag unknown, 0 failed, 0 retried, flushes none, paused 0s',
     );
+  });
+
+  test('records without timestamps make the seconds behind unknown, not 0', async () => {
+    const metrics = createMetrics(metricsConfig);
+    metrics.readBehindFrom(() => [{ topic: 'spi', partition: 0, seconds: null, logAppendTime: false }]);
+    const before = await snapshot(metrics, 0);
+    const summary = summarize(before, await snapshot(metrics, 30_000), 5n);
+    assert.equal(summary.secondsBehind, null);
+    assert.match(describeSummary(summary), /^behind unknown \(records without timestamps\), /);
   });
 
   test('SUMMARY_LOG_INTERVAL=0 starts no timer; another interval starts one', (t) => {

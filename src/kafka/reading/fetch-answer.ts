@@ -87,8 +87,8 @@ export class FetchAnswers {
       fetched.records as Buffer,
       position.offset,
       fetched.abortedTransactions,
-      (offset, value) => {
-        this.queue.push(new FetchedMessage(lease, offset, value));
+      (offset, value, time, timestampDelta) => {
+        this.queue.push(new FetchedMessage(lease, offset, value, time, timestampDelta));
       },
     );
     if (walked.next > position.offset) {

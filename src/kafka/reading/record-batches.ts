@@ -1,8 +1,9 @@
 // Kafka record batches (message format v2), walked in place. The client's decoder builds an
 // object per record (and its stream a dozen more: a spread copy, a header map and list, a bound
 // commit, BigInt offsets, diagnostics contexts), which cost more CPU than reading the bytes; here
-// each record hands out its offset and a view of its value, and nothing else is made. Headers,
-// keys and timestamps are skipped: the indexer reads only values.
+// each record hands out its offset, a view of its value and its timestamp (the batch's, shared,
+// plus the record's delta: no object per record), and nothing else is made. Headers and keys are
+// skipped: the indexer reads only values, and timestamps for the time it is behind.
 //
 // What a fetch can return besides complete data batches, all handled here: a truncated batch at
 // the end (the broker cuts the response at the requested size), batches starting before the
@@ -31,6 +32,8 @@ const batchHeader = {
   crc: 17,
   attributes: 21,
   lastOffsetDelta: 23,
+  baseTimestamp: 27,
+  maxTimestamp: 35,
   producerId: 43,
   recordCount: 57,
   records: 61,
@@ -39,6 +42,7 @@ const batchHeader = {
 const batchPrologue = 12;
 
 const compressionMask = 0x07;
+const logAppendTimeFlag = 0x08;
 const transactionalFlag = 0x10;
 const controlFlag = 0x20;
 
@@ -47,6 +51,21 @@ const empty = Buffer.alloc(0);
 export class RecordBatchError extends Error {
   override readonly name = 'RecordBatchError';
 }
+
+/**
+ * When a batch's records were stamped. CreateTime (the producer's clock, Arkime's capture host):
+ * a record's time is `base` plus its own delta. LogAppendTime (the topic's
+ * `message.timestamp.type`): the broker's clock when it stored the batch, `base` for every record,
+ * as the Java consumer reads it. `base` -1: the records carry no time.
+ */
+export class BatchTime {
+  constructor(
+    readonly base: number,
+    readonly logAppendTime: boolean,
+  ) {}
+}
+
+export type OnRecord = (offset: bigint, value: Buffer, time: BatchTime, timestampDelta: number) => void;
 
 export interface Walked {
   /** The offset after the last complete batch read (where the next fetch starts), or `from`. */
@@ -67,7 +86,7 @@ export function walkRecordBatches(
   records: Buffer,
   from: bigint,
   aborted: readonly AbortedTransaction[] | null,
-  onRecord: (offset: bigint, value: Buffer) => void,
+  onRecord: OnRecord,
 ): Walked {
   const walked: Walked = { next: from, leaderEpoch: -1 };
   let base = from;
@@ -85,7 +104,7 @@ function walkBatches(
   records: Buffer,
   from: bigint,
   aborted: readonly AbortedTransaction[] | null,
-  onRecord: (offset: bigint, value: Buffer) => void,
+  onRecord: OnRecord,
   walked: Walked,
   reading: (base: bigint) => void,
 ): void {
@@ -127,12 +146,21 @@ function walkBatches(
     } else if (!(attributes & transactionalFlag && open.has(producerId)) && last >= from) {
       const count = records.readInt32BE(at + batchHeader.recordCount);
       const body = recordsOf(records, at, end, attributes & compressionMask, base);
-      walkRecords(body, 0, count, Number(base), from, onRecord);
+      walkRecords(body, 0, count, Number(base), from, batchTime(records, at, attributes), onRecord);
     }
     if (last + 1n > walked.next) walked.next = last + 1n;
     walked.leaderEpoch = records.readInt32BE(at + batchHeader.leaderEpoch);
     at = end;
   }
+}
+
+/** The batch's time, from its header (outside the compressed records, covered by the CRC). */
+function batchTime(records: Buffer, at: number, attributes: number): BatchTime {
+  const logAppendTime = (attributes & logAppendTimeFlag) !== 0;
+  // Two 32-bit reads, not readBigInt64BE: no BigInt per batch. Milliseconds fit a double exactly.
+  const field = at + (logAppendTime ? batchHeader.maxTimestamp : batchHeader.baseTimestamp);
+  const base = records.readInt32BE(field) * 2 ** 32 + records.readUInt32BE(field + 4);
+  return new BatchTime(base < 0 ? -1 : base, logAppendTime);
 }
 
 /** The records of the batch at `at`: a view, or its decompressed records. */
@@ -152,14 +180,15 @@ function walkRecords(
   count: number,
   base: number,
   from: bigint,
-  onRecord: (offset: bigint, value: Buffer) => void,
+  time: BatchTime,
+  onRecord: OnRecord,
 ): void {
   const cursor = { at };
   for (let i = 0; i < count; i += 1) {
     const length = varint(body, cursor);
     const recordEnd = cursor.at + length;
     cursor.at += 1; // attributes
-    skipVarint(body, cursor); // timestamp delta (a varlong)
+    const timestampDelta = varlong(body, cursor);
     const offset = BigInt(base + varint(body, cursor));
     const keyLength = varint(body, cursor);
     if (keyLength > 0) cursor.at += keyLength;
@@ -169,7 +198,7 @@ function walkRecords(
       throw new RecordBatchError(`record at offset ${offset} runs past its batch`);
     }
     cursor.at = recordEnd; // headers: not read
-    if (offset >= from) onRecord(offset, value);
+    if (offset >= from) onRecord(offset, value, time, timestampDelta);
   }
 }
 
@@ -198,6 +227,24 @@ function varint(buffer: Buffer, cursor: { at: number }): number {
     shift += 7;
   } while (byte & 0x80);
   return (raw >>> 1) ^ -(raw & 1);
+}
+
+/**
+ * A zigzag-encoded varlong at `cursor` as a number (exact up to 2^53: a timestamp delta in
+ * milliseconds is far below), which moves past it.
+ */
+function varlong(buffer: Buffer, cursor: { at: number }): number {
+  let raw = 0;
+  let scale = 1;
+  for (let n = 0; n < 10; n += 1) {
+    if (cursor.at >= buffer.length) break;
+    const byte = buffer[cursor.at] as number;
+    cursor.at += 1;
+    raw += (byte & 0x7f) * scale;
+    if (!(byte & 0x80)) return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
+    scale *= 128;
+  }
+  throw new RecordBatchError('malformed varlong in a record batch');
 }
 
 function skipVarint(buffer: Buffer, cursor: { at: number }): void {

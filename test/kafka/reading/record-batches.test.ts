@@ -172,3 +172,69 @@ describe('walkRecordBatches', () => {
     assert.equal(walk(Buffer.alloc(0), 0n).leaderEpoch, -1);
   });
 });
+
+describe('record timestamps', () => {
+  /** Each record's time as the walk hands it out (what FetchedMessage reads: base, or base + delta). */
+  function times(records: Buffer): { time: number; logAppendTime: boolean }[] {
+    const seen: { time: number; logAppendTime: boolean }[] = [];
+    walkRecordBatches(records, 0n, null, (_offset, _value, time, delta) =>
+      seen.push({
+        time: time.base < 0 || time.logAppendTime ? time.base : time.base + delta,
+        logAppendTime: time.logAppendTime,
+      }),
+    );
+    return seen;
+  }
+  const stamped = (timestamps: number[]): Buffer => {
+    const encoded = createRecordsBatch(
+      timestamps.map((t) => ({ topic: 't', value: Buffer.from('v'), timestamp: BigInt(t) })),
+    ).buffer;
+    encoded.writeBigInt64BE(0n, 0);
+    return encoded;
+  };
+  const capture = Date.parse('2026-12-07T10:00:00.000Z');
+
+  it('CreateTime: each record its producer’s time, the batch’s first plus its own delta', () => {
+    const at = [capture, capture + 5, capture + 61_000, capture - 3];
+    assert.deepEqual(
+      times(stamped(at)).map((t) => t.time),
+      at,
+    );
+    assert.equal(
+      times(stamped(at)).every((t) => !t.logAppendTime),
+      true,
+    );
+  });
+
+  it('LogAppendTime: every record the broker’s time (the batch’s max timestamp), whatever the deltas', () => {
+    const encoded = stamped([capture, capture + 5]);
+    const broker = capture + 120_000;
+    encoded.writeInt16BE(encoded.readInt16BE(21) | 0x08, 21);
+    encoded.writeBigInt64BE(BigInt(broker), 35);
+    assert.deepEqual(times(sealed(encoded)), [
+      { time: broker, logAppendTime: true },
+      { time: broker, logAppendTime: true },
+    ]);
+  });
+
+  it('a batch without time (-1) gives -1 for every record, never a time near 1970', () => {
+    const encoded = stamped([capture, capture]);
+    encoded.writeBigInt64BE(-1n, 27);
+    assert.deepEqual(
+      times(sealed(encoded)).map((t) => t.time),
+      [-1, -1],
+    );
+  });
+
+  it('times of a compressed batch are read from its header and its records alike', () => {
+    const at = [capture, capture + 250];
+    const encoded = createRecordsBatch(
+      at.map((t) => ({ topic: 't', value: Buffer.from('v'), timestamp: BigInt(t) })),
+      { compression: 'gzip' },
+    ).buffer;
+    assert.deepEqual(
+      times(encoded).map((t) => t.time),
+      at,
+    );
+  });
+});
