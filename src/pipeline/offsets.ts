@@ -76,7 +76,7 @@ class PartitionOffsets {
 
   /** The time of the oldest message taken and not done: undefined when none waits, -1 when it has no time. */
   get oldestWaiting(): number | undefined {
-    return this.head < this.offsets.length ? (this.timestamps[this.head] as number) : undefined;
+    return this.head < this.offsets.length ? this.timestamps[this.head] : undefined;
   }
 
   /** With nothing pending, the position moves to where reading got to, past offsets without messages. */
