@@ -12,6 +12,9 @@ import { FailureProducer } from './kafka/failures/producer.js';
 import { allowList } from './pipeline/allow-list.js';
 import { concurrencyLimit } from './pipeline/concurrency.js';
 import { Pipeline } from './pipeline/pipeline.js';
+import { arkimeChecks, clusterUrl, logArkimeChecks } from './check/arkime.js';
+import { checkTimeoutMs } from './check/index.js';
+import { targetIndices } from './check/search.js';
 import { BulkClient } from './search/bulk-client.js';
 import { searchSecurity } from './search/connection.js';
 import { handleSignals } from './signals.js';
@@ -147,6 +150,14 @@ export async function runIndexer(config: Config): Promise<number> {
 
   logStarting(logger, config, { nodes: client.nodes, auth: authMethod });
   client.start();
+  // What Arkime's capture checks before writing: logged, never a reason not to start.
+  const arkime = arkimeChecks(
+    (path, signal) => client.get(path, signal),
+    targetIndices(config.elasticAllowedIndices),
+    clusterUrl(config),
+    () => new Date(),
+  );
+  void logArkimeChecks(arkime, log('arkime'), checkTimeoutMs);
   try {
     await checkKafkaSecurity(config, producer !== undefined);
     await pipeline.run();

@@ -22,6 +22,16 @@ export abstract class ManagedServer {
     await this.process?.kill();
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as a hung node. */
+  pause(): void {
+    this.process?.freeze(true);
+  }
+
+  /** Lets a paused server run on (SIGCONT). */
+  resume(): void {
+    this.process?.freeze(false);
+  }
+
   logTail(): string {
     return this.process?.logTail() ?? '';
   }

@@ -113,6 +113,11 @@ export class ServerProcess {
     this.child = undefined;
   }
 
+  /** Stops (true) or continues (false) the server's process group, as a hung host would. */
+  freeze(frozen: boolean): void {
+    this.signal(frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** Synchronous last resort used on process exit. */
   killNow(): void {
     this.signal('SIGKILL');

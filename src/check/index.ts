@@ -7,7 +7,8 @@ import { BulkClient } from '../search/bulk-client.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createMetrics } from '../telemetry/metrics.js';
 import { runChecks, type Check } from './run.js';
-import { searchChecks } from './search.js';
+import { arkimeChecks, clusterUrl } from './arkime.js';
+import { searchChecks, targetIndices, type Get } from './search.js';
 
 /** Each check's limit: above the Kafka client's connect timeout, below a human's patience. */
 export const checkTimeoutMs = 10_000;
@@ -96,11 +97,18 @@ export async function checkCommand(config: Config, print: (line: string) => void
       : new KafkaProbe(config.kafkaProducerBrokers, config, checkTimeoutMs / 2);
   // A check prints its own lines: the client's node log and gauges have no reader here.
   const search = new BulkClient(config, { logger: createLogger('disabled'), metrics: createMetrics(config) });
+  const get: Get = (path, signal) => search.get(path, signal);
   try {
     const results = await runChecks(
       [
         ...kafkaChecks(config, consumer, producer),
-        ...searchChecks((path, signal) => search.get(path, signal), config.elasticAllowedIndices),
+        ...searchChecks(get, config.elasticAllowedIndices),
+        ...arkimeChecks(
+          get,
+          targetIndices(config.elasticAllowedIndices),
+          clusterUrl(config),
+          () => new Date(),
+        ),
       ],
       print,
       checkTimeoutMs,

@@ -13,6 +13,8 @@ export interface Template {
   patterns: string[];
   /** priority (composable) or order (legacy): the higher wins. */
   rank: number;
+  /** Arkime's schema version, `mappings._meta.molochDbVersion`, as db.pl writes it; undefined when absent. */
+  dbVersion?: number;
 }
 
 /** Where Arkime writes sessions by default (`<prefix>sessions3-<date>`, prefix `arkime_`). */
@@ -49,26 +51,50 @@ export function parseTemplates(composable: unknown, legacy: unknown): Template[]
   const list = (composable as { index_templates?: unknown[] } | null)?.index_templates ?? [];
   for (const entry of list as {
     name?: string;
-    index_template?: { index_patterns?: unknown; priority?: number };
+    index_template?: { index_patterns?: unknown; priority?: number; template?: { mappings?: Mappings } };
   }[]) {
     templates.push({
       name: String(entry.name),
       kind: 'composable',
       patterns: patternsOf(entry.index_template?.index_patterns),
       rank: entry.index_template?.priority ?? 0,
+      ...dbVersionOf(entry.index_template?.template?.mappings),
     });
   }
   for (const [name, body] of Object.entries(
-    (legacy ?? {}) as Record<string, { index_patterns?: unknown; order?: number }>,
+    (legacy ?? {}) as Record<string, { index_patterns?: unknown; order?: number; mappings?: Mappings }>,
   )) {
     templates.push({
       name,
       kind: 'legacy',
       patterns: patternsOf(body.index_patterns),
       rank: body.order ?? 0,
+      ...dbVersionOf(body.mappings),
     });
   }
   return templates;
+}
+
+interface Mappings {
+  _meta?: { molochDbVersion?: unknown };
+}
+
+function dbVersionOf(mappings: Mappings | undefined): { dbVersion?: number } {
+  const version = Number(mappings?._meta?.molochDbVersion);
+  return Number.isFinite(version) ? { dbVersion: version } : {};
+}
+
+/** Every index template, composable and legacy, with what the checks read of them. */
+export async function readTemplates(get: Get, signal: AbortSignal): Promise<Template[]> {
+  const [composable, legacy] = await Promise.all([
+    answer(
+      get,
+      '/_index_template?filter_path=index_templates.name,index_templates.index_template.index_patterns,index_templates.index_template.priority,index_templates.index_template.template.mappings._meta',
+      signal,
+    ),
+    answer(get, '/_template?filter_path=*.index_patterns,*.order,*.mappings._meta', signal),
+  ]);
+  return parseTemplates(composable, legacy);
 }
 
 function patternsOf(value: unknown): string[] {
@@ -90,7 +116,7 @@ export function templatesFor(target: string, templates: Template[]): Template[] 
 }
 
 /** The JSON of an answer, or why there is none: credentials and privileges named. */
-async function answer(get: Get, path: string, signal: AbortSignal): Promise<unknown> {
+export async function answer(get: Get, path: string, signal: AbortSignal): Promise<unknown> {
   return parse(path, await get(path, signal));
 }
 
@@ -186,17 +212,8 @@ export function searchChecks(get: Get, allowedIndices: string[]): Check[] {
     ...targetIndices(allowedIndices).map((target): Check => ({
       name: `index template for ${target}`,
       needs: cluster,
-      run: async (signal) => {
-        const [composable, legacy] = await Promise.all([
-          answer(
-            get,
-            '/_index_template?filter_path=index_templates.name,index_templates.index_template.index_patterns,index_templates.index_template.priority',
-            signal,
-          ),
-          answer(get, '/_template?filter_path=*.index_patterns,*.order', signal),
-        ]);
-        return describeTemplates(target, templatesFor(target, parseTemplates(composable, legacy)));
-      },
+      run: async (signal) =>
+        describeTemplates(target, templatesFor(target, await readTemplates(get, signal))),
     })),
   ];
 }

@@ -106,6 +106,8 @@ describe('the status page in chromium', () => {
       if (after.last !== before.last && after.indexed !== before.indexed) moved++;
     }
     assert.ok(moved >= 3, `the chart moved between refreshes ${moved} times of ${waves}`);
+    // Leading the page: how far behind capture the slowest partition is, while sessions flow.
+    assert.match((await page.textContent('#behind')) ?? '', /^[\d,.]+ s behind$/);
     // The README's picture: sessions still flowing.
     await page.screenshot({ path: screenshot, fullPage: true });
 
@@ -135,6 +137,13 @@ describe('the status page in chromium', () => {
     assert.deepEqual(
       lagRows,
       [0, 1, 2].map((p) => [run.topic, String(p), '0']),
+    );
+    assert.equal(await page.textContent('#behind'), '0.0 s behind');
+    assert.equal(await page.textContent('#behind-detail'), 'caught up: nothing waits to be indexed');
+    assert.equal(await metric('consumer_lag_seconds'), 0);
+    assert.deepEqual(
+      await tableRows(page, '#behind-partitions tr', ['topic', 'partition']),
+      [0, 1, 2].map((p) => [run.topic, String(p), '0.0 s']),
     );
     const failureRows = await tableRows(page, '#failures tr', ['reason']);
     assert.deepEqual(failureRows, [['mapper_parsing_exception', String(refused)]]);
