@@ -90,12 +90,13 @@ export function describeTodaysIndex(names: string[], settings: IndexSettings): s
 }
 
 /**
- * The Arkime checks for each target pattern (`targetIndices` of search.ts); `cluster` is the URL
+ * The Arkime checks for each target pattern of Arkime's shape (`<prefix>sessions3-*`, from
+ * `targetIndices` of search.ts); `cluster` is the URL
  * db.pl is told in the fixes. Each needs the "search cluster" check when run after it.
  */
 export function arkimeChecks(get: Get, targets: string[], cluster: string, now: () => Date): Check[] {
   return targets
-    .filter((target) => target.includes('sessions3'))
+    .filter((target) => /sessions3-\*$/.test(target))
     .flatMap((target): Check[] => [
       {
         name: `Arkime schema for ${target}`,
@@ -108,7 +109,6 @@ export function arkimeChecks(get: Get, targets: string[], cluster: string, now: 
         needs: 'search cluster',
         run: async (signal) => {
           const names = todaysIndices(target, now());
-          if (names.length === 0) return 'not an Arkime sessions pattern: not checked';
           const path = `/${names.join(',')}/_settings/index.blocks.*,index.verified_before_close?flat_settings=true&expand_wildcards=all&ignore_unavailable=true&allow_no_indices=true`;
           return describeTodaysIndex(names, (await answer(get, path, signal)) as IndexSettings);
         },

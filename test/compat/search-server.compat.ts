@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { classifyBulkResponse } from '../../src/search/classify.js';
 import { uniqueName } from '../../stack/names.js';
-import { installTemplate } from '../../stack/search-client.js';
+import { todaysIndices } from '../../src/check/arkime.js';
+import { call, installTemplate } from '../../stack/search-client.js';
 import type { Distribution } from '../../stack/search-install.js';
 import { SearchNode } from '../../stack/search-node.js';
 import { indexerRun, runCli } from '../helpers/indexer.js';
@@ -44,9 +45,16 @@ describe(`${distribution} ${version}`, () => {
 
   test("--check against it, with Arkime's template installed as db.pl does: all ✓", async (t) => {
     const run = await indexerRun(t, { ...servers, name: 'arkime_check', template: 'legacy' });
+    // The allowed patterns that name sessions3 are the ones checked, as for a site with its own
+    // Arkime prefix; patterns of that shape get Arkime's checks too: the schema version, today's index (here
+    // created, open and writable, so that each release's settings API answers for it).
+    const sessions = `${run.prefix.replaceAll('-', '_')}_sessions3`;
+    t.after(await installTemplate(servers.url, sessions, 'legacy'));
+    const today = (todaysIndices(`${sessions}-*`, new Date())[0] ?? '').replace(/\*$/, '');
+    await call('PUT', `${servers.url}/${today}`);
     const { code, lines } = await runCli(['--check'], {
       ...run.env,
-      ELASTIC_ALLOWED_INDICES: `${run.prefix}-*`,
+      ELASTIC_ALLOWED_INDICES: `${run.prefix}-*,${sessions}-*`,
     });
     assert.equal(code, 0, lines.join('\n'));
     assert.ok(
@@ -63,8 +71,16 @@ describe(`${distribution} ${version}`, () => {
     );
     assert.ok(
       lines.includes(
-        `✓ index template for ${run.prefix}-*: legacy template "${run.prefix}_sessions3_template" (${run.prefix}-*, order 99)`,
+        `✓ index template for ${sessions}-*: legacy template "${sessions}_sessions3_template" (${sessions}-*, order 99)`,
       ),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.includes(`✓ today's index for ${sessions}-*: ${today}: open and writable`),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((line) => line.startsWith(`✓ Arkime schema for ${sessions}-*: molochDbVersion 86 `)),
       lines.join('\n'),
     );
     console.log(`# --check: ${lines.join(' | ')}`);
