@@ -119,7 +119,8 @@ describe('operations', () => {
     assert.ok((await indexer.metric('bulk_request_duration_seconds_count', 'outcome="ok"')) >= 1);
     assert.equal(await indexer.metric('in_flight_bytes'), 0);
 
-    // The summary lines add up to what the counters say, failures by reason included.
+    // The summary lines add up to what the counters say, failures by reason included, and the
+    // last one, everything indexed, is 0 s behind.
     await indexer.waitFor('a summary line with lag 0', () =>
       indexer.lines.some((line) => (line['summary'] as { lag?: number } | undefined)?.lag === 0),
     );
@@ -148,8 +149,10 @@ describe('operations', () => {
     assert.equal(flushes, await indexer.metric('bulk_flush_reason_total'));
     assert.match(
       String(indexer.lines.find((line) => line['component'] === 'summary')?.['msg']),
-      /^summary: [\d.]+ docs\/s, /,
+      /^summary: ([\d.]+ s behind \([^)]+\)|0 s behind), [\d.]+ docs\/s, /,
     );
+    const last = indexer.lines.filter((line) => line['component'] === 'summary').at(-1);
+    assert.equal((last?.['summary'] as { secondsBehind?: number } | undefined)?.secondsBehind, 0);
     await stopCleanly(indexer);
   });
 
