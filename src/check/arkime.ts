@@ -109,7 +109,9 @@ export function arkimeChecks(get: Get, targets: string[], cluster: string, now: 
         needs: 'search cluster',
         run: async (signal) => {
           const names = todaysIndices(target, now());
-          const path = `/${names.join(',')}/_settings/index.blocks.*,index.verified_before_close?flat_settings=true&expand_wildcards=all&ignore_unavailable=true&allow_no_indices=true`;
+          // The creation date, which every index has: the answer leaves out an index none of the
+          // settings asked for is set on, and an open, unblocked index would look absent.
+          const path = `/${names.join(',')}/_settings/index.creation_date,index.blocks.*,index.verified_before_close?flat_settings=true&expand_wildcards=all&ignore_unavailable=true&allow_no_indices=true`;
           return describeTodaysIndex(names, (await answer(get, path, signal)) as IndexSettings);
         },
       },
