@@ -11,23 +11,11 @@ import { arkimeMessages, readSessions, type ArkimeFormat } from '../../stack/ark
 import { AwsStandIns, newKey } from '../../stack/aws-stand-ins.js';
 import { SearchNode } from '../../stack/search-node.js';
 import { SigV4Proxy, type ProxyKey, type SeenRequest } from '../../stack/sigv4-proxy.js';
+import { isolatedAws, keyEnv } from '../helpers/aws.js';
 import { indexerRun, stopCleanly } from '../helpers/indexer.js';
 import { ownOpenSearch, required, useStack } from '../helpers/stack.js';
 
 const region = 'eu-west-1';
-
-/** The chain must find nothing of this machine's own: no instance metadata, no ~/.aws files. */
-export const isolatedAws = {
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_CONFIG_FILE: '/nonexistent/aws-config',
-  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-};
-
-export const keyEnv = (key: ProxyKey): Record<string, string> => ({
-  AWS_ACCESS_KEY_ID: key.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
-  ...(key.sessionToken !== undefined && { AWS_SESSION_TOKEN: key.sessionToken }),
-});
 
 // One OpenSearch node of the file's own (the restart case stops it) and one proxy for every case.
 let bootstrap: string;
