@@ -14,8 +14,8 @@ export interface StandInOptions {
   region: string;
   /** Told to the client as each key's Expiration. */
   lifetimeMs: number;
-  /** Called with each key issued. */
-  issued: (key: ProxyKey) => void;
+  /** Called with each key issued, and the endpoint that issued it. */
+  issued: (key: ProxyKey, by: Endpoint) => void;
 }
 
 export type Endpoint = 'imds' | 'ecs' | 'sts';
@@ -57,9 +57,10 @@ export class AwsStandIns {
     );
   }
 
-  private issue(): ProxyKey & { expiration: Date } {
+  private issue(by: Endpoint): ProxyKey & { expiration: Date } {
+    this.asked[by] += 1;
     const key = newKey(this.options.lifetimeMs);
-    this.options.issued(key);
+    this.options.issued(key, by);
     return key;
   }
 
@@ -81,13 +82,11 @@ export class AwsStandIns {
       return this.metadata(path, send);
     }
     if (path === '/ecs/credentials') {
-      this.asked.ecs += 1;
-      const key = this.issue();
+      const key = this.issue('ecs');
       return send(200, JSON.stringify(credentialsJson(key)), 'application/json');
     }
     if (req.method === 'POST' && /Action=AssumeRoleWithWebIdentity/.test(body)) {
-      this.asked.sts += 1;
-      return send(200, stsAnswer(this.issue()), 'text/xml');
+      return send(200, stsAnswer(this.issue('sts')), 'text/xml');
     }
     send(404, 'not found');
   }
@@ -97,8 +96,7 @@ export class AwsStandIns {
     const listing = /^\/latest\/meta-data\/iam\/security-credentials(-extended)?\/$/.exec(path);
     if (listing !== null) return send(200, role);
     if (/^\/latest\/meta-data\/iam\/security-credentials(-extended)?\/arkime-indexer$/.test(path)) {
-      this.asked.imds += 1;
-      const key = this.issue();
+      const key = this.issue('imds');
       return send(
         200,
         JSON.stringify({ Code: 'Success', Type: 'AWS-HMAC', ...credentialsJson(key) }),

@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AwsStandIns, newKey } from '../../stack/aws-stand-ins.js';
+import { AwsStandIns, newKey, type Endpoint } from '../../stack/aws-stand-ins.js';
 import { createTopic } from '../../stack/kafka-topics.js';
 import { uniqueName } from '../../stack/names.js';
 import { SigV4Proxy, type ProxyKey } from '../../stack/sigv4-proxy.js';
@@ -30,7 +30,9 @@ describe('the AWS credential chain, one source at a time', { concurrency: true }
   let standIns: AwsStandIns;
   let topic: string;
   /** Every key the stand-ins issued, by endpoint. */
-  const issued: ProxyKey[] = [];
+  const issued: { key: ProxyKey; by: Endpoint }[] = [];
+  const issuedBy = (by: Endpoint) => (): string[] =>
+    issued.filter((i) => i.by === by).map((i) => i.key.accessKeyId);
   after(() => proxy?.stop());
   after(() => standIns?.stop());
 
@@ -40,8 +42,8 @@ describe('the AWS credential chain, one source at a time', { concurrency: true }
     standIns = new AwsStandIns({
       region,
       lifetimeMs: 3_600_000,
-      issued: (key) => {
-        issued.push(key);
+      issued: (key, by) => {
+        issued.push({ key, by });
         proxy.allow(key);
       },
     });
@@ -120,7 +122,7 @@ describe('the AWS credential chain, one source at a time', { concurrency: true }
       AWS_REGION: region,
     });
     assert.ok(standIns.asked.sts > asked, 'STS was asked');
-    assertAccepted(outcome, () => issued.map((k) => k.accessKeyId), 'web identity (STS stand-in)');
+    assertAccepted(outcome, issuedBy('sts'), 'web identity (STS stand-in)');
   });
 
   test('ECS container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI on loopback)', async () => {
@@ -130,7 +132,7 @@ describe('the AWS credential chain, one source at a time', { concurrency: true }
       ELASTIC_AWS_SIGV4_REGION: region,
     });
     assert.ok(standIns.asked.ecs > asked, 'the container endpoint was asked');
-    assertAccepted(outcome, () => issued.map((k) => k.accessKeyId), 'ECS container credentials (stand-in)');
+    assertAccepted(outcome, issuedBy('ecs'), 'ECS container credentials (stand-in)');
   });
 
   test('EC2 instance metadata with IMDSv2 (token, role, credentials), the region from the metadata too', async () => {
@@ -140,7 +142,7 @@ describe('the AWS credential chain, one source at a time', { concurrency: true }
       AWS_EC2_METADATA_SERVICE_ENDPOINT: standIns.url,
     });
     assert.ok(standIns.asked.imds > asked, 'the instance metadata was asked');
-    assertAccepted(outcome, () => issued.map((k) => k.accessKeyId), 'IMDSv2 (stand-in)');
+    assertAccepted(outcome, issuedBy('imds'), 'IMDSv2 (stand-in)');
   });
 
   test('no region anywhere: start-up stops with one line naming ELASTIC_AWS_SIGV4_REGION (exit 2)', async () => {

@@ -35,7 +35,7 @@ const vectors = JSON.parse(
 describe('SigV4 signing step', () => {
   for (const c of vectors.cases) {
     test(`AWS test suite: ${c.name} (test/fixtures/sigv4)`, async () => {
-      const signer = awsSigner(vectors.region, vectors.service, async () => vectors.credentials);
+      const signer = awsSigner(vectors.region, vectors.service, () => Promise.resolve(vectors.credentials));
       const node = new URL(c.url);
       const signed = await signer.sign(
         {
@@ -63,7 +63,7 @@ describe('SigV4 signing step', () => {
       'content-encoding': 'gzip',
     };
     const date = new Date('2026-12-07T10:00:00Z');
-    const signer = awsSigner('eu-west-1', 'es', async () => credentials);
+    const signer = awsSigner('eu-west-1', 'es', () => Promise.resolve(credentials));
     const { path, query } = splitQuery(
       '/_bulk?timeout=60000ms&filter_path=errors,items.*.status,items.*.error',
     );
@@ -91,7 +91,9 @@ describe('SigV4 signing step', () => {
 
   test('each signing is new: another time, another signature; new credentials are used at once', async () => {
     let key = 'AKID1';
-    const signer = awsSigner('us-east-1', 'es', async () => ({ accessKeyId: key, secretAccessKey: 's' }));
+    const signer = awsSigner('us-east-1', 'es', () =>
+      Promise.resolve({ accessKeyId: key, secretAccessKey: 's' }),
+    );
     const request = {
       method: 'GET',
       node: new URL('http://127.0.0.1:9200'),
@@ -110,9 +112,9 @@ describe('SigV4 signing step', () => {
 
   test('refresh asks the chain with forceRefresh', async () => {
     const asked: unknown[] = [];
-    const signer = awsSigner('us-east-1', 'es', async (options) => {
+    const signer = awsSigner('us-east-1', 'es', (options) => {
       asked.push(options);
-      return { accessKeyId: 'a', secretAccessKey: 's' };
+      return Promise.resolve({ accessKeyId: 'a', secretAccessKey: 's' });
     });
     await signer.refresh();
     assert.deepEqual(asked, [{ forceRefresh: true }]);
