@@ -13,15 +13,9 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { NodeDiscovery, nodesInfoPath } from './discovery.js';
 import { defaultTimings, NodePool, type NodeEvent, type SearchNodeState } from './node-pool.js';
 import { nodeReporter } from './node-report.js';
-import {
-  searchSecurity,
-  SearchSecurityError,
-  type SearchConnectionConfig,
-  type SearchSecurity,
-} from './connection.js';
+import { searchSecurity, type SearchConnectionConfig, type SearchSecurity } from './connection.js';
 import { nodeUrls } from './nodes.js';
-import { awsRefusal } from './aws/refusal.js';
-import { awsSigner, splitQuery, type RequestSigner } from './aws/signing.js';
+import { AwsCredentialsError, transportSigner, type TransportSigner } from './aws/transport-signer.js';
 
 /**
  * The request never got an HTTP answer: refused, reset, timed out, or a certificate that does not
@@ -121,28 +115,6 @@ interface Outgoing {
   signal: AbortSignal | undefined;
 }
 
-/** The AWS credential chain found nothing, or failed: no request can be signed. */
-export class AwsCredentialsError extends IndexerError {
-  static readonly code = 'AKI_AWS_CREDENTIALS';
-  constructor(cause: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    super(`no AWS credentials to sign with (ELASTIC_AWS_SIGV4): ${why}`, AwsCredentialsError.code, true, {
-      cause,
-    });
-  }
-}
-
-/** With ELASTIC_AWS_SIGV4, the signer of every request; the region was found at start (cli.ts). */
-function requestSigner(config: SearchClientConfig): RequestSigner | undefined {
-  if (!config.elasticAwsSigv4) return undefined;
-  if (config.elasticAwsSigv4Region === '') {
-    throw new SearchSecurityError(
-      'ELASTIC_AWS_SIGV4 is on but no region was found: set ELASTIC_AWS_SIGV4_REGION',
-    );
-  }
-  return awsSigner(config.elasticAwsSigv4Region, config.elasticAwsSigv4Service);
-}
-
 export class BulkClient {
   private readonly rotation: NodePool;
   private readonly targets = new Map<string, Target>();
@@ -151,7 +123,7 @@ export class BulkClient {
   private readonly security: SearchSecurity;
   private readonly query: string;
   private readonly metrics: SearchClientTelemetry['metrics'];
-  private readonly signer: RequestSigner | undefined;
+  private readonly signer: TransportSigner | undefined;
 
   constructor(
     private readonly config: SearchClientConfig,
@@ -159,7 +131,7 @@ export class BulkClient {
   ) {
     this.metrics = telemetry.metrics;
     this.security = searchSecurity(config);
-    this.signer = requestSigner(config);
+    this.signer = transportSigner(config);
     const reporter = nodeReporter(telemetry.logger, telemetry.metrics, () => this.rotation.counts());
     this.rotation = new NodePool(nodeUrls(config), (event) => this.onNodeEvent(event, reporter.report), {
       ...defaultTimings,
@@ -282,7 +254,16 @@ export class BulkClient {
       const response = await target.pool.request({
         method: out.method,
         path,
-        headers: await this.signed(target, out, path, headers),
+        headers:
+          this.signer === undefined
+            ? headers
+            : await this.signer.headers({
+                method: out.method,
+                node: target.url,
+                path,
+                headers,
+                ...(out.body !== undefined && { body: out.body }),
+              }),
         ...(out.body !== undefined && {
           body:
             out.body.length === 1 ? (out.body[0] as Buffer) : Readable.from(out.body, { objectMode: false }),
@@ -295,31 +276,8 @@ export class BulkClient {
       if (this.signer === undefined || response.statusCode !== 403) {
         return { status: response.statusCode, body: text };
       }
-      const refusal = awsRefusal(text);
-      if (!refusal.expired || tries > 1) return { status: 403, body: refusal.body };
-      await this.signer.refresh().catch((error: unknown) => {
-        throw new AwsCredentialsError(error);
-      });
-    }
-  }
-
-  private async signed(
-    target: Target,
-    out: Outgoing,
-    path: string,
-    headers: Record<string, string>,
-  ): Promise<Record<string, string>> {
-    if (this.signer === undefined) return headers;
-    try {
-      return await this.signer.sign({
-        method: out.method,
-        node: target.url,
-        ...splitQuery(path),
-        headers,
-        ...(out.body !== undefined && { body: out.body }),
-      });
-    } catch (error) {
-      throw new AwsCredentialsError(error);
+      const refusal = await this.signer.refused(text, tries);
+      if (!refusal.again) return { status: 403, body: refusal.body };
     }
   }
 
