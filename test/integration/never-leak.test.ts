@@ -254,7 +254,12 @@ describe('never leak AWS credentials', () => {
     await running.stop('SIGKILL');
     assertNoAwsSecret(running.output, 'the output');
     assert.ok(!running.output.includes('Canonical String'), 'the echoed canonical request is never shown');
-    const printed = await runCli(['--print-config'], { ...awsEnv(), KAFKA_CONSUMER_TOPIC: topic });
+    const printed = await runCli(['--print-config'], {
+      ...awsEnv(),
+      KAFKA_CONSUMER_BROKERS: bootstrap,
+      KAFKA_CONSUMER_TOPIC: topic,
+      KAFKA_CONSUMER_GROUP_NAME: 'indexer',
+    });
     assert.equal(printed.code, 0, printed.lines.join('\n'));
     assertNoAwsSecret(printed.lines.join('\n'), '--print-config');
   });
