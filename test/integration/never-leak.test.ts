@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { arkimeMessages, bulkLines, readSessions } from '../../stack/arkime.js';
 import type { Certificates } from '../../stack/certificates.js';
-import { createTopic, produce } from '../../stack/kafka-topics.js';
+import { createTopic, produce, readRecords } from '../../stack/kafka-topics.js';
 import { uniqueName } from '../../stack/names.js';
 import type { SearchProxy } from '../../stack/nginx.js';
 import { freePort } from '../../stack/ports.js';
@@ -222,13 +222,19 @@ describe('never leak AWS credentials', () => {
     ELASTIC_AWS_SIGV4_REGION: 'eu-west-1',
   });
 
-  test('trace: a wrong secret key refused with the token echoed, a SIGHUP check, /metrics, /status.json, --print-config', async (t) => {
+  test('trace: a wrong secret key refused with the token echoed, given up to the failure topic, a SIGHUP check, /metrics, /status.json, --print-config', async (t) => {
     const topic = uniqueName('spi');
+    const failures = uniqueName('spi-failed');
     await createTopic(bootstrap, topic);
+    await createTopic(bootstrap, failures);
     const session = required(readSessions()[0], 'session');
     await produce(bootstrap, topic, arkimeMessages([session], 'bulk', 'leak-aws'));
     const running = await startIndexer(t, {
       ...awsEnv(),
+      // Given up after 3 s: the refusal's reason travels to the failure topic.
+      ELASTIC_CLIENT_RETRY_GIVE_UP_AFTER: '3s',
+      KAFKA_PRODUCER_BROKERS: bootstrap,
+      KAFKA_PRODUCER_TOPIC: failures,
       KAFKA_CONSUMER_BROKERS: bootstrap,
       KAFKA_CONSUMER_TOPIC: topic,
       KAFKA_CONSUMER_GROUP_NAME: uniqueName('indexer'),
@@ -244,6 +250,15 @@ describe('never leak AWS credentials', () => {
     assert.ok(
       required(proxy, 'proxy').seen.some((s) => s.verdict === 'mismatch'),
       'the proxy refused, echoing the token',
+    );
+    await running.waitForMetric('msg_produced_success_total', (n) => n >= 1);
+    const [record] = await readRecords(bootstrap, failures, 1);
+    const failed = `${record?.value.toString()} ${JSON.stringify([...(record?.headers ?? [])])}`;
+    assert.match(failed, /signature we calculated/, 'the reason reached the failure topic');
+    assertNoAwsSecret(failed, 'the failure topic');
+    assert.ok(
+      !failed.includes('Canonical String'),
+      'the echoed canonical request is not in the failure topic',
     );
     process.kill(running.pid, 'SIGHUP');
     await running.waitFor('the SIGHUP check logged', () => /search cluster check/.test(running.output));
