@@ -57,7 +57,7 @@ function help(): string {
 }
 
 /** The configuration, or one line per problem. */
-function configuration(): { config: Config } | { errors: string[] } {
+async function configuration(): Promise<{ config: Config } | { errors: string[] }> {
   const loaded = loadConfig(process.env);
   // Settings that only work together, and the certificate and key files they name.
   const errors = loaded.ok
@@ -68,12 +68,23 @@ function configuration(): { config: Config } | { errors: string[] } {
         ...timeoutErrors(loaded.config),
       ]
     : loaded.errors;
-  return loaded.ok && errors.length === 0 ? { config: loaded.config } : { errors };
+  if (!loaded.ok || errors.length > 0) return { errors };
+  return withSigningRegion(loaded.config);
+}
+
+/** With ELASTIC_AWS_SIGV4, the region found at start (the setting, else AWS's sources), or why none was. */
+async function withSigningRegion(config: Config): Promise<{ config: Config } | { errors: string[] }> {
+  if (!config.elasticAwsSigv4) return { config };
+  const { signingRegion } = await import('./search/aws/region.js');
+  const found = await signingRegion(config.elasticAwsSigv4Region, process.env);
+  return 'error' in found
+    ? { errors: [found.error] }
+    : { config: { ...config, elasticAwsSigv4Region: found.region } };
 }
 
 /** `replay [flag...]`: bad settings or flags are one line each and exit code 2, as for the indexer. */
 async function replay(args: string[]): Promise<number> {
-  const loaded = configuration();
+  const loaded = await configuration();
   if ('errors' in loaded) {
     loaded.errors.forEach((line) => console.error(`arkime-kafka-indexer: ${line}`));
     return 2;
@@ -108,7 +119,7 @@ async function main(args: string[]): Promise<number> {
     console.log(help());
     return 0;
   }
-  const loaded = configuration();
+  const loaded = await configuration();
   if ('errors' in loaded) {
     // A bad setting stops everything with exit code 2; --check says so in its own format.
     const print =

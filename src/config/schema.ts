@@ -380,6 +380,37 @@ export const schema = {
       'Elastic Cloud deployment ID; replaces ELASTIC_SERVICE, ELASTIC_SERVICE_PORT and ELASTIC_USE_HTTPS',
     added: true,
   }),
+  // Amazon OpenSearch Service with IAM (src/search/aws/). Named after Arkime's esProxySigV4,
+  // esProxySigV4Region and esProxySigV4Service; SIGV4 in each, since ELASTIC_SERVICE already
+  // means the node address. Credentials come from the AWS chain (AWS_* variables, profiles, web
+  // identity, ECS, IMDSv2), so no key setting here: fewer secrets of our own to keep.
+  elasticAwsSigv4: setting({
+    env: 'ELASTIC_AWS_SIGV4',
+    type: boolean,
+    default: 'false',
+    group: 'search',
+    description:
+      'Sign every search request with AWS Signature V4 (Amazon OpenSearch Service with IAM), credentials from the standard AWS chain; excludes the other ELASTIC_* authentication settings',
+    added: true,
+  }),
+  elasticAwsSigv4Region: setting({
+    env: 'ELASTIC_AWS_SIGV4_REGION',
+    type: string,
+    default: '',
+    group: 'search',
+    description:
+      "The domain's AWS region for ELASTIC_AWS_SIGV4; empty: AWS_REGION, else the profile's region, else the instance metadata's",
+    added: true,
+  }),
+  elasticAwsSigv4Service: setting({
+    env: 'ELASTIC_AWS_SIGV4_SERVICE',
+    type: string,
+    default: 'es',
+    group: 'search',
+    description:
+      'The service name signed for ELASTIC_AWS_SIGV4: es (Amazon OpenSearch Service); aoss (Serverless) is refused, as Arkime does not support it',
+    added: true,
+  }),
   elasticAllowedIndices: setting({
     env: 'ELASTIC_ALLOWED_INDICES',
     type: stringList,

@@ -15,6 +15,7 @@ import { defaultTimings, NodePool, type NodeEvent, type SearchNodeState } from '
 import { nodeReporter } from './node-report.js';
 import { searchSecurity, type SearchConnectionConfig, type SearchSecurity } from './connection.js';
 import { nodeUrls } from './nodes.js';
+import { AwsCredentialsError, transportSigner, type TransportSigner } from './aws/transport-signer.js';
 
 /**
  * The request never got an HTTP answer: refused, reset, timed out, or a certificate that does not
@@ -52,6 +53,7 @@ export type SearchClientConfig = SearchConnectionConfig &
     | 'elasticTransportDialKeepAlive'
     | 'elasticTransportMaxConnsPerHost'
     | 'elasticTransportIdleConnTimeout'
+    | 'elasticAwsSigv4Region'
   >;
 
 export interface SearchClientTelemetry {
@@ -96,9 +98,21 @@ function headers(auth: string | undefined): Record<string, string> {
 }
 
 interface Target {
+  url: URL;
   pool: Pool;
   prefix: string;
   headers: Record<string, string>;
+}
+
+/** One request to one node, as `send` takes it. */
+interface Outgoing {
+  method: 'GET' | 'POST';
+  /** After the node's path prefix, with the query string. */
+  path: string;
+  headers: Record<string, string>;
+  body?: Buffer[];
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
 }
 
 export class BulkClient {
@@ -109,6 +123,7 @@ export class BulkClient {
   private readonly security: SearchSecurity;
   private readonly query: string;
   private readonly metrics: SearchClientTelemetry['metrics'];
+  private readonly signer: TransportSigner | undefined;
 
   constructor(
     private readonly config: SearchClientConfig,
@@ -116,6 +131,7 @@ export class BulkClient {
   ) {
     this.metrics = telemetry.metrics;
     this.security = searchSecurity(config);
+    this.signer = transportSigner(config);
     const reporter = nodeReporter(telemetry.logger, telemetry.metrics, () => this.rotation.counts());
     this.rotation = new NodePool(nodeUrls(config), (event) => this.onNodeEvent(event, reporter.report), {
       ...defaultTimings,
@@ -124,8 +140,16 @@ export class BulkClient {
     });
     reporter.update();
     // Elastic Cloud answers through a proxy: the addresses its nodes publish cannot be reached.
+    // Amazon OpenSearch Service domains answer _nodes with 403 (and their nodes' own addresses
+    // could not be reached either): requests go to the configured endpoint.
+    if (config.elasticClientDiscoverNodes && this.signer !== undefined) {
+      telemetry.logger.info(
+        { nodes: this.rotation.origins },
+        'ELASTIC_AWS_SIGV4: Amazon OpenSearch Service hides _nodes, so node discovery is off; requests go to the configured endpoint',
+      );
+    }
     this.discovery =
-      config.elasticClientDiscoverNodes && config.elasticCloudId === ''
+      config.elasticClientDiscoverNodes && config.elasticCloudId === '' && this.signer === undefined
         ? new NodeDiscovery({
             pool: this.rotation,
             fetchNodesInfo: () => this.get(nodesInfoPath),
@@ -172,24 +196,19 @@ export class BulkClient {
     const sentAt = Date.now();
     this.metrics.searchNodeRequests.inc({ url: node.origin });
     try {
-      const response = await target.pool.request({
+      const reply = await this.send(target, {
         method: 'POST',
-        path: `${target.prefix}/_bulk?${this.query}`,
-        headers: {
-          ...target.headers,
-          'content-length': String(length),
-          ...(compressed && { 'content-encoding': 'gzip' }),
-        },
-        body: payload.length === 1 ? (payload[0] as Buffer) : Readable.from(payload, { objectMode: false }),
-        // Without these, a node that takes the request and never answers holds it for undici's 300 s.
-        headersTimeout: this.config.elasticRequestTimeout,
-        bodyTimeout: this.config.elasticRequestTimeout,
-        ...(signal && { signal }),
+        path: `/_bulk?${this.query}`,
+        headers: { 'content-length': String(length), ...(compressed && { 'content-encoding': 'gzip' }) },
+        body: payload,
+        // Without this, a node that takes the request and never answers holds it for undici's 300 s.
+        timeoutMs: this.config.elasticRequestTimeout,
+        signal,
       });
-      const text = await response.body.text();
       this.rotation.succeeded(node);
-      return { status: response.statusCode, body: text, node: node.origin };
+      return { ...reply, node: node.origin };
     } catch (error) {
+      if (error instanceof AwsCredentialsError) throw error;
       this.transportFailed(node, sentAt, signal);
       throw new TransportError(node.origin, error);
     }
@@ -201,16 +220,15 @@ export class BulkClient {
     for (const url of this.rotation.candidates(Date.now())) {
       const target = this.target(url);
       try {
-        const response = await target.pool.request({
+        return await this.send(target, {
           method: 'GET',
-          path: `${target.prefix}${path}`,
-          headers: target.headers,
-          headersTimeout: checkTimeoutMs,
-          bodyTimeout: checkTimeoutMs,
-          ...(signal && { signal }),
+          path,
+          headers: {},
+          timeoutMs: checkTimeoutMs,
+          signal,
         });
-        return { status: response.statusCode, body: await response.body.text() };
       } catch (error) {
+        if (error instanceof AwsCredentialsError) throw error;
         lastError = new TransportError(url.origin, error);
       }
     }
@@ -224,6 +242,45 @@ export class BulkClient {
     await Promise.all([...pools, ...this.closing]);
   }
 
+  /**
+   * Sends one request; with SigV4, signs it first, anew each time, over the body as sent. A 403
+   * that says the credentials or the signature's time ran out is sent once more with new
+   * credentials; any other AWS 403 comes back cut to its first sentence (./aws/refusal.ts).
+   */
+  private async send(target: Target, out: Outgoing): Promise<{ status: number; body: string }> {
+    const path = `${target.prefix}${out.path}`;
+    const headers = { ...target.headers, ...out.headers };
+    for (let tries = 1; ; tries++) {
+      const response = await target.pool.request({
+        method: out.method,
+        path,
+        headers:
+          this.signer === undefined
+            ? headers
+            : await this.signer.headers({
+                method: out.method,
+                node: target.url,
+                path,
+                headers,
+                ...(out.body !== undefined && { body: out.body }),
+              }),
+        ...(out.body !== undefined && {
+          body:
+            out.body.length === 1 ? (out.body[0] as Buffer) : Readable.from(out.body, { objectMode: false }),
+        }),
+        headersTimeout: out.timeoutMs,
+        bodyTimeout: out.timeoutMs,
+        ...(out.signal && { signal: out.signal }),
+      });
+      const text = await response.body.text();
+      if (this.signer === undefined || response.statusCode !== 403) {
+        return { status: response.statusCode, body: text };
+      }
+      const refusal = await this.signer.refused(text, tries);
+      if (!refusal.again) return { status: 403, body: refusal.body };
+    }
+  }
+
   private transportFailed(node: SearchNodeState, sentAt: number, signal: AbortSignal | undefined): void {
     // Abandoned on shutdown: the node did nothing wrong.
     if (signal?.aborted) return;
@@ -235,6 +292,7 @@ export class BulkClient {
     let target = this.targets.get(url.origin);
     if (target === undefined) {
       target = {
+        url,
         // url.origin drops any user:password@ the address carried; it is used as credentials instead.
         pool: createPool(url.origin, this.config, this.security.tls),
         prefix: url.pathname.replace(/\/+$/, ''),

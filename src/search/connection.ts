@@ -27,6 +27,8 @@ export type SearchConnectionConfig = Pick<
   | 'elasticPassword'
   | 'elasticApiKey'
   | 'elasticServiceToken'
+  | 'elasticAwsSigv4'
+  | 'elasticAwsSigv4Service'
 >;
 
 /** A search TLS or credential setting that cannot work; the message names the variables at fault. */
@@ -71,6 +73,7 @@ function carriesCredentials(service: string): boolean {
 /** The credentials that are set, by the variable that sets them. */
 function credentialsSet(config: SearchConnectionConfig): string[] {
   const set: string[] = [];
+  if (config.elasticAwsSigv4) set.push('ELASTIC_AWS_SIGV4');
   if (config.elasticApiKey !== '') set.push('ELASTIC_API_KEY');
   if (config.elasticServiceToken !== '') set.push('ELASTIC_SERVICE_TOKEN');
   if (config.elasticUsername !== '' || config.elasticPassword !== '') set.push('ELASTIC_USERNAME');
@@ -101,7 +104,7 @@ function addressErrors(config: SearchConnectionConfig): string[] {
 }
 
 function credentialErrors(config: SearchConnectionConfig): string[] {
-  const errors: string[] = [];
+  const errors = awsErrors(config);
   if (config.elasticPassword !== '' && config.elasticUsername === '') {
     errors.push('ELASTIC_PASSWORD is set but ELASTIC_USERNAME is not: basic authentication needs both');
   }
@@ -112,6 +115,26 @@ function credentialErrors(config: SearchConnectionConfig): string[] {
   if (set.length > 1) {
     const named = `${set.slice(0, -1).join(', ')} and ${set.at(-1)}`;
     errors.push(`${named} are ${set.length === 2 ? 'both' : 'all'} set: choose one way to authenticate`);
+  }
+  return errors;
+}
+
+/** SigV4 signs for one AWS service; Elastic Cloud is no such service. */
+function awsErrors(config: SearchConnectionConfig): string[] {
+  if (!config.elasticAwsSigv4) return [];
+  const errors: string[] = [];
+  if (config.elasticCloudId !== '') {
+    errors.push('ELASTIC_AWS_SIGV4 and ELASTIC_CLOUD_ID are both set: choose one way to authenticate');
+  }
+  const service = config.elasticAwsSigv4Service;
+  if (service === 'aoss') {
+    errors.push(
+      'ELASTIC_AWS_SIGV4_SERVICE=aoss: OpenSearch Serverless is not supported, because Arkime itself does not support it; use a managed domain (es)',
+    );
+  } else if (!/^[a-z0-9-]+$/.test(service)) {
+    errors.push(
+      `ELASTIC_AWS_SIGV4_SERVICE=${JSON.stringify(service)} is not an AWS service name: expected es`,
+    );
   }
   return errors;
 }
@@ -140,6 +163,7 @@ export type AuthMethod =
   | 'Bearer (ELASTIC_SERVICE_TOKEN)'
   | 'Basic (ELASTIC_USERNAME/ELASTIC_PASSWORD)'
   | 'Basic (user:password@ in ELASTIC_SERVICE)'
+  | 'AWS SigV4 (ELASTIC_AWS_SIGV4)'
   | 'none';
 
 export interface SearchSecurity {
@@ -163,7 +187,8 @@ export function searchSecurity(config: SearchConnectionConfig): SearchSecurity {
   const errors = validateSearchConnection(config);
   if (errors.length > 0) throw new SearchSecurityError(errors.join('; '));
   const ca = config.elasticSslCaLocation === '' ? undefined : readFileSync(config.elasticSslCaLocation);
-  const configured = authorization(config);
+  // SigV4 puts its own Authorization on each request as it is sent (./aws/signing.ts).
+  const configured = config.elasticAwsSigv4 ? undefined : authorization(config);
   const seedCredentials = nodeUrls(config).find((url) => url.username !== '');
   const fromUrl = (node?: URL): URL | undefined =>
     node !== undefined && node.username !== '' ? node : seedCredentials;
@@ -175,6 +200,7 @@ export function searchSecurity(config: SearchConnectionConfig): SearchSecurity {
       return url === undefined ? undefined : basicFromUrl(url);
     },
     method: (node) => {
+      if (config.elasticAwsSigv4) return 'AWS SigV4 (ELASTIC_AWS_SIGV4)';
       if (config.elasticApiKey !== '') return 'ApiKey (ELASTIC_API_KEY)';
       if (config.elasticServiceToken !== '') return 'Bearer (ELASTIC_SERVICE_TOKEN)';
       if (config.elasticUsername !== '') return 'Basic (ELASTIC_USERNAME/ELASTIC_PASSWORD)';

@@ -20,8 +20,12 @@ function certificateError(error: unknown): Error | undefined {
 /** The cluster's error type and reason, from an Elasticsearch/OpenSearch error body (a proxy's page has none). */
 function clusterError(body: string): { type?: string; reason?: string } {
   try {
-    const parsed = JSON.parse(body) as { error?: { type?: unknown; reason?: unknown } };
-    const { type, reason } = parsed.error ?? {};
+    const parsed = JSON.parse(body) as {
+      error?: { type?: unknown; reason?: unknown };
+      message?: unknown;
+    };
+    // Amazon OpenSearch Service's own refusals are {"message": …}, cut to one sentence by the client.
+    const { type, reason } = parsed.error ?? { reason: parsed.message };
     return {
       ...(typeof type === 'string' && { type }),
       ...(typeof reason === 'string' && { reason: reason.slice(0, 300) }),
@@ -55,9 +59,11 @@ export class RefusalReporter {
       };
       this.logger.error(
         fields,
-        refusal === 'credentials'
-          ? `search node ${reply.node} refused the credentials (${reply.status}) sent as ${fields.auth}: check them; the documents are retried until they are accepted and nothing is committed meanwhile`
-          : `search node ${reply.node} refused the request (${reply.status}): the user of ${fields.auth} lacks the privileges to write there; the documents are retried until it has them and nothing is committed meanwhile`,
+        /signature we calculated does not match/.test(fields.reason ?? '')
+          ? `search node ${reply.node} refused the request signature (${reply.status}): ${fields.reason} Check the AWS secret key, ELASTIC_AWS_SIGV4_REGION and the clock; the documents are retried until it is accepted and nothing is committed meanwhile`
+          : refusal === 'credentials'
+            ? `search node ${reply.node} refused the credentials (${reply.status}) sent as ${fields.auth}: check them; the documents are retried until they are accepted and nothing is committed meanwhile`
+            : `search node ${reply.node} refused the request (${reply.status}): the user of ${fields.auth} lacks the privileges to write there; the documents are retried until it has them and nothing is committed meanwhile`,
       );
       return;
     }

@@ -76,6 +76,10 @@ const addedDefaults: Record<string, unknown> = {
   ELASTIC_SERVICE_TOKEN: '',
   ELASTIC_SSL_CA_LOCATION: '',
   ELASTIC_CLOUD_ID: '',
+  // Amazon OpenSearch Service with IAM: off, as the Go indexer has no SigV4.
+  ELASTIC_AWS_SIGV4: false,
+  ELASTIC_AWS_SIGV4_REGION: '',
+  ELASTIC_AWS_SIGV4_SERVICE: 'es',
   // Drop-in: every index and action the Go indexer accepts is allowed unless narrowed.
   ELASTIC_ALLOWED_INDICES: ['*'],
   ELASTIC_ALLOWED_ACTIONS: ['index', 'create', 'update', 'delete'],

@@ -1,5 +1,6 @@
 // Never leak: the indexer runs at LOG_LEVEL trace and debug with every kind of search credential
-// (a user:password@ in ELASTIC_SERVICE, ELASTIC_PASSWORD, ELASTIC_API_KEY, ELASTIC_SERVICE_TOKEN),
+// (a user:password@ in ELASTIC_SERVICE, ELASTIC_PASSWORD, ELASTIC_API_KEY, ELASTIC_SERVICE_TOKEN,
+// and AWS keys and session tokens for SigV4),
 // is made to hit errors (refused credentials, an unreachable node, an untrusted certificate, bad
 // documents, bad settings), is asked for a cluster check (SIGHUP) and scraped at /metrics; no
 // secret, in any form a request carries it, appears anywhere in what it wrote.
@@ -7,11 +8,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { arkimeMessages, bulkLines, readSessions } from '../../stack/arkime.js';
 import type { Certificates } from '../../stack/certificates.js';
-import { createTopic, produce } from '../../stack/kafka-topics.js';
+import { createTopic, produce, readRecords } from '../../stack/kafka-topics.js';
 import { uniqueName } from '../../stack/names.js';
 import type { SearchProxy } from '../../stack/nginx.js';
 import { freePort } from '../../stack/ports.js';
-import { indexerRun, startIndexer, stopCleanly, type IndexerProcess } from '../helpers/indexer.js';
+import { newKey } from '../../stack/aws-stand-ins.js';
+import { SigV4Proxy } from '../../stack/sigv4-proxy.js';
+import { isolatedAws, keyEnv } from '../helpers/aws.js';
+import { indexerRun, runCli, startIndexer, stopCleanly, type IndexerProcess } from '../helpers/indexer.js';
 import { secret, startSearchProxy, type ProxyCredentials } from '../helpers/search-proxy.js';
 import { required, useStack } from '../helpers/stack.js';
 
@@ -184,5 +188,94 @@ describe('never leak a secret', { concurrency: true }, () => {
       'arkime-kafka-indexer: ELASTIC_API_KEY, ELASTIC_SERVICE_TOKEN, ELASTIC_USERNAME and a user:password@ in ELASTIC_SERVICE are all set: choose one way to authenticate',
       'arkime-kafka-indexer: ELASTIC_SSL_CA_LOCATION="/nonexistent/ca.pem" cannot be read: no such file',
     ]);
+  });
+});
+
+// SigV4 (issue 28): the keys come from AWS_* variables, not from settings of ours, so the logger's
+// last defence does not know them; nothing may print them in the first place. The verifying proxy
+// (stack/sigv4-proxy.ts, a stand-in for Amazon OpenSearch Service) answers a wrong signature
+// with AWS's body, which echoes the canonical request, session token included.
+describe('never leak AWS credentials', () => {
+  const bootstrap = required(stack.kafka, 'kafka').bootstrap;
+  const url = required(stack.opensearch, 'opensearch').url;
+  let proxy: SigV4Proxy | undefined;
+  after(() => proxy?.stop());
+  const key = newKey(3_600_000);
+  const wrongSecret = `${key.secretAccessKey}-wrong`;
+  const awsSecrets = [key.accessKeyId, key.secretAccessKey, wrongSecret, key.sessionToken as string];
+
+  before(async () => {
+    proxy = new SigV4Proxy(url, 'eu-west-1');
+    await proxy.start();
+    proxy.allow(key);
+  });
+
+  function assertNoAwsSecret(text: string, where: string): void {
+    for (const value of awsSecrets) assert.ok(!text.includes(value), `an AWS credential appears in ${where}`);
+  }
+
+  const awsEnv = (): Record<string, string> => ({
+    ...isolatedAws,
+    ...keyEnv({ ...key, secretAccessKey: wrongSecret }),
+    ELASTIC_SERVICE: required(proxy, 'proxy').url,
+    ELASTIC_AWS_SIGV4: 'true',
+    ELASTIC_AWS_SIGV4_REGION: 'eu-west-1',
+  });
+
+  test('trace: a wrong secret key refused with the token echoed, given up to the failure topic, a SIGHUP check, /metrics, /status.json, --print-config', async (t) => {
+    const topic = uniqueName('spi');
+    const failures = uniqueName('spi-failed');
+    await createTopic(bootstrap, topic);
+    await createTopic(bootstrap, failures);
+    const session = required(readSessions()[0], 'session');
+    await produce(bootstrap, topic, arkimeMessages([session], 'bulk', 'leak-aws'));
+    const running = await startIndexer(t, {
+      ...awsEnv(),
+      // Given up after 3 s: the refusal's reason travels to the failure topic.
+      ELASTIC_CLIENT_RETRY_GIVE_UP_AFTER: '3s',
+      KAFKA_PRODUCER_BROKERS: bootstrap,
+      KAFKA_PRODUCER_TOPIC: failures,
+      KAFKA_CONSUMER_BROKERS: bootstrap,
+      KAFKA_CONSUMER_TOPIC: topic,
+      KAFKA_CONSUMER_GROUP_NAME: uniqueName('indexer'),
+      BULKER_FLUSH_INTERVAL: '200ms',
+      ELASTIC_CLIENT_RETRY_MAX_INTERVAL: '200ms',
+      ELASTIC_CLIENT_MAX_RETRIES: '3',
+      LOG_LEVEL: 'trace',
+    });
+    await running.waitFor(
+      'the refusal and the cluster unavailable',
+      () => /refused the request signature/.test(running.output) && /unavailable/.test(running.output),
+    );
+    assert.ok(
+      required(proxy, 'proxy').seen.some((s) => s.verdict === 'mismatch'),
+      'the proxy refused, echoing the token',
+    );
+    await running.waitForMetric('msg_produced_success_total', (n) => n >= 1);
+    const [record] = await readRecords(bootstrap, failures, 1);
+    const failed = `${record?.value.toString()} ${JSON.stringify([...(record?.headers ?? [])])}`;
+    assert.match(failed, /signature we calculated/, 'the reason reached the failure topic');
+    assertNoAwsSecret(failed, 'the failure topic');
+    assert.ok(
+      !failed.includes('Canonical String'),
+      'the echoed canonical request is not in the failure topic',
+    );
+    process.kill(running.pid, 'SIGHUP');
+    await running.waitFor('the SIGHUP check logged', () => /search cluster check/.test(running.output));
+    assertNoAwsSecret(await running.metrics(), '/metrics');
+    const status = await (await fetch(`http://127.0.0.1:${running.port}/status.json`)).text();
+    assert.match(status, /signature/, 'the refusal reached /status.json');
+    assertNoAwsSecret(status, '/status.json');
+    await running.stop('SIGKILL');
+    assertNoAwsSecret(running.output, 'the output');
+    assert.ok(!running.output.includes('Canonical String'), 'the echoed canonical request is never shown');
+    const printed = await runCli(['--print-config'], {
+      ...awsEnv(),
+      KAFKA_CONSUMER_BROKERS: bootstrap,
+      KAFKA_CONSUMER_TOPIC: topic,
+      KAFKA_CONSUMER_GROUP_NAME: 'indexer',
+    });
+    assert.equal(printed.code, 0, printed.lines.join('\n'));
+    assertNoAwsSecret(printed.lines.join('\n'), '--print-config');
   });
 });

@@ -22,6 +22,8 @@ const base: SearchConnectionConfig = {
   elasticPassword: '',
   elasticApiKey: '',
   elasticServiceToken: '',
+  elasticAwsSigv4: false,
+  elasticAwsSigv4Service: 'es',
 };
 
 const basic = (user: string, password: string): string =>
@@ -162,5 +164,25 @@ describe('search connection settings', () => {
     assert.deepEqual(errors, [
       'ELASTIC_SERVICE entry "http://***@bad host" is not valid: expected a host, host:port or an http(s) URL',
     ]);
+  });
+
+  test('ELASTIC_AWS_SIGV4: refused with another authentication, Elastic Cloud, or Serverless (aoss)', () => {
+    const aws = { ...base, elasticAwsSigv4: true };
+    assert.deepEqual(validateSearchConnection(aws), []);
+    assert.deepEqual(validateSearchConnection({ ...aws, elasticApiKey: 'k' }), [
+      'ELASTIC_AWS_SIGV4 and ELASTIC_API_KEY are both set: choose one way to authenticate',
+    ]);
+    assert.deepEqual(validateSearchConnection({ ...aws, elasticService: ['https://u:p@es-1'] }), [
+      'ELASTIC_AWS_SIGV4 and a user:password@ in ELASTIC_SERVICE are both set: choose one way to authenticate',
+    ]);
+    assert.deepEqual(validateSearchConnection({ ...aws, elasticService: [], elasticCloudId: cloudId }), [
+      'ELASTIC_AWS_SIGV4 and ELASTIC_CLOUD_ID are both set: choose one way to authenticate',
+    ]);
+    assert.deepEqual(validateSearchConnection({ ...aws, elasticAwsSigv4Service: 'aoss' }), [
+      'ELASTIC_AWS_SIGV4_SERVICE=aoss: OpenSearch Serverless is not supported, because Arkime itself does not support it; use a managed domain (es)',
+    ]);
+    const security = searchSecurity(aws);
+    assert.equal(security.authorization(), undefined);
+    assert.equal(security.method(), 'AWS SigV4 (ELASTIC_AWS_SIGV4)');
   });
 });
