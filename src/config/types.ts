@@ -91,12 +91,15 @@ export const topicSelection: ValueType<TopicSelection> = { name: 'string', parse
 const hostName =
   /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 
+/** A last label of digits only is a mistyped IPv4 address (300.1.1.1), never a host name (RFC 3696). */
+const numericTop = /(^|\.)\d+\.?$/;
+
 /** LISTEN_ADDRESS: an IPv4 or IPv6 address (brackets allowed), a host name, or empty for every interface. */
 export const listenAddress: ValueType<string> = {
   name: 'string',
   parse: (text) => {
     const value = text.trim().replace(/^\[(.*)\]$/, '$1');
-    if (value === '' || isIP(value) !== 0 || hostName.test(value)) return value;
+    if (value === '' || isIP(value) !== 0 || (hostName.test(value) && !numericTop.test(value))) return value;
     throw new ValueError('an IP address (0.0.0.0, 127.0.0.1, ::1) or a host name, without a port');
   },
 };
