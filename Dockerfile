@@ -30,9 +30,10 @@ COPY --from=build /app/dist/src ./dist/src
 COPY package.json LICENSE ./
 USER node
 EXPOSE 8080
-# The image has no curl: node's own fetch asks the metrics server, on whatever PORT is set.
+# The image has no curl: node's own fetch asks the metrics server, on whatever PORT is set, at
+# LISTEN_ADDRESS when that names one address (127.0.0.1 when it is empty or every interface).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT || 8080}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "const a = (process.env.LISTEN_ADDRESS || '').trim(); const h = ['', '0.0.0.0', '::', '[::]'].includes(a) ? '127.0.0.1' : a.includes(':') && !a.startsWith('[') ? `[${a}]` : a; fetch(`http://${h}:${process.env.PORT || 8080}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node as PID 1 receives SIGTERM itself; the indexer drains and commits within 25 s, so give
 # `docker stop` more than its default 10 s (docker stop -t 30, or stop_grace_period in compose).
 STOPSIGNAL SIGTERM

@@ -20,10 +20,11 @@ import { searchSecurity } from './search/connection.js';
 import { handleSignals } from './signals.js';
 import { availabilityReporter } from './telemetry/availability.js';
 import { checkSearchNow, Readiness, watchSearch } from './telemetry/health.js';
-import { startHttpServer } from './telemetry/http-server.js';
+import { logListening, startHttpServer } from './telemetry/http-server.js';
 import { LagMonitor } from './telemetry/lag.js';
 import { createLogger, logStarting } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
+import { pageAccess, pageCredential } from './telemetry/page-access.js';
 import { RecentErrors } from './telemetry/recent-errors.js';
 import { statusJson, throughputTotals } from './telemetry/status.js';
 import { ThroughputHistory } from './telemetry/throughput-history.js';
@@ -38,14 +39,15 @@ const drainGraceMs = 20_000;
 
 export async function runIndexer(config: Config): Promise<number> {
   const secrets = secretValues(config);
-  const recentErrors = new RecentErrors();
+  const recentErrors = new RecentErrors(undefined, config.statusShowFieldValues);
   const logger = createLogger(config.logLevel, undefined, secrets, recentErrors.tap);
   const log = (component: string): typeof logger => logger.child({ component });
   const metrics = createMetrics(config);
   const readiness = new Readiness();
   const client = new BulkClient(config, { logger: log('search'), metrics });
   const throughput = new ThroughputHistory(() => throughputTotals(metrics));
-  const server = await startHttpServer(config.port, {
+  const server = await startHttpServer(config, {
+    pageAccess: pageAccess(pageCredential(config)),
     metricsPath: config.metricsPath,
     registry: metrics.registry,
     readiness: () => readiness.state,
@@ -149,6 +151,7 @@ export async function runIndexer(config: Config): Promise<number> {
   });
 
   logStarting(logger, config, { nodes: client.nodes, auth: authMethod });
+  logListening(log('http'), server, config);
   client.start();
   // What Arkime's capture checks before writing: logged, never a reason not to start.
   const arkime = arkimeChecks(

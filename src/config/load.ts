@@ -1,4 +1,5 @@
 import { schema, type Config, type Setting } from './schema.js';
+import { withSecretFiles, type ReadText } from './secret-files.js';
 import { ValueError } from './values.js';
 
 export type LoadResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -30,13 +31,18 @@ function describeValue(setting: Setting<unknown>, text: string): string {
   return JSON.stringify(addressSettings.has(setting.env) ? maskCredentials(text) : text);
 }
 
+/** The variables of every secret setting, each of which may be read from a file instead. */
+const secretNames = (Object.values(schema) as Setting<unknown>[])
+  .filter((s) => s.secret === true)
+  .map((s) => s.env);
+
 /**
- * Reads every setting from the environment. All problems are reported at once, one line per
- * variable naming it, its value (never a secret's) and what was expected, so an operator fixes
- * them in one go.
+ * Reads every setting from the environment (a secret from the file its <NAME>_FILE names, when
+ * given: ./secret-files.ts). All problems are reported at once, one line per variable naming it,
+ * its value (never a secret's) and what was expected, so an operator fixes them in one go.
  */
-export function loadConfig(env: NodeJS.ProcessEnv): LoadResult {
-  const errors: string[] = [];
+export function loadConfig(environment: NodeJS.ProcessEnv, readText?: ReadText): LoadResult {
+  const { env, errors } = withSecretFiles(environment, secretNames, readText);
   const config: Record<string, unknown> = {};
   for (const [key, setting] of Object.entries(schema) as [string, Setting<unknown>][]) {
     const given = env[setting.env];
@@ -125,6 +131,7 @@ export function secretValues(config: Config): string[] {
     }
   }
   if (config.elasticUsername !== '') basic(config.elasticUsername, config.elasticPassword);
+  if (config.statusPassword !== '') basic(config.statusUsername, config.statusPassword);
   values.delete('');
   return [...values];
 }

@@ -10,6 +10,7 @@ import {
   integer,
   integerList,
   integerOr,
+  listenAddress,
   oneOf,
   port,
   string,
@@ -19,7 +20,16 @@ import {
 } from './types.js';
 
 export type Group =
-  'general' | 'kafka' | 'producer' | 'kafkaTls' | 'bulker' | 'search' | 'transport' | 'buffers' | 'metrics';
+  | 'general'
+  | 'kafka'
+  | 'producer'
+  | 'kafkaTls'
+  | 'bulker'
+  | 'search'
+  | 'transport'
+  | 'buffers'
+  | 'metrics'
+  | 'status';
 
 export const groupTitles: Record<Group, string> = {
   general: 'General',
@@ -31,6 +41,7 @@ export const groupTitles: Record<Group, string> = {
   transport: 'Search cluster connections',
   buffers: 'Internal buffers',
   metrics: 'Metrics',
+  status: 'Status page',
 };
 
 export interface Setting<T> {
@@ -87,6 +98,15 @@ export const schema = {
     default: '8080',
     group: 'general',
     description: 'Port for the HTTP server (metrics)',
+  }),
+  listenAddress: setting({
+    env: 'LISTEN_ADDRESS',
+    type: listenAddress,
+    default: '',
+    group: 'general',
+    description:
+      'Address the HTTP server on PORT listens on: an IP address (127.0.0.1: this host only) or a host name; empty: every interface, IPv4 and IPv6',
+    added: true,
   }),
   summaryLogInterval: setting({
     env: 'SUMMARY_LOG_INTERVAL',
@@ -662,6 +682,34 @@ export const schema = {
     default: '2,4,8,16,32,64,128,256',
     group: 'metrics',
     description: 'Histogram buckets of messages per bulk flush',
+  }),
+
+  statusUsername: setting({
+    env: 'STATUS_USERNAME',
+    type: string,
+    default: 'admin',
+    group: 'status',
+    description: 'User name the status page (/ and /status.json) asks for, with STATUS_PASSWORD',
+    added: true,
+  }),
+  statusPassword: setting({
+    env: 'STATUS_PASSWORD',
+    type: string,
+    default: '',
+    secret: true,
+    group: 'status',
+    description:
+      'Password of the status page (/ and /status.json), asked by basic authentication; empty: the page is open to anyone who reaches PORT. /metrics, /healthz and /readyz never ask',
+    added: true,
+  }),
+  statusShowFieldValues: setting({
+    env: 'STATUS_SHOW_FIELD_VALUES',
+    type: boolean,
+    default: 'false',
+    group: 'status',
+    description:
+      'Show on the status page the field values the search cluster quotes in its errors ("Preview of field\'s value: …"); false: shown as (hidden). The log keeps them either way',
+    added: true,
   }),
 } as const;
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseTopicSelection, type TopicSelection } from './topics.js';
 import { parseBoolean, parseDuration, parseInteger, parseList, parseNumber, ValueError } from './values.js';
 
@@ -85,3 +86,20 @@ export const oneOf = <T extends string>(values: readonly T[]): ValueType<T> => (
 
 /** KAFKA_CONSUMER_TOPIC: a topic, a comma list of them, or a regular expression in slashes (./topics.ts). */
 export const topicSelection: ValueType<TopicSelection> = { name: 'string', parse: parseTopicSelection };
+
+/** A host name as RFC 1123 allows it: dot-separated labels of letters, digits and inner hyphens. */
+const hostName =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+
+/** A last label of digits only is a mistyped IPv4 address (300.1.1.1), never a host name (RFC 3696). */
+const numericTop = /(^|\.)\d+\.?$/;
+
+/** LISTEN_ADDRESS: an IPv4 or IPv6 address (brackets allowed), a host name, or empty for every interface. */
+export const listenAddress: ValueType<string> = {
+  name: 'string',
+  parse: (text) => {
+    const value = text.trim().replace(/^\[(.*)\]$/, '$1');
+    if (value === '' || isIP(value) !== 0 || (hostName.test(value) && !numericTop.test(value))) return value;
+    throw new ValueError('an IP address (0.0.0.0, 127.0.0.1, ::1) or a host name, without a port');
+  },
+};

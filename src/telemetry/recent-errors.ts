@@ -1,6 +1,9 @@
 // The last few distinct errors, for the status page. Fed by the logger (createLogger's `tap`):
 // every warning or error is logged once, in one place, so this ring needs no call site of its own
-// and sees each line after the logger has blanked the secrets out of it.
+// and sees each line after the logger has blanked the secrets out of it. The one place where the
+// field values the search cluster quotes are cut from what the page and /status.json show
+// (./field-values.ts): the log line itself keeps them.
+import { hideFieldValues } from './field-values.js';
 
 /** Pino's numeric levels from which a line counts as an error for the status page. */
 const levelNames: Record<number, RecentError['level']> = { 40: 'warn', 50: 'error', 60: 'fatal' };
@@ -43,7 +46,15 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : ''
 export class RecentErrors {
   private readonly entries = new Map<string, RecentError>();
 
-  constructor(private readonly size = 8) {}
+  private readonly shown: (text: string) => string;
+
+  /** `showFieldValues`: STATUS_SHOW_FIELD_VALUES; without it, quoted field values become (hidden). */
+  constructor(
+    private readonly size = 8,
+    showFieldValues = false,
+  ) {
+    this.shown = showFieldValues ? (text) => text : hideFieldValues;
+  }
 
   /** One JSON log line as the logger wrote it; lines below warning level are skipped unparsed. */
   readonly tap = (line: string): void => {
@@ -62,8 +73,9 @@ export class RecentErrors {
   private add(level: RecentError['level'], line: LogLine): void {
     const type = text(line.errorType) || text(line.err?.code) || text(line.err?.type);
     const component = text(line.component);
-    const message = text(line.msg);
-    const detail = (text(line.err?.message) || text(line.error) || text(line.reason)).slice(
+    // Cut before keying: one kind of error with different values is one entry.
+    const message = this.shown(text(line.msg));
+    const detail = this.shown(text(line.err?.message) || text(line.error) || text(line.reason)).slice(
       0,
       maxDetailLength,
     );

@@ -1,6 +1,7 @@
 // The status page in a real browser while the real indexer indexes the real corpus into the real
 // OpenSearch: its figures agree with /metrics, its chart moves between two refreshes, it loads
 // nothing from elsewhere, it fits a phone and a wall screen, and its screenshot is the README's.
+// The page asks for a password (STATUS_PASSWORD): the browser logs in with basic authentication.
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +14,8 @@ import { kafkaAnd, type KafkaAndSearch } from '../helpers/stack.js';
 
 const screenshot = fileURLToPath(new URL('../../../docs/status-page.png', import.meta.url));
 const password = 'status-page-secret-42';
+const login = { username: 'ops', password: 'status-page-login-77' };
+const authorization = `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}`;
 
 /** The figure's text as a number: "1,234" → 1234. */
 async function figure(page: Page, selector: string): Promise<number> {
@@ -80,11 +83,14 @@ describe('the status page in chromium', () => {
       // Not used by this OpenSearch (no security plugin): here to show the page never names it.
       ELASTIC_USERNAME: 'indexer',
       ELASTIC_PASSWORD: password,
+      STATUS_USERNAME: login.username,
+      STATUS_PASSWORD: login.password,
     });
     const origin = `http://127.0.0.1:${indexer.port}`;
     await indexer.waitFor('/readyz 200', async () => (await fetch(`${origin}/readyz`)).status === 200);
 
-    const context = await launchChromium(t);
+    assert.equal((await fetch(`${origin}/`)).status, 401);
+    const context = await launchChromium(t, login);
     const page = await context.newPage();
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
@@ -158,12 +164,16 @@ describe('the status page in chromium', () => {
     assert.equal(await page.textContent('#ready'), 'Ready');
     const errors = await page.textContent('#errors');
     assert.match(errors ?? '', new RegExp(`document failed to index mapper_parsing_exception ×${refused}`));
+    // The refused date is captured data: the page says it was cut (the log has it).
+    assert.match(errors ?? '', /Preview of field's value: \(hidden\)/);
+    assert.ok(!(errors ?? '').includes('yesterday'), errors ?? '');
 
     // Nothing from elsewhere, nothing secret, no script error.
     assert.deepEqual([...new Set(requests.map((u) => new URL(u).origin))], [origin], requests.join('\n'));
     assert.deepEqual(pageErrors, []);
-    const json = await (await fetch(`${origin}/status.json`)).text();
-    assert.ok(!json.includes(password) && !(await page.content()).includes(password));
+    const json = await (await fetch(`${origin}/status.json`, { headers: { authorization } })).text();
+    for (const secret of [password, login.password, authorization.slice(6)])
+      assert.ok(!json.includes(secret) && !(await page.content()).includes(secret), secret);
 
     // A phone and a wall screen: no sideways scrolling; the wall's text is larger.
     const fontSizes: number[] = [];

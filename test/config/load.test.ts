@@ -103,6 +103,12 @@ const addedDefaults: Record<string, unknown> = {
   KAFKA_SASL_MECHANISM: '',
   KAFKA_SASL_USERNAME: '',
   KAFKA_SASL_PASSWORD: '',
+  // Every interface, as before the setting: probes and Prometheus reach it as they did.
+  LISTEN_ADDRESS: '',
+  STATUS_USERNAME: 'admin',
+  // No password: the status page stays open, as before the setting.
+  STATUS_PASSWORD: '',
+  STATUS_SHOW_FIELD_VALUES: false,
 };
 
 const settings = Object.entries(schema) as [keyof Config, Setting<unknown>][];
@@ -112,6 +118,7 @@ const secrets = [
   'ELASTIC_SERVICE_TOKEN',
   'KAFKA_SSL_KEY_PASSWORD',
   'KAFKA_SASL_PASSWORD',
+  'STATUS_PASSWORD',
 ];
 
 function byEnvName(config: Config): Record<string, unknown> {
@@ -248,6 +255,7 @@ describe('secrets', () => {
     ELASTIC_SERVICE_TOKEN: 'token-Rt55Hy',
     KAFKA_SSL_KEY_PASSWORD: 'sslpw-Pw03Jd',
     KAFKA_SASL_PASSWORD: 'saslpw-Kd39Qa',
+    STATUS_PASSWORD: 'statuspw-Hq47Ne',
   };
   const leaks = (text: string): string[] =>
     secrets.filter((name) => text.includes(secretValues[name as keyof typeof secretValues]));

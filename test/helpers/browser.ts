@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type HTTPCredentials } from 'playwright-core';
 import type { Cleanups } from './indexer.js';
 
 export const chromiumPath = '/usr/bin/chromium';
@@ -11,13 +11,19 @@ export const chromiumPath = '/usr/bin/chromium';
 /**
  * Chromium headless with a fresh profile, quiet: no network of its own (updates, sync, QUIC
  * probes), so that every request it makes is one the page made. Closed when the test ends.
+ * `httpCredentials`: the user name and password it answers a basic-authentication 401 with, as a
+ * person would in the browser's login dialog.
  */
-export async function launchChromium(t: Cleanups): Promise<BrowserContext> {
+export async function launchChromium(
+  t: Cleanups,
+  httpCredentials?: HTTPCredentials,
+): Promise<BrowserContext> {
   const profile = mkdtempSync(join(tmpdir(), 'aki-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
     viewport: { width: 1280, height: 900 },
+    ...(httpCredentials !== undefined && { httpCredentials }),
     args: [
       '--headless',
       '--no-sandbox',

@@ -2,7 +2,8 @@
 // (a user:password@ in ELASTIC_SERVICE, ELASTIC_PASSWORD, ELASTIC_API_KEY, ELASTIC_SERVICE_TOKEN,
 // and AWS keys and session tokens for SigV4),
 // is made to hit errors (refused credentials, an unreachable node, an untrusted certificate, bad
-// documents, bad settings), is asked for a cluster check (SIGHUP) and scraped at /metrics; no
+// documents, bad settings), is asked for a cluster check (SIGHUP) and scraped at /metrics (and
+// /status.json, behind STATUS_PASSWORD); no
 // secret, in any form a request carries it, appears anywhere in what it wrote.
 import assert from 'node:assert/strict';
 import { after, before, describe, test, type TestContext } from 'node:test';
@@ -30,7 +31,13 @@ describe('never leak a secret', { concurrency: true }, () => {
   const bootstrap = required(stack.kafka, 'kafka').bootstrap;
   const url = required(stack.opensearch, 'opensearch').url;
   // Given to the indexer, each wrong for the proxy (except where a case says so).
-  const given = { urlPassword: secret(), password: secret(), apiKey: secret(), token: secret() };
+  const given = {
+    urlPassword: secret(),
+    password: secret(),
+    apiKey: secret(),
+    token: secret(),
+    statusPassword: secret(),
+  };
   let credentials: ProxyCredentials;
   let certs: Certificates;
   let proxy: SearchProxy | undefined;
@@ -147,12 +154,20 @@ describe('never leak a secret', { concurrency: true }, () => {
       ELASTIC_USERNAME: credentials.user,
       ELASTIC_PASSWORD: credentials.password,
       ELASTIC_ALLOWED_INDICES: `${prefix}-*`,
+      STATUS_USERNAME: 'indexer',
+      STATUS_PASSWORD: given.statusPassword,
     });
     await run.waitAllCommitted(running);
     assert.deepEqual(await run.committed(), [BigInt(values.length)]);
     assert.equal(await running.metric('indexed_documents_total'), 1);
     assert.equal(await running.metric('msg_produced_success_total'), 2);
     assertNoSecret(await running.metrics(), '/metrics');
+    const [authorization] = forms('indexer', given.statusPassword).slice(-1);
+    const status = await fetch(`http://127.0.0.1:${running.port}/status.json`, {
+      headers: { authorization: `Basic ${authorization}` },
+    });
+    assert.equal(status.status, 200);
+    assertNoSecret(await status.text(), '/status.json');
     await stopCleanly(running);
     assertCleanOutput(running);
   });
@@ -168,6 +183,7 @@ describe('never leak a secret', { concurrency: true }, () => {
       ELASTIC_API_KEY: given.apiKey,
       ELASTIC_SERVICE_TOKEN: given.token,
       ELASTIC_SSL_CA_LOCATION: '/nonexistent/ca.pem',
+      STATUS_PASSWORD: given.statusPassword,
     };
     // A bad value stops the loading; without one, the search settings are checked, a line each.
     const [badValue, badSearch] = await Promise.all([

@@ -28,11 +28,11 @@ function healthCheckCommand(): string[] {
 }
 
 /** Runs the health check command as Docker would, with PORT set; resolves to its exit code. */
-async function healthCheckExit(port: number): Promise<number> {
+async function healthCheckExit(port: number, env: Record<string, string> = {}): Promise<number> {
   const [file, ...rest] = healthCheckCommand();
   assert.equal(file, 'node', 'the slim image has node, not curl');
   try {
-    await run(process.execPath, rest, { env: { PORT: String(port) }, timeout: 10_000 });
+    await run(process.execPath, rest, { env: { PORT: String(port), ...env }, timeout: 10_000 });
     return 0;
   } catch (error) {
     return (error as { code?: number }).code ?? -1;
@@ -90,6 +90,29 @@ describe('the Dockerfile', () => {
       server.close();
     }
     assert.equal(await healthCheckExit(await freePort()), 1, 'nothing listening');
+  });
+
+  test('the health check asks LISTEN_ADDRESS when it names one address, 127.0.0.1 for every interface', async () => {
+    // 127.0.0.2: another loopback address (Linux answers on all of 127/8), not 127.0.0.1.
+    const server = createServer((_request, response) => response.writeHead(200).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      assert.equal(await healthCheckExit(port, { LISTEN_ADDRESS: '127.0.0.2' }), 0, 'at LISTEN_ADDRESS');
+      assert.equal(await healthCheckExit(port), 1, 'not at 127.0.0.1');
+      assert.equal(await healthCheckExit(port, { LISTEN_ADDRESS: '0.0.0.0' }), 1, '0.0.0.0 asks 127.0.0.1');
+    } finally {
+      server.close();
+    }
+    const every = createServer((_request, response) => response.writeHead(200).end());
+    await new Promise<void>((resolve) => every.listen(0, resolve));
+    try {
+      const { port: everyPort } = every.address() as AddressInfo;
+      for (const address of ['', '0.0.0.0', '::', '[::]', '127.0.0.1'])
+        assert.equal(await healthCheckExit(everyPort, { LISTEN_ADDRESS: address }), 0, address);
+    } finally {
+      every.close();
+    }
   });
 
   test('.dockerignore keeps host builds and installs out of the image, and nothing the build copies', () => {

@@ -72,11 +72,14 @@ describe('the HTTP server', () => {
   });
   let server: Server | undefined;
   const url = async (path: string): Promise<string> => {
-    server ??= await startHttpServer(0, {
-      metricsPath: '/custom-metrics',
-      registry: metrics.registry,
-      readiness: () => readiness.state,
-    });
+    server ??= await startHttpServer(
+      { port: 0, listenAddress: '' },
+      {
+        metricsPath: '/custom-metrics',
+        registry: metrics.registry,
+        readiness: () => readiness.state,
+      },
+    );
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
   };
   after(() => server?.close());

@@ -67,3 +67,50 @@ describe('RecentErrors, fed by the logger', () => {
     assert.ok(!JSON.stringify(errors.list()).includes('hunter2'));
   });
 });
+
+describe('RecentErrors: field values quoted by the cluster', () => {
+  const reason =
+    "failed to parse field [source.ip] of type [ip] in document with id 'a1'. Preview of field's value: '10.1.2.3x' (caused by illegal_argument_exception: '10.1.2.3x' is not an IP string literal.)";
+
+  test('are cut from the detail and the message by default; the log line keeps them', () => {
+    const errors = new RecentErrors();
+    const written: string[] = [];
+    const stream = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        written.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger('info', stream, [], errors.tap);
+    logger.warn({ errorType: 'mapper_parsing_exception', reason }, 'document failed to index');
+    logger.error(
+      { err: new Error(`bulk failed: ${reason}`) },
+      `giving up: Preview of field's value: 'host.example'`,
+    );
+    const [failed, bulk] = errors.list().reverse();
+    assert.equal(
+      failed?.detail,
+      "failed to parse field [source.ip] of type [ip] in document with id 'a1'. Preview of field's value: (hidden) (caused by illegal_argument_exception: (hidden) is not an IP string literal.)",
+    );
+    assert.equal(bulk?.message, "giving up: Preview of field's value: (hidden)");
+    assert.ok(!JSON.stringify(errors.list()).includes('10.1.2.3x'));
+    assert.ok(written.join('').includes('10.1.2.3x'));
+  });
+
+  test('a value that changes does not make a new entry', () => {
+    const errors = new RecentErrors();
+    const logger = createLogger('info', sink(), [], errors.tap);
+    for (const value of ['a', 'b', 'c']) logger.error(`Preview of field's value: '${value}'`);
+    assert.deepEqual(
+      errors.list().map((e) => [e.message, e.count]),
+      [["Preview of field's value: (hidden)", 3]],
+    );
+  });
+
+  test('are kept with STATUS_SHOW_FIELD_VALUES', () => {
+    const errors = new RecentErrors(8, true);
+    const logger = createLogger('info', sink(), [], errors.tap);
+    logger.warn({ errorType: 'mapper_parsing_exception', reason }, 'document failed to index');
+    assert.equal(errors.list()[0]?.detail, reason);
+  });
+});

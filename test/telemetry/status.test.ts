@@ -125,12 +125,15 @@ describe('the status model (/status.json)', () => {
 describe('the status page over HTTP', () => {
   test('/ serves the page with a policy that forbids anything from elsewhere; /status.json the model', async (t) => {
     const metrics = testMetrics();
-    const server = await startHttpServer(0, {
-      metricsPath: '/metrics',
-      registry: metrics.registry,
-      readiness: () => ({ ready: true, reasons: [] }),
-      status: statusJson(sources(metrics), []),
-    });
+    const server = await startHttpServer(
+      { port: 0, listenAddress: '' },
+      {
+        metricsPath: '/metrics',
+        registry: metrics.registry,
+        readiness: () => ({ ready: true, reasons: [] }),
+        status: statusJson(sources(metrics), []),
+      },
+    );
     t.after(() => server.close());
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -154,11 +157,14 @@ describe('the status page over HTTP', () => {
 
   test('without a status source there is no page', async (t) => {
     const metrics = testMetrics();
-    const server = await startHttpServer(0, {
-      metricsPath: '/metrics',
-      registry: metrics.registry,
-      readiness: () => ({ ready: true, reasons: [] }),
-    });
+    const server = await startHttpServer(
+      { port: 0, listenAddress: '' },
+      {
+        metricsPath: '/metrics',
+        registry: metrics.registry,
+        readiness: () => ({ ready: true, reasons: [] }),
+      },
+    );
     t.after(() => server.close());
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     assert.equal((await fetch(`${base}/`)).status, 404);
