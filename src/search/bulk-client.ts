@@ -1,9 +1,7 @@
-// The only module that sends HTTP to the search cluster: a keep-alive pool of connections per
-// node, bulk requests spread round-robin over the nodes in rotation (node-pool.ts decides which,
-// discovery.ts keeps the list current), one attempt per call. Retrying is the caller's policy
+// The search cluster's client: bulk requests spread round-robin over the nodes in rotation
+// (node-pool.ts decides which, discovery.ts keeps the list current), sent on each node's
+// connections (node-targets.ts, the only module that sends HTTP to it), one attempt per call. Retrying is the caller's policy
 // (see retry.ts), so that this stays a plain transport.
-import { Readable } from 'node:stream';
-import { Pool } from 'undici';
 import { coalesce, gzipped } from '../bulk/body.js';
 import type { Config } from '../config/schema.js';
 import type { BulkReply } from '../records.js';
@@ -14,6 +12,7 @@ import { NodeDiscovery, nodesInfoPath } from './discovery.js';
 import { defaultTimings, NodePool, type NodeEvent, type SearchNodeState } from './node-pool.js';
 import { nodeReporter } from './node-report.js';
 import { searchSecurity, type SearchConnectionConfig, type SearchSecurity } from './connection.js';
+import { NodeTargets } from './node-targets.js';
 import { nodeUrls } from './nodes.js';
 import { AwsCredentialsError, transportSigner, type TransportSigner } from './aws/transport-signer.js';
 
@@ -75,50 +74,9 @@ const checkTimeoutMs = 10_000;
 /** The dead-percentage rule is checked every BULKER_FLUSH_INTERVAL, as the Go indexer does, but at most once a second. */
 const minCheckIntervalMs = 1000;
 
-/** The connections to one node. The one place a connection pool is made. */
-function createPool(origin: string, config: SearchClientConfig, tls: SearchSecurity['tls']): Pool {
-  return new Pool(origin, {
-    // HTTP/1.1, as the Go indexer speaks. undici 8 would negotiate HTTP/2 with any TLS node (or
-    // proxy) that offers it; Elasticsearch's HTTP layer has no HTTP/2, so one protocol everywhere,
-    // with parallel bulks on parallel connections (docs/search-nodes.md).
-    allowH2: false,
-    connections: config.elasticTransportMaxConnsPerHost,
-    keepAliveTimeout: config.elasticTransportIdleConnTimeout,
-    connect: {
-      ...tls,
-      timeout: config.elasticTransportDialTimeout,
-      keepAlive: true,
-      keepAliveInitialDelay: config.elasticTransportDialKeepAlive,
-    },
-  });
-}
-
-function headers(auth: string | undefined): Record<string, string> {
-  return { 'content-type': 'application/x-ndjson', ...(auth === undefined ? {} : { authorization: auth }) };
-}
-
-interface Target {
-  url: URL;
-  pool: Pool;
-  prefix: string;
-  headers: Record<string, string>;
-}
-
-/** One request to one node, as `send` takes it. */
-interface Outgoing {
-  method: 'GET' | 'POST';
-  /** After the node's path prefix, with the query string. */
-  path: string;
-  headers: Record<string, string>;
-  body?: Buffer[];
-  timeoutMs: number;
-  signal: AbortSignal | undefined;
-}
-
 export class BulkClient {
   private readonly rotation: NodePool;
-  private readonly targets = new Map<string, Target>();
-  private readonly closing = new Set<Promise<void>>();
+  private readonly targets: NodeTargets;
   private readonly discovery: NodeDiscovery | undefined;
   private readonly security: SearchSecurity;
   private readonly query: string;
@@ -132,6 +90,7 @@ export class BulkClient {
     this.metrics = telemetry.metrics;
     this.security = searchSecurity(config);
     this.signer = transportSigner(config);
+    this.targets = new NodeTargets(config, this.security, this.signer);
     const reporter = nodeReporter(telemetry.logger, telemetry.metrics, () => this.rotation.counts());
     this.rotation = new NodePool(nodeUrls(config), (event) => this.onNodeEvent(event, reporter.report), {
       ...defaultTimings,
@@ -192,11 +151,11 @@ export class BulkClient {
     const payload = compressed ? await gzipped(parts, this.metrics) : coalesce(parts);
     const length = payload.reduce((sum, part) => sum + part.length, 0);
     const node = this.rotation.pick(Date.now());
-    const target = this.target(node.url);
+    const target = this.targets.of(node.url);
     const sentAt = Date.now();
     this.metrics.searchNodeRequests.inc({ url: node.origin });
     try {
-      const reply = await this.send(target, {
+      const reply = await this.targets.send(target, {
         method: 'POST',
         path: `/_bulk?${this.query}`,
         headers: { 'content-length': String(length), ...(compressed && { 'content-encoding': 'gzip' }) },
@@ -218,9 +177,9 @@ export class BulkClient {
   async get(path: string, signal?: AbortSignal): Promise<{ status: number; body: string }> {
     let lastError: Error | undefined;
     for (const url of this.rotation.candidates(Date.now())) {
-      const target = this.target(url);
+      const target = this.targets.of(url);
       try {
-        return await this.send(target, {
+        return await this.targets.send(target, {
           method: 'GET',
           path,
           headers: {},
@@ -237,48 +196,7 @@ export class BulkClient {
 
   async close(): Promise<void> {
     this.discovery?.stop();
-    const pools = [...this.targets.values()].map((t) => t.pool.close());
-    this.targets.clear();
-    await Promise.all([...pools, ...this.closing]);
-  }
-
-  /**
-   * Sends one request; with SigV4, signs it first, anew each time, over the body as sent. A 403
-   * that says the credentials or the signature's time ran out is sent once more with new
-   * credentials; any other AWS 403 comes back cut to its first sentence (./aws/refusal.ts).
-   */
-  private async send(target: Target, out: Outgoing): Promise<{ status: number; body: string }> {
-    const path = `${target.prefix}${out.path}`;
-    const headers = { ...target.headers, ...out.headers };
-    for (let tries = 1; ; tries++) {
-      const response = await target.pool.request({
-        method: out.method,
-        path,
-        headers:
-          this.signer === undefined
-            ? headers
-            : await this.signer.headers({
-                method: out.method,
-                node: target.url,
-                path,
-                headers,
-                ...(out.body !== undefined && { body: out.body }),
-              }),
-        ...(out.body !== undefined && {
-          body:
-            out.body.length === 1 ? (out.body[0] as Buffer) : Readable.from(out.body, { objectMode: false }),
-        }),
-        headersTimeout: out.timeoutMs,
-        bodyTimeout: out.timeoutMs,
-        ...(out.signal && { signal: out.signal }),
-      });
-      const text = await response.body.text();
-      if (this.signer === undefined || response.statusCode !== 403) {
-        return { status: response.statusCode, body: text };
-      }
-      const refusal = await this.signer.refused(text, tries);
-      if (!refusal.again) return { status: 403, body: refusal.body };
-    }
+    await this.targets.close();
   }
 
   private transportFailed(node: SearchNodeState, sentAt: number, signal: AbortSignal | undefined): void {
@@ -288,29 +206,9 @@ export class BulkClient {
     this.rotation.failed(node, sentAt, Date.now());
   }
 
-  private target(url: URL): Target {
-    let target = this.targets.get(url.origin);
-    if (target === undefined) {
-      target = {
-        url,
-        // url.origin drops any user:password@ the address carried; it is used as credentials instead.
-        pool: createPool(url.origin, this.config, this.security.tls),
-        prefix: url.pathname.replace(/\/+$/, ''),
-        headers: headers(this.security.authorization(url)),
-      };
-      this.targets.set(url.origin, target);
-    }
-    return target;
-  }
-
   private onNodeEvent(event: NodeEvent, report: (event: NodeEvent) => void): void {
     report(event);
     if (event.kind !== 'removed') return;
-    const target = this.targets.get(event.node);
-    if (target === undefined) return;
-    this.targets.delete(event.node);
-    // Requests still in flight on it finish first.
-    const closed: Promise<void> = target.pool.close().finally(() => this.closing.delete(closed));
-    this.closing.add(closed);
+    this.targets.remove(event.node);
   }
 }
