@@ -7,8 +7,8 @@
 // credentials issues a new key and tells `issued` about it (the verifying proxy allows it).
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ProxyKey } from './sigv4-proxy.js';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 export interface StandInOptions {
   region: string;
@@ -46,15 +46,11 @@ export class AwsStandIns {
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenOnLoopback(this.server);
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) =>
-      this.server === undefined ? resolve() : this.server.close(() => resolve()),
-    );
+    await closeServer(this.server);
   }
 
   private issue(by: Endpoint): ProxyKey & { expiration: Date } {

@@ -13,8 +13,8 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import aws4 from 'aws4';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 export interface ProxyKey {
   accessKeyId: string;
@@ -81,15 +81,11 @@ export class SigV4Proxy {
     this.server = createServer((req, res) => void this.handle(req, res));
     // Keep-alive connections of the indexer must not keep close() waiting.
     this.server.keepAliveTimeout = 1000;
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenOnLoopback(this.server);
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) =>
-      this.server === undefined ? resolve() : this.server.close(() => resolve()),
-    );
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
