@@ -73,6 +73,11 @@ export interface CommitPosition {
   offset: bigint;
   /** The leader epoch of what was read up to there (KIP-320), when known. */
   leaderEpoch?: number;
+  /**
+   * The lease the position was reached under: once it has ended (the partition revoked, even if
+   * assigned back since), the position is another tenure's and is not committed.
+   */
+  lease?: Lease;
 }
 
 /** A partition a member of the consumer group owns. */

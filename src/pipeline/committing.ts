@@ -8,7 +8,8 @@ import type { OffsetTracker } from './offsets.js';
 
 export interface CommittingDeps {
   offsets: OffsetTracker;
-  commit: (positions: CommitPosition[]) => Promise<void>;
+  /** Resolves with the positions committed: those of partitions this member owns when it is sent. */
+  commit: (positions: CommitPosition[]) => Promise<readonly CommitPosition[]>;
   clock: Clock;
   logger: Logger;
 }
@@ -25,9 +26,12 @@ export class Committing {
     const positions = offsets.committable();
     if (positions.length === 0) return;
     try {
-      await this.deps.commit(positions);
-      offsets.markCommitted(positions);
-      logger.debug({ positions: positions.map((p) => `${p.partition}:${p.offset}`) }, 'committed');
+      // Only what was sent: a partition left out (not owned while the group rebalanced) and still
+      // held afterwards is committed at the next interval, not taken for committed.
+      const committed = await this.deps.commit(positions);
+      offsets.markCommitted(committed);
+      if (committed.length > 0)
+        logger.debug({ positions: committed.map((p) => `${p.partition}:${p.offset}`) }, 'committed');
       if (this.failedCommits > 0) {
         logger.info({ failedCommits: this.failedCommits }, 'offset commits succeed again');
         this.failedCommits = 0;

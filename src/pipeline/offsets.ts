@@ -151,7 +151,8 @@ export class OffsetTracker {
           continue;
         }
         if (offsets.next !== undefined && offsets.next !== offsets.committed) {
-          positions.push({ topic, partition, offset: offsets.next, leaderEpoch: offsets.leaderEpoch });
+          const { next: offset, leaderEpoch, lease } = offsets;
+          positions.push({ topic, partition, offset, leaderEpoch, lease });
         }
       }
     }
@@ -176,7 +177,7 @@ export class OffsetTracker {
     return rows;
   }
 
-  markCommitted(positions: CommitPosition[]): void {
+  markCommitted(positions: readonly CommitPosition[]): void {
     for (const p of positions) {
       const offsets = this.topics.get(p.topic)?.get(p.partition);
       if (offsets !== undefined) offsets.committed = p.offset;

@@ -40,7 +40,8 @@ export interface PipelineDeps {
   /** Told true when fetching starts failing (the brokers do not answer), false when it works again. */
   kafkaUnavailable?: (unavailable: boolean) => void;
   stopFetching: () => Promise<void>;
-  commit: (positions: CommitPosition[]) => Promise<void>;
+  /** Resolves with the positions committed: those of partitions this member owns when it is sent. */
+  commit: (positions: CommitPosition[]) => Promise<readonly CommitPosition[]>;
   /** Without `now` and `sleep`, the indexers use the pipeline's clock. */
   indexer: IndexerDeps;
   limits: BulkerLimits;

@@ -38,11 +38,13 @@ function receivedRange(tracker: OffsetTracker, partition: number, from: number, 
   for (let offset = from; offset <= to; offset += 1) recv(tracker, t, partition, BigInt(offset));
 }
 
+/** The position, with the lease it was reached under: the partition's current one. */
 const position = (partition: number, offset: number, t = topic): CommitPosition => ({
   topic: t,
   partition,
   offset: BigInt(offset),
   leaderEpoch: -1,
+  lease: leaseOf(t, partition),
 });
 
 const sorted = (positions: CommitPosition[]): CommitPosition[] =>
@@ -185,7 +187,13 @@ describe('a lease ended (partition revoked)', () => {
 
 describe('messages delivered again after a rebalance', () => {
   const topic = 'spi';
-  const at = (offset: number) => ({ topic, partition: 0, offset: BigInt(offset), leaderEpoch: -1 });
+  const at = (offset: number) => ({
+    topic,
+    partition: 0,
+    offset: BigInt(offset),
+    leaderEpoch: -1,
+    lease: leaseOf(topic, 0),
+  });
 
   test('a second copy of a message in flight or done never stalls the partition', () => {
     const tracker = new OffsetTracker();
@@ -279,7 +287,9 @@ describe('leases and what was read without messages', () => {
     recv(tracker, t, 0, 0n);
     tracker.readUpTo({ lease: leaseOf(t, 0), offset: 1n, leaderEpoch: 5 });
     done(tracker, t, 0, 0n);
-    assert.deepEqual(tracker.committable(), [{ topic: t, partition: 0, offset: 1n, leaderEpoch: 5 }]);
+    assert.deepEqual(tracker.committable(), [
+      { topic: t, partition: 0, offset: 1n, leaderEpoch: 5, lease: leaseOf(t, 0) },
+    ]);
   });
 });
 

@@ -79,7 +79,7 @@ export function startPipeline(options: HarnessOptions = {}) {
     commit: (positions) =>
       options.commitFails?.(commitAttempts++) === true
         ? Promise.reject(new Error('coordinator not available'))
-        : Promise.resolve(void commits.push(positions)),
+        : Promise.resolve(void commits.push(positions)).then(() => positions),
     indexer: {
       send: async (body, signal) => {
         const offsets = idsIn(body).map(offsetOf);

@@ -6,7 +6,9 @@
 // a commit refused for a rebalance (ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS) makes
 // @platformatic/kafka rejoin and send the same offsets again, in the new generation, where the
 // classic coordinator takes them whoever owns the partition now (the conformance suite's churn
-// case catches a position moved back so). The offsets are therefore read anew at every send.
+// case catches a position moved back so). The offsets are therefore read anew at every send. A
+// position whose lease has ended is left out too: it was reached before the partition was revoked,
+// and another member may have committed past it before the partition came back.
 import type { Consumer } from '@platformatic/kafka';
 import type { CommitPosition } from '../../records.js';
 
@@ -21,19 +23,24 @@ export interface CommitDeps {
 }
 
 export class CommitQueue {
-  private last: Promise<void> = Promise.resolve();
+  private last: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: CommitDeps) {}
 
-  /** Commits `positions` after every commit asked before; rejects with this commit's failure. */
-  commit(positions: readonly CommitPosition[]): Promise<void> {
+  /**
+   * Commits `positions` after every commit asked before. Resolves with those the brokers took
+   * (the owned ones, as last sent), rejects with this commit's failure.
+   */
+  commit(positions: readonly CommitPosition[]): Promise<CommitPosition[]> {
     const run = this.last.then(() => this.send(positions));
     this.last = run.catch(() => undefined);
     return run;
   }
 
-  private async send(positions: readonly CommitPosition[]): Promise<void> {
-    const owned = (): CommitPosition[] => positions.filter((p) => this.deps.owns(p.topic, p.partition));
+  private async send(positions: readonly CommitPosition[]): Promise<CommitPosition[]> {
+    let sent: CommitPosition[] = [];
+    const owned = (): CommitPosition[] =>
+      (sent = positions.filter((p) => this.deps.owns(p.topic, p.partition) && p.lease?.ended !== true));
     const offsets = (list: CommitPosition[]) =>
       list.map(({ topic, partition, offset, leaderEpoch }) => ({
         topic,
@@ -47,7 +54,7 @@ export class CommitQueue {
         return offsets(owned());
       },
     };
-    if (owned().length === 0) return;
+    if (owned().length === 0) return [];
     try {
       await this.deps.client.commit(request);
     } catch (error) {
@@ -56,10 +63,11 @@ export class CommitQueue {
       // this member still owns then.
       if (!isStaleMemberEpoch(error)) throw error;
       await this.nextHeartbeat();
-      if (owned().length === 0) return;
+      if (owned().length === 0) return [];
       await this.deps.client.commit(request);
     }
     this.deps.committed();
+    return sent;
   }
 
   private nextHeartbeat(): Promise<void> {

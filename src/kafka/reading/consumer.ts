@@ -221,9 +221,12 @@ export class KafkaConsumer {
     return ledger;
   }
 
-  /** Commits after every commit asked before, the partitions this member still owns only (./commits.ts). */
-  commit(positions: CommitPosition[]): Promise<void> {
-    if (positions.length === 0) return Promise.resolve();
+  /**
+   * Commits after every commit asked before, the partitions this member still owns only
+   * (./commits.ts); resolves with the positions committed.
+   */
+  commit(positions: CommitPosition[]): Promise<CommitPosition[]> {
+    if (positions.length === 0) return Promise.resolve([]);
     return this.commits.commit(positions);
   }
 

@@ -1,7 +1,10 @@
 // What this member owns, followed through the client's group events, and the hand-offs each
 // change asks for. The classic protocol reports a new assignment when it joins; KIP-848 changes it
 // inside a heartbeat and reports nothing, so the assignment is compared after every heartbeat as
-// well. A change is reported once; partitions revoked are committed first, then their leases end.
+// well. A change is reported once; partitions revoked are committed first, then their leases end
+// (after a generation this member missed, without the commit: see `startOver`).
+// Ownership is also what commits are filtered by (./commits.ts), so it is held with the classic
+// generation it was assigned in: see `owns`.
 import type { Consumer } from '@platformatic/kafka';
 import type { Assignment } from '../../records.js';
 import { assignmentChange, flatten } from './assignment.js';
@@ -22,15 +25,27 @@ export interface RebalanceHandoffs {
 
 export class RebalanceWatch {
   private owned: Assignment[] = [];
+  /** The classic generation `owned` was assigned in (KIP-848 leaves the client's at 0). */
+  private generation = 0;
 
   constructor(
-    private readonly client: Pick<Consumer<Buffer, Buffer, Buffer, Buffer>, 'on' | 'assignments'>,
+    private readonly client: Pick<
+      Consumer<Buffer, Buffer, Buffer, Buffer>,
+      'on' | 'assignments' | 'generationId'
+    >,
     private readonly reports: Pick<ReaderReports, 'assignmentChanged'>,
     private readonly leases: Pick<Leases, 'release'>,
     private readonly handoffs: RebalanceHandoffs,
   ) {
     client.on('consumer:group:join', () => {
-      this.observe();
+      const generation = client.generationId;
+      // A classic generation this member never got its assignment of (its SyncGroup refused as
+      // the group rebalanced again, or its membership lost): another member may have owned its
+      // partitions then and committed past where this one got to. KIP-848 keeps the client's at 0.
+      const skipped = generation !== this.generation && generation !== this.generation + 1;
+      this.generation = generation;
+      if (skipped && this.owned.length > 0) this.startOver();
+      else this.observe();
       // Every join may have moved partitions away and back: read from the commits again.
       handoffs.reposition(flatten(client.assignments));
       handoffs.joined();
@@ -42,9 +57,32 @@ export class RebalanceWatch {
     client.on('consumer:group:rebalance', () => handoffs.rebalancing());
   }
 
-  /** Whether this member owns the partition, as last reported. */
+  /**
+   * Whether this member owns the partition in the group's current generation. Under the classic
+   * protocol the client takes the new generation from the JoinGroup answer and its assignment only
+   * from the SyncGroup answer after it: a commit sent in between carries the new generation with
+   * the old assignment, and the coordinator, which checks the generation and not who owns what,
+   * takes it once the group is stable, over the position of the partition's new owner (a position
+   * moved back, its messages read again). So in between, this member owns nothing, as the Java
+   * consumer's eager protocol gives up every partition before it joins again.
+   */
   owns(topic: string, partition: number): boolean {
+    if (this.client.generationId !== this.generation) return false;
     return this.owned.some((a) => a.topic === topic && a.partition === partition);
+  }
+
+  /**
+   * After a generation skipped: every partition owned before is taken as revoked, even one
+   * assigned again, and its lease ends without a commit first (its positions may be behind the
+   * group's commits now); those owned now are read from their commits under new leases. The Java
+   * consumer's eager protocol gives up every partition at every rebalance; this member keeps
+   * what it owned only across generations it saw one after the other.
+   */
+  private startOver(): void {
+    const before = this.owned;
+    this.leases.release(before);
+    this.owned = flatten(this.client.assignments);
+    this.reports.assignmentChanged(this.handoffs.topics(), this.owned, this.owned, before);
   }
 
   /** Reports a change of the partitions this member owns, once per change; says whether there was one. */

@@ -52,7 +52,7 @@ describe('CommitQueue', () => {
     assert.equal(committed, 1);
   });
 
-  test('partitions not owned when the commit is sent are left out; nothing owned, nothing sent', async () => {
+  test('partitions not owned when the commit is sent are left out, and said so; nothing owned, nothing sent', async () => {
     const { calls, client: c } = client();
     const owned = new Set([0]);
     const queue = new CommitQueue({
@@ -68,10 +68,37 @@ describe('CommitQueue', () => {
       [[0, 5n]],
     );
     calls[0]?.answer();
-    await both;
+    assert.deepEqual(await both, [at(0, 5n)], 'resolves with what was sent');
     owned.clear();
-    await queue.commit([at(0, 9n)]);
+    assert.deepEqual(await queue.commit([at(0, 9n)]), []);
     assert.equal(calls.length, 1);
+  });
+
+  test('a position reached under a lease that has ended is left out, even with its partition owned again', async () => {
+    const { calls, client: c } = client();
+    const queue = new CommitQueue({
+      client: c as never,
+      owns: () => true,
+      heartbeatWaitMs: 1000,
+      committed: () => undefined,
+    });
+    const lease = { topic: 't', topicId: 'id', partition: 0, ended: false };
+    const current = { topic: 't', topicId: 'id', partition: 1, ended: false };
+    const asked = queue.commit([
+      { ...at(0, 5n), lease },
+      { ...at(1, 7n), lease: current },
+    ]);
+    lease.ended = true; // revoked (and assigned back) before the commit was sent
+    await settle();
+    assert.deepEqual(
+      calls[0]?.offsets.map((o) => [o.partition, o.offset]),
+      [[1, 7n]],
+    );
+    calls[0]?.answer();
+    assert.deepEqual(
+      (await asked).map((p) => p.partition),
+      [1],
+    );
   });
 
   test('a stale member epoch (KIP-848) is committed again after the next heartbeat, without what was revoked meanwhile', async () => {
