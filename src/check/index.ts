@@ -8,7 +8,8 @@ import { createLogger } from '../telemetry/logger.js';
 import { createMetrics } from '../telemetry/metrics.js';
 import { runChecks, type Check } from './run.js';
 import { arkimeChecks, clusterUrl } from './arkime.js';
-import { searchChecks, targetIndices, type Get } from './search.js';
+import { searchChecks, type Get } from './search.js';
+import { arkimeTargets, topicDocumentChecks, type TopicsRead } from './topic-documents.js';
 
 /** Each check's limit: above the Kafka client's connect timeout, below a human's patience. */
 export const checkTimeoutMs = 10_000;
@@ -16,12 +17,13 @@ export const checkTimeoutMs = 10_000;
 /** What the Kafka checks read of the configuration. */
 type KafkaCheckConfig = Pick<Config, 'kafkaConsumerGroupName' | 'kafkaConsumerTopic' | 'kafkaProducerTopic'>;
 
+const brokers = 'Kafka consumer brokers';
+
 function kafkaChecks(
   config: KafkaCheckConfig,
   consumer: KafkaProbe,
   producer: KafkaProbe | undefined,
 ): Check[] {
-  const brokers = 'Kafka consumer brokers';
   const checks: Check[] = [
     { name: brokers, run: () => consumer.cluster() },
     ...topicChecks(config, consumer, brokers),
@@ -51,6 +53,23 @@ function kafkaChecks(
   return checks;
 }
 
+/** The topics read, as the checks name them: each topic named, or a pattern's matches now. */
+function topicsRead(config: KafkaCheckConfig, consumer: KafkaProbe): TopicsRead[] {
+  const selection = config.kafkaConsumerTopic;
+  if (selection.pattern === undefined)
+    return selection.names.map((topic) => ({
+      label: `topic ${topic}`,
+      topics: () => Promise.resolve([topic]),
+    }));
+  const excluded = failureTopics(config.kafkaProducerTopic);
+  return [
+    {
+      label: `topics matching ${String(selection)}`,
+      topics: async () => selection.select(await consumer.topics(), excluded),
+    },
+  ];
+}
+
 /**
  * A check per topic named; for a pattern one check of every topic it matches now, which fails when
  * none does (the indexer would wait for one) or when any of them fails.
@@ -64,13 +83,13 @@ function topicChecks(config: KafkaCheckConfig, consumer: KafkaProbe, brokers: st
       run: () => consumer.topic(topic),
     }));
   }
-  const excluded = failureTopics(config.kafkaProducerTopic);
+  const [read] = topicsRead(config, consumer);
   return [
     {
       name: `topics matching ${String(selection)}`,
       needs: brokers,
       run: async () => {
-        const topics = selection.select(await consumer.topics(), excluded);
+        const topics = (await read?.topics()) ?? [];
         if (topics.length === 0) throw new Error('no topic matches (the indexer would wait for one)');
         const found = await Promise.allSettled(topics.map((topic) => consumer.topic(topic)));
         const lines = found.map((r, i) =>
@@ -98,20 +117,33 @@ export async function checkCommand(config: Config, print: (line: string) => void
   // A check prints its own lines: the client's node log and gauges have no reader here.
   const search = new BulkClient(config, { logger: createLogger('disabled'), metrics: createMetrics(config) });
   const get: Get = (path, signal) => search.get(path, signal);
+  const allowed = config.elasticAllowedIndices;
+  // Filled by the topic checks: the Arkime checks then look at the prefixes the sessions use.
+  const named = new Set<string>();
   try {
     const results = await runChecks(
       [
         ...kafkaChecks(config, consumer, producer),
-        ...searchChecks(get, config.elasticAllowedIndices),
-        ...arkimeChecks(
-          get,
-          targetIndices(config.elasticAllowedIndices),
-          clusterUrl(config),
-          () => new Date(),
+        ...searchChecks(get, allowed),
+        ...topicDocumentChecks(
+          topicsRead(config, consumer),
+          (topic, signal) => consumer.newestMessages(topic, signal),
+          allowed,
+          brokers,
+          named,
         ),
       ],
       print,
       checkTimeoutMs,
+    );
+    const targets = arkimeTargets(allowed, [...named]);
+    results.push(
+      ...(await runChecks(
+        arkimeChecks(get, targets, clusterUrl(config), () => new Date()),
+        print,
+        checkTimeoutMs,
+        results,
+      )),
     );
     return results.every((r) => r.ok) ? 0 : 1;
   } finally {

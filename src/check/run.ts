@@ -39,15 +39,19 @@ async function runOne(check: Check, timeoutMs: number): Promise<CheckResult> {
   }
 }
 
-/** Runs every check, printing each result as it comes; the results in order. */
+/**
+ * Runs every check, printing each result as it comes; the results in order. `earlier`: results of
+ * checks run before, which these may need.
+ */
 export async function runChecks(
   checks: Check[],
   print: (line: string) => void,
   timeoutMs: number,
+  earlier: readonly CheckResult[] = [],
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const check of checks) {
-    const prerequisite = results.find((r) => r.name === check.needs);
+    const prerequisite = [...earlier, ...results].find((r) => r.name === check.needs);
     const result =
       prerequisite !== undefined && !prerequisite.ok
         ? { name: check.name, ok: false, detail: `not checked: ${prerequisite.name} failed` }

@@ -10,6 +10,7 @@ import {
   securityFailure,
   type KafkaSecurityConfig,
 } from './connection.js';
+import { TopicReader } from './topic-reader.js';
 
 export class KafkaProbe {
   private readonly admin: Admin;
@@ -17,7 +18,7 @@ export class KafkaProbe {
   constructor(
     private readonly brokers: string[],
     private readonly security: KafkaSecurityConfig,
-    timeoutMs: number,
+    private readonly timeoutMs: number,
   ) {
     this.admin = new Admin({
       clientId: 'arkime-kafka-indexer-check',
@@ -67,6 +68,31 @@ export class KafkaProbe {
     if (found === undefined || found.nodeId < 0) throw new Error('no coordinator found');
     await this.admin.connectToBrokers([found.nodeId]).catch((error: unknown) => this.fail(error));
     return `broker ${found.nodeId} (${found.host}:${found.port})`;
+  }
+
+  /**
+   * The value of the newest message of each partition of `topic` (none from an empty one), read
+   * in a group of its own that commits nothing. Stops reading when `signal` aborts.
+   */
+  async newestMessages(topic: string, signal: AbortSignal): Promise<Buffer[]> {
+    const reader = new TopicReader(
+      this.security,
+      this.brokers,
+      topic,
+      { name: 'check', description: 'consumer' },
+      this.timeoutMs,
+    );
+    const abandon = (): void => void reader.close();
+    signal.addEventListener('abort', abandon, { once: true });
+    try {
+      const ranges = await reader.newest(1).catch((error: unknown) => this.fail(error));
+      const values: Buffer[] = [];
+      for await (const records of reader.read(ranges)) values.push(...records.map((r) => r.value));
+      return values;
+    } finally {
+      signal.removeEventListener('abort', abandon);
+      await reader.close();
+    }
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
 import { failureDelivery } from '../kafka/failures/delivery.js';
 import { indexerDeps } from '../indexer-deps.js';
 import { FailureProducer } from '../kafka/failures/producer.js';
-import { FailureTopicReader, type FailureTopicRecord, type ReadRange } from '../kafka/failures/reader.js';
+import { TopicReader, type TopicRecord, type ReadRange } from '../kafka/topic-reader.js';
 import { allowList } from '../pipeline/allow-list.js';
 import { Bulker, type Batch } from '../pipeline/bulker.js';
 import { indexBatch, type BatchEntry } from '../pipeline/indexer.js';
@@ -41,7 +41,11 @@ export async function runReplay(config: Config, options: ReplayOptions, out: Rep
   const logger = createLogger(config.logLevel, standardError(), secretValues(config)).child({
     component: 'replay',
   });
-  const reader = new FailureTopicReader(config, options.topic);
+  // The failure topic lives where the indexer produces it.
+  const reader = new TopicReader(config, config.kafkaProducerBrokers, options.topic, {
+    name: 'replay',
+    description: 'failure topic reader',
+  });
   const stopping = new AbortController();
   const releaseSignals = handleSignals({
     stop: (signal) => {
@@ -85,7 +89,7 @@ function describeRange(r: ReadRange): string {
  * counts of what it read and exits 1: they are not the topic's.
  */
 export async function dryRun(
-  chunks: AsyncIterable<FailureTopicRecord[]>,
+  chunks: AsyncIterable<TopicRecord[]>,
   total: number,
   options: ReplayOptions,
   out: ReplayOutput,
@@ -118,7 +122,7 @@ export async function dryRun(
 
 async function replay(
   config: Config,
-  chunks: AsyncIterable<FailureTopicRecord[]>,
+  chunks: AsyncIterable<TopicRecord[]>,
   total: number,
   options: ReplayOptions,
   out: ReplayOutput,

@@ -6,7 +6,7 @@
 import { arkimeId, legacyId, withDerivedIds, type IdShape } from '../bulk/derived-ids.js';
 import type { ParsedMessage } from '../bulk/items.js';
 import { parseMessage } from '../bulk/parse.js';
-import type { FailureTopicRecord } from '../kafka/failures/reader.js';
+import type { TopicRecord } from '../kafka/topic-reader.js';
 import { matcher } from '../pipeline/allow-list.js';
 import type { BatchEntry } from '../pipeline/indexer.js';
 import type { SourcePosition } from '../records.js';
@@ -14,7 +14,7 @@ import type { ReplayOptions } from './args.js';
 
 /** A failure record as the replay sees it. */
 export interface ReplayRecord {
-  record: FailureTopicRecord;
+  record: TopicRecord;
   errorType: string;
   /** The index the document was meant for, when the record names one. */
   index: string | undefined;
@@ -38,7 +38,7 @@ function integer(text: string | undefined): number | undefined {
  * The record's headers, read. A record without source headers (not written by this indexer) is
  * its own source: its place in the failure topic is as stable as any.
  */
-export function describeRecord(record: FailureTopicRecord, failureTopic: string): ReplayRecord {
+export function describeRecord(record: TopicRecord, failureTopic: string): ReplayRecord {
   const { headers } = record;
   const topic = headers.get('aki.source.topic');
   const partition = integer(headers.get('aki.source.partition'));

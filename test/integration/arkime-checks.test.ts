@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { todaysIndices } from '../../src/check/arkime.js';
+import { bulkLines, readSessions } from '../../stack/arkime.js';
 import { call, installTemplate } from '../../stack/search-client.js';
 import { uniqueName } from '../../stack/names.js';
 import { indexerRun, runCli, stopCleanly } from '../helpers/indexer.js';
@@ -89,5 +90,41 @@ describe('--check and start-up know Arkime', () => {
     const healthz = await fetch(`http://127.0.0.1:${indexer.port}/healthz`);
     assert.equal(healthz.status, 200);
     await stopCleanly(indexer);
+  });
+
+  test("--check reads the topic's newest sessions: their prefix is the one checked, and an index the allow-list refuses is named", async (t) => {
+    const run = await indexerRun(t, { ...servers, name: 'arkime_named', template: false });
+    const prefix = `${uniqueName('pf').toLowerCase()}_sessions3`;
+    const today = (todaysIndices(`${prefix}-*`, new Date())[0] ?? '').replace(/\*$/, '');
+    const [session] = readSessions();
+    assert.ok(session !== undefined);
+    // One partition, an older session first: only the newest message of each partition is read.
+    await run.produce([
+      Buffer.from(bulkLines(session, `${prefix}-200101`)),
+      Buffer.from(bulkLines(session, today)),
+    ]);
+
+    const checked = await runCli(['--check'], { ...run.env, ELASTIC_ALLOWED_INDICES: '*' });
+    assert.equal(checked.code, 1, checked.lines.join('\n'));
+    assert.ok(
+      checked.lines.includes(`✓ indices named in topic ${run.topic}: the newest 1 message(s) name ${today}`),
+      checked.lines.join('\n'),
+    );
+    const arkime = checked.lines.filter((line) => /Arkime schema|today's index/.test(line));
+    assert.deepEqual(
+      arkime.map((line) => line.replace(/: .*/, '')),
+      [`✗ Arkime schema for ${prefix}-*`, `✓ today's index for ${prefix}-*`],
+      'the prefix the sessions use, not the default arkime_sessions3-*',
+    );
+    assert.match(arkime[0] ?? '', new RegExp(`no template for ${prefix}-\\*: run db/db\\.pl .* init$`));
+
+    const refused = await runCli(['--check'], { ...run.env, ELASTIC_ALLOWED_INDICES: 'elsewhere-*' });
+    assert.equal(refused.code, 1);
+    assert.ok(
+      refused.lines.includes(
+        `✗ indices named in topic ${run.topic}: ${today} not in ELASTIC_ALLOWED_INDICES (elsewhere-*): every session to it goes to the failure topic as not_allowed`,
+      ),
+      refused.lines.join('\n'),
+    );
   });
 });

@@ -39,9 +39,11 @@ describe('operations', () => {
         '✓ search cluster',
         '✓ search cluster health',
         `✓ index template for ${prefix}-*`,
+        `✓ indices named in topic ${topic}`,
       ],
     );
     assert.ok(passing.lines.includes(`✓ topic ${topic}: 2 partition(s)`));
+    assert.ok(passing.lines.includes(`✓ indices named in topic ${topic}: empty: no message to look at yet`));
     assert.ok(passing.lines.some((line) => /^✓ search cluster: OpenSearch 2\.\d+\.\d+/.test(line)));
     assert.ok(
       passing.lines.includes(
@@ -72,6 +74,7 @@ describe('operations', () => {
     assert.match(failing.lines[7] ?? '', /^✓ search cluster health: (green|yellow), /);
     assert.deepEqual(failing.lines.slice(8), [
       `✗ index template for ${prefix}x-*: no index template matches ${prefix}x-*: new indices would get guessed mappings; install Arkime's (db.pl init) before indexing`,
+      `✗ indices named in topic ${topic}: not checked: Kafka consumer brokers failed`,
     ]);
   });
 

@@ -3,7 +3,7 @@
 // waiting: the first Ctrl-C did nothing).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { FailureTopicRecord } from '../../src/kafka/failures/reader.js';
+import type { TopicRecord } from '../../src/kafka/topic-reader.js';
 import type { ReplayOptions } from '../../src/replay/args.js';
 import { dryRun } from '../../src/replay/run.js';
 
@@ -17,7 +17,7 @@ const options: ReplayOptions = {
   failedTo: 'spi-failed.replay-failed',
 };
 
-function record(offset: bigint, errorType: string): FailureTopicRecord {
+function record(offset: bigint, errorType: string): TopicRecord {
   return {
     partition: 0,
     offset,

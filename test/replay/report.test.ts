@@ -1,7 +1,7 @@
 // What replay prints: the dry run's table, the summary, and its progress on a terminal and off one.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { FailureTopicRecord } from '../../src/kafka/failures/reader.js';
+import type { TopicRecord } from '../../src/kafka/topic-reader.js';
 import {
   DryRunTally,
   progressBar,
@@ -13,7 +13,7 @@ import {
 } from '../../src/replay/report.js';
 import { describeRecord } from '../../src/replay/selection.js';
 
-function record(type: string, index: string, timestamp: number, offset: bigint): FailureTopicRecord {
+function record(type: string, index: string, timestamp: number, offset: bigint): TopicRecord {
   const headers = new Map([
     ['aki.error.type', type],
     ['aki.index', index],

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { arkimeId, legacyId, withDerivedIds } from '../../src/bulk/derived-ids.js';
 import { parseMessage } from '../../src/bulk/parse.js';
-import type { FailureTopicRecord } from '../../src/kafka/failures/reader.js';
+import type { TopicRecord } from '../../src/kafka/topic-reader.js';
 import { allowList } from '../../src/pipeline/allow-list.js';
 import {
   batchEntry,
@@ -16,7 +16,7 @@ import {
 
 const lines = '{"index":{"_index":"arkime_sessions3-250124"}}\n{"a":1}\n';
 
-function record(headers: Record<string, string>, offset = 5n, value = lines): FailureTopicRecord {
+function record(headers: Record<string, string>, offset = 5n, value = lines): TopicRecord {
   return {
     partition: 1,
     offset,

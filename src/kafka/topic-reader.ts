@@ -1,20 +1,21 @@
-// Reads a failure topic for `replay`: every partition from its start (or from the first record at
-// or after a time) up to the end offsets taken when reading begins, then stops. It reads in a
-// consumer group of its own, named anew each run, that never commits: the indexer's group and its
-// offsets are never touched, and a replay leaves nothing behind on the brokers but an empty group.
+// Reads a range of a topic and stops: every partition from its start (or from the first record at
+// or after a time, or its newest records) up to the end offsets taken when reading begins. For
+// `replay`, the failure topic; for `--check`, the newest messages of the topics read. It reads in
+// a consumer group of its own, named anew each run, that never commits: the indexer's group and
+// its offsets are never touched, and a reader leaves nothing behind on the brokers but an empty
+// group.
 import { randomUUID } from 'node:crypto';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
-import type { Config } from '../../config/schema.js';
 import {
   KafkaConnectionError,
   kafkaSecurity,
   securityFailure,
   type KafkaSecurityConfig,
-} from '../connection.js';
-import { fetchDefaults } from '../reading/fetcher-options.js';
+} from './connection.js';
+import { fetchDefaults } from './reading/fetcher-options.js';
 
-/** One record of the failure topic: where it sits, when it was written, its headers and its value. */
-export interface FailureTopicRecord {
+/** One record: where it sits, when it was written, its headers and its value. */
+export interface TopicRecord {
   partition: number;
   offset: bigint;
   /** Milliseconds since the epoch, as the record carries it. */
@@ -30,7 +31,13 @@ export interface ReadRange {
   end: bigint;
 }
 
-export type FailureReaderConfig = KafkaSecurityConfig & Pick<Config, 'kafkaProducerBrokers'>;
+/** Who reads, for the client id and the line that says a connection was refused. */
+export interface TopicReaderRole {
+  /** e.g. `replay`: the client id's suffix and the group's prefix. */
+  name: string;
+  /** e.g. `failure topic reader`. */
+  description: string;
+}
 
 /** Kafka's special timestamps for ListOffsets: the log's end and its start. */
 const latest = -1n;
@@ -40,20 +47,33 @@ const endCheckMs = 500;
 /** Records handed on at a time: a bulk request's worth at most. */
 const chunkRecords = 500;
 
-export class FailureTopicReader {
+export class TopicReader {
   private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
 
   constructor(
-    private readonly config: FailureReaderConfig,
+    private readonly security: KafkaSecurityConfig,
+    private readonly brokers: string[],
     private readonly topic: string,
+    private readonly role: TopicReaderRole,
+    /** Bounds each request (connecting included) when set: for `--check`, whose checks are timed. */
+    timeoutMs?: number,
   ) {
     this.consumer = new Consumer({
-      clientId: 'arkime-kafka-indexer-replay',
-      groupId: `arkime-kafka-indexer-replay-${randomUUID()}`,
-      // The failure topic lives where the indexer produces it.
-      bootstrapBrokers: config.kafkaProducerBrokers,
-      ...kafkaSecurity(config),
+      clientId: `arkime-kafka-indexer-${role.name}`,
+      groupId: `arkime-kafka-indexer-${role.name}-${randomUUID()}`,
+      bootstrapBrokers: brokers,
+      ...kafkaSecurity(security),
+      ...(timeoutMs !== undefined && { connectTimeout: timeoutMs, timeout: timeoutMs, retries: 1 }),
     });
+  }
+
+  /** The newest `count` records of each partition (fewer where there are fewer). */
+  async newest(count: number): Promise<ReadRange[]> {
+    const ranges = await this.range(undefined);
+    return ranges.map((r) => ({
+      ...r,
+      start: r.end - BigInt(count) > r.start ? r.end - BigInt(count) : r.start,
+    }));
   }
 
   /** What to read: from the start (or `since`, ms) up to the end offsets as they are now. */
@@ -74,7 +94,7 @@ export class FailureTopicReader {
   }
 
   /** The records of `ranges`, in chunks, in order within each partition; ends at the end offsets. */
-  async *read(ranges: ReadRange[]): AsyncGenerator<FailureTopicRecord[]> {
+  async *read(ranges: ReadRange[]): AsyncGenerator<TopicRecord[]> {
     const ends = new Map(ranges.map((r) => [r.partition, r.end]));
     const open = new Set(ranges.filter((r) => r.start < r.end).map((r) => r.partition));
     if (open.size === 0) return;
@@ -92,7 +112,7 @@ export class FailureTopicReader {
     // also done once the stream's next offset to fetch has reached its end.
     const timer = setInterval(() => this.closeIfDone(stream, ends, open), endCheckMs);
     try {
-      let chunk: FailureTopicRecord[] = [];
+      let chunk: TopicRecord[] = [];
       for await (const message of stream as AsyncIterable<Message<Buffer, Buffer, Buffer, Buffer>>) {
         // Filtered by the end offsets, not by `open`: a partition found done by its next offset
         // may still have records in the stream's buffer, which are read before the stream closes.
@@ -136,16 +156,16 @@ export class FailureTopicReader {
     try {
       return await operation;
     } catch (error) {
-      const why = securityFailure(error, this.config);
+      const why = securityFailure(error, this.security);
       if (why === undefined) throw error;
       throw new KafkaConnectionError(
-        `Kafka failure topic reader cannot connect to ${this.config.kafkaProducerBrokers.join(',')}: ${why}`,
+        `Kafka ${this.role.description} cannot connect to ${this.brokers.join(',')}: ${why}`,
       );
     }
   }
 }
 
-function record(message: Message<Buffer, Buffer, Buffer, Buffer>): FailureTopicRecord {
+function record(message: Message<Buffer, Buffer, Buffer, Buffer>): TopicRecord {
   return {
     partition: message.partition,
     offset: message.offset,
