@@ -12,9 +12,8 @@ import { FailureProducer } from './kafka/failures/producer.js';
 import { allowList } from './pipeline/allow-list.js';
 import { concurrencyLimit } from './pipeline/concurrency.js';
 import { Pipeline } from './pipeline/pipeline.js';
-import { arkimeChecks, clusterUrl, logArkimeChecks } from './check/arkime.js';
+import { logArkimeChecksAtStart } from './check/at-start.js';
 import { checkTimeoutMs } from './check/index.js';
-import { targetIndices } from './check/search.js';
 import { BulkClient } from './search/bulk-client.js';
 import { searchSecurity } from './search/connection.js';
 import { handleSignals } from './signals.js';
@@ -154,13 +153,12 @@ export async function runIndexer(config: Config): Promise<number> {
   logListening(log('http'), server, config);
   client.start();
   // What Arkime's capture checks before writing: logged, never a reason not to start.
-  const arkime = arkimeChecks(
+  void logArkimeChecksAtStart(
+    config,
     (path, signal) => client.get(path, signal),
-    targetIndices(config.elasticAllowedIndices),
-    clusterUrl(config),
-    () => new Date(),
+    log('arkime'),
+    checkTimeoutMs,
   );
-  void logArkimeChecks(arkime, log('arkime'), checkTimeoutMs);
   try {
     await checkKafkaSecurity(config, producer !== undefined);
     await pipeline.run();

@@ -1,7 +1,6 @@
 // `--check`: with a valid configuration, connect to everything the indexer needs and say, one
 // line each, what works and what does not. Exit code 0 only when every check passes.
 import type { Config } from '../config/schema.js';
-import { failureTopics } from '../config/topics.js';
 import { KafkaProbe } from '../kafka/probe.js';
 import { BulkClient } from '../search/bulk-client.js';
 import { createLogger } from '../telemetry/logger.js';
@@ -9,7 +8,7 @@ import { createMetrics } from '../telemetry/metrics.js';
 import { runChecks, type Check } from './run.js';
 import { arkimeChecks, clusterUrl } from './arkime.js';
 import { searchChecks, type Get } from './search.js';
-import { arkimeTargets, topicDocumentChecks, type TopicsRead } from './topic-documents.js';
+import { arkimeTargets, topicDocumentChecks, topicsRead } from './topic-documents.js';
 
 /** Each check's limit: above the Kafka client's connect timeout, below a human's patience. */
 export const checkTimeoutMs = 10_000;
@@ -51,23 +50,6 @@ function kafkaChecks(
     },
   );
   return checks;
-}
-
-/** The topics read, as the checks name them: each topic named, or a pattern's matches now. */
-function topicsRead(config: KafkaCheckConfig, consumer: KafkaProbe): TopicsRead[] {
-  const selection = config.kafkaConsumerTopic;
-  if (selection.pattern === undefined)
-    return selection.names.map((topic) => ({
-      label: `topic ${topic}`,
-      topics: () => Promise.resolve([topic]),
-    }));
-  const excluded = failureTopics(config.kafkaProducerTopic);
-  return [
-    {
-      label: `topics matching ${String(selection)}`,
-      topics: async () => selection.select(await consumer.topics(), excluded),
-    },
-  ];
 }
 
 /**
@@ -128,7 +110,7 @@ export async function checkCommand(config: Config, print: (line: string) => void
         ...topicDocumentChecks(
           topicsRead(config, consumer),
           (topic, signal) => consumer.newestMessages(topic, signal),
-          allowed,
+          config,
           brokers,
           named,
         ),

@@ -1,19 +1,32 @@
 // What the sessions on the topic ask for: the indices named by the newest message of each
 // partition, parsed as the pipeline parses them (Arkime's three formats). `--check` says whether
-// ELASTIC_ALLOWED_INDICES lets them through, and checks Arkime's schema and today's index for
+// the allow-list lets them through (the pipeline's own rule, pipeline/allow-list.ts), and checks Arkime's schema and today's index for
 // the prefixes they use (`<prefix>sessions3-*`): a capture configured with a prefix of its own
 // writes where the allow-list's default (`arkime_sessions3-*`) would never look.
 import { parseMessage } from '../bulk/parse.js';
+import type { AllowListConfig } from '../config/allow-list.js';
+import type { Config } from '../config/schema.js';
+import { failureTopics } from '../config/topics.js';
+import type { KafkaProbe } from '../kafka/probe.js';
+import { allowCheck, type AllowCheck } from '../pipeline/allow-list.js';
 import type { Check } from './run.js';
-import { matchesPattern, targetIndices } from './search.js';
+import { targetIndices } from './search.js';
 
-/** The indices the items of these messages are written to, sorted, each once. */
-export function namedIndices(values: readonly Buffer[]): string[] {
+/** What the items of these messages ask: the indices they name, and why the allow-list would refuse any. */
+export function namedIndices(
+  values: readonly Buffer[],
+  allowed: AllowCheck | undefined = undefined,
+): { indices: string[]; refused: string[] } {
   const indices = new Set<string>();
+  const refused = new Set<string>();
   for (const value of values) {
-    for (const item of parseMessage(value).items) if (item.index !== undefined) indices.add(item.index);
+    for (const item of parseMessage(value).items) {
+      if (item.index !== undefined) indices.add(item.index);
+      const why = allowed?.(item);
+      if (why !== undefined) refused.add(why);
+    }
   }
-  return [...indices].sort();
+  return { indices: [...indices].sort(), refused: [...refused].sort() };
 }
 
 /** `<prefix>sessions3-*` for each index of Arkime's shape (`<prefix>sessions3-<date>`). */
@@ -36,21 +49,16 @@ export function arkimeTargets(allowed: readonly string[], named: readonly string
   return [...new Set([...fromSettings, ...fromDocuments])];
 }
 
-/** The check's line; throws naming the indices ELASTIC_ALLOWED_INDICES would refuse. */
-export function describeNamed(
-  messages: number,
-  indices: readonly string[],
-  allowed: readonly string[],
-): string {
-  if (messages === 0) return 'empty: no message to look at yet';
-  if (indices.length === 0) return `the newest ${messages} message(s) name no index`;
-  const refused = indices.filter((index) => !allowed.some((pattern) => matchesPattern(pattern, index)));
-  if (refused.length > 0) {
+/** The check's line; throws with why the allow-list (the pipeline's own rule) would refuse some. */
+export function describeNamed(messages: number, named: { indices: string[]; refused: string[] }): string {
+  if (named.refused.length > 0) {
     throw new Error(
-      `${refused.join(', ')} not in ELASTIC_ALLOWED_INDICES (${allowed.join(',')}): every session to ${refused.length === 1 ? 'it' : 'them'} goes to the failure topic as not_allowed`,
+      `${named.refused.join('; ')}: every such session goes to the failure topic as not_allowed`,
     );
   }
-  return `the newest ${messages} message(s) name ${indices.join(', ')}`;
+  if (messages === 0) return 'empty: no message to look at yet';
+  if (named.indices.length === 0) return `the newest ${messages} message(s) name no index`;
+  return `the newest ${messages} message(s) name ${named.indices.join(', ')}`;
 }
 
 /** Reads a topic's newest messages; the probe's, bounded by the check's signal. */
@@ -62,6 +70,26 @@ export interface TopicsRead {
   topics: () => Promise<string[]>;
 }
 
+/** The topics read, as the checks name them: each topic named, or a pattern's matches now. */
+export function topicsRead(
+  config: Pick<Config, 'kafkaConsumerTopic' | 'kafkaProducerTopic'>,
+  consumer: Pick<KafkaProbe, 'topics'>,
+): TopicsRead[] {
+  const selection = config.kafkaConsumerTopic;
+  if (selection.pattern === undefined)
+    return selection.names.map((topic) => ({
+      label: `topic ${topic}`,
+      topics: () => Promise.resolve([topic]),
+    }));
+  const excluded = failureTopics(config.kafkaProducerTopic);
+  return [
+    {
+      label: `topics matching ${String(selection)}`,
+      topics: async () => selection.select(await consumer.topics(), excluded),
+    },
+  ];
+}
+
 /**
  * A check per entry: the indices the newest sessions name, allowed or not. `found` collects them
  * for the Arkime checks run after these.
@@ -69,19 +97,22 @@ export interface TopicsRead {
 export function topicDocumentChecks(
   entries: readonly TopicsRead[],
   newest: NewestMessages,
-  allowed: readonly string[],
+  config: AllowListConfig,
   needs: string,
   found: Set<string>,
 ): Check[] {
+  const allowed = allowCheck(config);
   return entries.map(({ label, topics }) => ({
     name: `indices named in ${label}`,
     needs,
     run: async (signal) => {
-      const values: Buffer[] = [];
-      for (const topic of await topics()) values.push(...(await newest(topic, signal)));
-      const indices = namedIndices(values);
-      for (const index of indices) found.add(index);
-      return describeNamed(values.length, indices, allowed);
+      // In parallel: each topic is read in a group of its own, and a new group's first join may
+      // wait for the broker's initial rebalance delay.
+      const read = await Promise.all((await topics()).map((topic) => newest(topic, signal)));
+      const values = read.flat();
+      const named = namedIndices(values, allowed);
+      for (const index of named.indices) found.add(index);
+      return describeNamed(values.length, named);
     },
   }));
 }

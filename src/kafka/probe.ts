@@ -72,9 +72,11 @@ export class KafkaProbe {
 
   /**
    * The value of the newest message of each partition of `topic` (none from an empty one), read
-   * in a group of its own that commits nothing. Stops reading when `signal` aborts.
+   * in a group of its own (`arkime-kafka-indexer-check-<uuid>`) that commits nothing. Rejects when
+   * `signal` aborts.
    */
   async newestMessages(topic: string, signal: AbortSignal): Promise<Buffer[]> {
+    signal.throwIfAborted();
     const reader = new TopicReader(
       this.security,
       this.brokers,
@@ -88,6 +90,8 @@ export class KafkaProbe {
       const ranges = await reader.newest(1).catch((error: unknown) => this.fail(error));
       const values: Buffer[] = [];
       for await (const records of reader.read(ranges)) values.push(...records.map((r) => r.value));
+      // Closing on abort ends the stream as if it were done: what was read is not all there is.
+      signal.throwIfAborted();
       return values;
     } finally {
       signal.removeEventListener('abort', abandon);

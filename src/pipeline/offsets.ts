@@ -180,7 +180,9 @@ export class OffsetTracker {
   markCommitted(positions: readonly CommitPosition[]): void {
     for (const p of positions) {
       const offsets = this.topics.get(p.topic)?.get(p.partition);
-      if (offsets !== undefined) offsets.committed = p.offset;
+      // Not a position of an earlier lease, answered after the partition came back under a new one.
+      if (offsets !== undefined && (p.lease === undefined || p.lease === offsets.lease))
+        offsets.committed = p.offset;
     }
   }
 }

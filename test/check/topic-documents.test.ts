@@ -9,6 +9,7 @@ import {
   namedIndices,
   topicDocumentChecks,
 } from '../../src/check/topic-documents.js';
+import { allowCheck } from '../../src/pipeline/allow-list.js';
 import { arkimeMessages, readSessions } from '../../stack/arkime.js';
 
 const sessions = readSessions().slice(0, 6);
@@ -19,7 +20,7 @@ describe('the indices named in a topic', () => {
     test(`${format}: every index the messages' items name, each once`, () => {
       const values = arkimeMessages(sessions, format, 'prod_sessions3');
       assert.deepEqual(
-        namedIndices(values),
+        namedIndices(values).indices,
         days.map((day) => `prod_sessions3-${day}`),
       );
     });
@@ -30,7 +31,7 @@ describe('the indices named in a topic', () => {
       Buffer.from('not json\n'),
       ...arkimeMessages(sessions.slice(0, 1), 'bulk1', 'x_sessions3'),
     ];
-    assert.deepEqual(namedIndices(values), [`x_sessions3-${sessions[0]?.index.split('-').at(-1)}`]);
+    assert.deepEqual(namedIndices(values).indices, [`x_sessions3-${sessions[0]?.index.split('-').at(-1)}`]);
   });
 
   test("Arkime's patterns: the prefix before sessions3-, a wildcard for the date; other names none", () => {
@@ -55,15 +56,38 @@ describe('the indices named in a topic', () => {
     ]);
   });
 
-  test('an index the allow-list refuses fails the check, naming it and what happens to its sessions', () => {
-    assert.equal(describeNamed(0, [], ['*']), 'empty: no message to look at yet');
+  test("what the allow-list refuses fails the check, by the pipeline's own rule, with what happens to those sessions", () => {
+    const config = (indices: string, actions = 'index,create,update,delete') => ({
+      elasticAllowedIndices: indices.split(','),
+      elasticAllowedActions: actions.split(','),
+    });
+    const values = [
+      Buffer.from('{"index":{"_index":"a_sessions3-251207"}}\n{"a":1}\n'),
+      Buffer.from('{"index":{"_index":"b_sessions3-251207"}}\n{"b":1}\n'),
+      Buffer.from('{"delete":{"_index":"a_sessions3-251207","_id":"x"}}\n'),
+    ];
+    assert.equal(describeNamed(0, { indices: [], refused: [] }), 'empty: no message to look at yet');
     assert.equal(
-      describeNamed(2, ['a_sessions3-251207'], ['a_sessions3-*']),
-      'the newest 2 message(s) name a_sessions3-251207',
+      describeNamed(3, namedIndices(values, allowCheck(config('a_sessions3-*,b_sessions3-*')))),
+      'the newest 3 message(s) name a_sessions3-251207, b_sessions3-251207',
     );
     assert.throws(
-      () => describeNamed(2, ['a_sessions3-251207', 'b_sessions3-251207'], ['a_sessions3-*']),
-      /^Error: b_sessions3-251207 not in ELASTIC_ALLOWED_INDICES \(a_sessions3-\*\): every session to it goes to the failure topic as not_allowed$/,
+      () => describeNamed(3, namedIndices(values, allowCheck(config('a_sessions3-*')))),
+      /^Error: index "b_sessions3-251207" is not in ELASTIC_ALLOWED_INDICES: every such session goes to the failure topic as not_allowed$/,
+    );
+    assert.throws(
+      () => describeNamed(3, namedIndices(values, allowCheck(config('*', 'index')))),
+      /^Error: action "delete" is not in ELASTIC_ALLOWED_ACTIONS: /,
+    );
+    // An action line without _index passes only when every index is allowed, as in the pipeline.
+    const unnamed = [Buffer.from('{"index":{}}\n{"a":1}\n')];
+    assert.equal(
+      describeNamed(1, namedIndices(unnamed, allowCheck(config('*')))),
+      'the newest 1 message(s) name no index',
+    );
+    assert.throws(
+      () => describeNamed(1, namedIndices(unnamed, allowCheck(config('a_sessions3-*')))),
+      /names no _index/,
     );
   });
 
@@ -76,7 +100,7 @@ describe('the indices named in a topic', () => {
         read.push(topic);
         return Promise.resolve(arkimeMessages(sessions.slice(0, 1), 'doc', `${topic}_sessions3`));
       },
-      ['*'],
+      { elasticAllowedIndices: ['*'], elasticAllowedActions: ['index'] },
       'Kafka consumer brokers',
       found,
     );

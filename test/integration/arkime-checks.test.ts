@@ -92,7 +92,7 @@ describe('--check and start-up know Arkime', () => {
     await stopCleanly(indexer);
   });
 
-  test("--check reads the topic's newest sessions: their prefix is the one checked, and an index the allow-list refuses is named", async (t) => {
+  test("--check and start-up read the topic's newest sessions: their prefix is the one checked, and an index the allow-list refuses is named", async (t) => {
     const run = await indexerRun(t, { ...servers, name: 'arkime_named', template: false });
     const prefix = `${uniqueName('pf').toLowerCase()}_sessions3`;
     const today = (todaysIndices(`${prefix}-*`, new Date())[0] ?? '').replace(/\*$/, '');
@@ -122,9 +122,17 @@ describe('--check and start-up know Arkime', () => {
     assert.equal(refused.code, 1);
     assert.ok(
       refused.lines.includes(
-        `✗ indices named in topic ${run.topic}: ${today} not in ELASTIC_ALLOWED_INDICES (elsewhere-*): every session to it goes to the failure topic as not_allowed`,
+        `✗ indices named in topic ${run.topic}: index "${today}" is not in ELASTIC_ALLOWED_INDICES: every such session goes to the failure topic as not_allowed`,
       ),
       refused.lines.join('\n'),
     );
+
+    // The service at start: the same prefix, as a warning, and no word of arkime_sessions3-*.
+    const indexer = await run.start({ ELASTIC_ALLOWED_INDICES: '*' });
+    await indexer.waitFor('the Arkime warning for the prefix', () =>
+      indexer.output.includes(`"msg":"Arkime schema for ${prefix}-*: no template`),
+    );
+    assert.ok(!indexer.output.includes('arkime_sessions3-*'), indexer.output);
+    await stopCleanly(indexer);
   });
 });

@@ -16,7 +16,17 @@ export interface CommitDeps {
   client: Pick<Consumer<Buffer, Buffer, Buffer, Buffer>, 'commit' | 'on' | 'off'>;
   /** Whether this member owns the partition now. */
   owns: (topic: string, partition: number) => boolean;
-  /** The longest wait for a heartbeat before a commit refused for a stale member epoch is sent again. */
+  /**
+   * Whether the group is between a new generation and this member's assignment in it: it owns
+   * nothing until the assignment comes, so a commit waits for it.
+   */
+  settling: () => boolean;
+  /** Has the member join the group again: it has stayed between generations (its join failed). */
+  rejoin: () => void;
+  /**
+   * The longest wait for a heartbeat before a commit refused for a stale member epoch is sent
+   * again, and for an assignment before a commit asked while the group settles.
+   */
   heartbeatWaitMs: number;
   /** Told of each commit the brokers took. */
   committed: () => void;
@@ -38,9 +48,14 @@ export class CommitQueue {
   }
 
   private async send(positions: readonly CommitPosition[]): Promise<CommitPosition[]> {
-    let sent: CommitPosition[] = [];
-    const owned = (): CommitPosition[] =>
-      (sent = positions.filter((p) => this.deps.owns(p.topic, p.partition) && p.lease?.ended !== true));
+    // The client reads the offsets when it checks the request, when it builds it (again after a
+    // rejoin) and once more after the answer: what was sent is what every read had.
+    let sent: CommitPosition[] | undefined;
+    const owned = (): CommitPosition[] => {
+      const now = positions.filter((p) => this.deps.owns(p.topic, p.partition) && p.lease?.ended !== true);
+      sent = sent === undefined ? now : sent.filter((p) => now.includes(p));
+      return now;
+    };
     const offsets = (list: CommitPosition[]) =>
       list.map(({ topic, partition, offset, leaderEpoch }) => ({
         topic,
@@ -54,6 +69,16 @@ export class CommitQueue {
         return offsets(owned());
       },
     };
+    if (this.deps.settling()) {
+      await this.next('consumer:group:join');
+      if (this.deps.settling()) {
+        // Still no assignment after a heartbeat's wait: the join failed; commits alone would
+        // never bring the member back, since none is sent meanwhile.
+        this.deps.rejoin();
+        return [];
+      }
+      sent = undefined;
+    }
     if (owned().length === 0) return [];
     try {
       await this.deps.client.commit(request);
@@ -62,24 +87,26 @@ export class CommitQueue {
       // one is refused. The next heartbeat brings the new epoch: commit once more after it, what
       // this member still owns then.
       if (!isStaleMemberEpoch(error)) throw error;
-      await this.nextHeartbeat();
+      await this.next('consumer:heartbeat:end');
+      sent = undefined;
       if (owned().length === 0) return [];
       await this.deps.client.commit(request);
     }
     this.deps.committed();
-    return sent;
+    return sent ?? [];
   }
 
-  private nextHeartbeat(): Promise<void> {
+  /** The client's next `event`, or the heartbeat wait, whichever comes first. */
+  private next(event: 'consumer:heartbeat:end' | 'consumer:group:join'): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
-        this.deps.client.off('consumer:heartbeat:end', done);
+        this.deps.client.off(event, done);
         resolve();
       };
-      // Bounded: a heartbeat that never ends must not hold the commit (and shutdown) forever.
+      // Bounded: an event that never comes must not hold the commit (and shutdown) forever.
       const timer = setTimeout(done, this.deps.heartbeatWaitMs);
-      this.deps.client.on('consumer:heartbeat:end', done);
+      this.deps.client.on(event, done);
     });
   }
 }

@@ -103,6 +103,8 @@ export class KafkaConsumer {
     this.commits = new CommitQueue({
       client: this.consumer,
       owns: (topic, partition) => this.rebalances.owns(topic, partition),
+      settling: () => this.rebalances.settling(),
+      rejoin: () => this.rejoin(),
       heartbeatWaitMs: config.kafkaSessionTimeout,
       committed: () => metrics.offsetCommits.inc(),
     });
@@ -127,6 +129,13 @@ export class KafkaConsumer {
     this.consumer.on('consumer:heartbeat:error', ({ error }) => {
       this.metrics.consumeErrors.inc();
       this.logger.warn({ err: error }, 'consumer heartbeat failed');
+    });
+    // The client's rejoin after a heartbeat asked for one failed (its retries spent): it sends no
+    // heartbeat since, and an 'error' event nobody listens to would throw. Join again.
+    this.consumer.on('error', (error: unknown) => {
+      this.metrics.consumeErrors.inc();
+      this.logger.warn({ err: error }, 'rejoining the consumer group failed; joining again');
+      this.rejoin();
     });
   }
 

@@ -1,10 +1,10 @@
 // What this member owns, followed through the client's group events, and the hand-offs each
 // change asks for. The classic protocol reports a new assignment when it joins; KIP-848 changes it
 // inside a heartbeat and reports nothing, so the assignment is compared after every heartbeat as
-// well. A change is reported once; partitions revoked are committed first, then their leases end
-// (after a generation this member missed, without the commit: see `startOver`).
-// Ownership is also what commits are filtered by (./commits.ts), so it is held with the classic
-// generation it was assigned in: see `owns`.
+// well. A change is reported once, and the leases of partitions revoked end at once: their
+// positions were committed, if at all, when the rebalance began (`consumer:group:rebalance`), since
+// a commit leaves out what this member no longer owns. Ownership is what commits are filtered by
+// (./commits.ts), so it is held with the classic generation it was assigned in: see `owns`.
 import type { Consumer } from '@platformatic/kafka';
 import type { Assignment } from '../../records.js';
 import { assignmentChange, flatten } from './assignment.js';
@@ -67,8 +67,18 @@ export class RebalanceWatch {
    * consumer's eager protocol gives up every partition before it joins again.
    */
   owns(topic: string, partition: number): boolean {
-    if (this.client.generationId !== this.generation) return false;
-    return this.owned.some((a) => a.topic === topic && a.partition === partition);
+    if (this.settling()) return false;
+    // The client's own view too: KIP-848 changes it after a heartbeat's answer, before the
+    // heartbeat's end event brings this watch up to date.
+    const current = this.client.assignments?.some(
+      (a) => a.topic === topic && a.partitions.includes(partition),
+    );
+    return current === true && this.owned.some((a) => a.topic === topic && a.partition === partition);
+  }
+
+  /** Between a classic JoinGroup answer (a new generation) and this member's assignment in it. */
+  settling(): boolean {
+    return this.client.generationId !== this.generation;
   }
 
   /**
@@ -93,7 +103,8 @@ export class RebalanceWatch {
     this.owned = owned;
     this.reports.assignmentChanged(this.handoffs.topics(), owned, added, revoked);
     if (revoked.length > 0) {
-      // Commit first: the positions are taken at once, before the leases end.
+      // What is done of the partitions kept is committed now; the revoked ones are no longer
+      // owned, so none of theirs goes out, and their leases end.
       this.handoffs.rebalancing();
       this.leases.release(revoked);
     }

@@ -35,6 +35,8 @@ describe('CommitQueue', () => {
     const queue = new CommitQueue({
       client: c as never,
       owns: () => true,
+      settling: () => false,
+      rejoin: () => undefined,
       heartbeatWaitMs: 1000,
       committed: () => (committed += 1),
     });
@@ -58,6 +60,8 @@ describe('CommitQueue', () => {
     const queue = new CommitQueue({
       client: c as never,
       owns: (_topic, partition) => owned.has(partition),
+      settling: () => false,
+      rejoin: () => undefined,
       heartbeatWaitMs: 1000,
       committed: () => undefined,
     });
@@ -79,6 +83,8 @@ describe('CommitQueue', () => {
     const queue = new CommitQueue({
       client: c as never,
       owns: () => true,
+      settling: () => false,
+      rejoin: () => undefined,
       heartbeatWaitMs: 1000,
       committed: () => undefined,
     });
@@ -101,12 +107,87 @@ describe('CommitQueue', () => {
     );
   });
 
+  test('what was sent is what every read of the offsets had: a partition owned only by the time the answer came is not reported', async () => {
+    const owned = new Set([0]);
+    const reads: number[][] = [];
+    // As @platformatic/kafka does: reads the offsets to check and to build the request, then again after the answer.
+    const answering = {
+      commit: (options: Offsets) => {
+        reads.push(options.offsets.map((o) => o.partition));
+        reads.push(options.offsets.map((o) => o.partition));
+        owned.add(1); // the SyncGroup answer came while the commit was on its way
+        reads.push(options.offsets.map((o) => o.partition));
+        return Promise.resolve();
+      },
+      on: () => undefined,
+      off: () => undefined,
+    };
+    const queue = new CommitQueue({
+      client: answering as never,
+      owns: (_topic, partition) => owned.has(partition),
+      settling: () => false,
+      rejoin: () => undefined,
+      heartbeatWaitMs: 1000,
+      committed: () => undefined,
+    });
+    const sent = await queue.commit([at(0, 5n), at(1, 7n)]);
+    assert.deepEqual(reads, [[0], [0], [0, 1]]);
+    assert.deepEqual(sent, [at(0, 5n)]);
+  });
+
+  test('asked while the group settles: waits for the assignment, then sends what is owned in it', async () => {
+    const { calls, events, client: c } = client();
+    let settling = true;
+    const owned = new Set([0, 1]);
+    let rejoins = 0;
+    const queue = new CommitQueue({
+      client: c as never,
+      owns: (_topic, partition) => !settling && owned.has(partition),
+      settling: () => settling,
+      rejoin: () => (rejoins += 1),
+      heartbeatWaitMs: 60_000,
+      committed: () => undefined,
+    });
+    const asked = queue.commit([at(0, 5n), at(1, 7n)]);
+    await settle();
+    assert.equal(calls.length, 0, 'nothing sent while the assignment is on its way');
+    owned.delete(1);
+    settling = false;
+    events.emit('consumer:group:join');
+    await settle();
+    assert.deepEqual(
+      calls[0]?.offsets.map((o) => [o.partition, o.offset]),
+      [[0, 5n]],
+    );
+    calls[0]?.answer();
+    assert.deepEqual(await asked, [at(0, 5n)]);
+    assert.equal(rejoins, 0);
+  });
+
+  test('still settling after the wait (the join failed): a rejoin is asked and nothing is sent', async () => {
+    const { calls, client: c } = client();
+    let rejoins = 0;
+    const queue = new CommitQueue({
+      client: c as never,
+      owns: () => false,
+      settling: () => true,
+      rejoin: () => (rejoins += 1),
+      heartbeatWaitMs: 5,
+      committed: () => undefined,
+    });
+    assert.deepEqual(await queue.commit([at(0, 5n)]), []);
+    assert.equal(calls.length, 0);
+    assert.equal(rejoins, 1);
+  });
+
   test('a stale member epoch (KIP-848) is committed again after the next heartbeat, without what was revoked meanwhile', async () => {
     const { calls, events, client: c } = client();
     const owned = new Set([0, 1]);
     const queue = new CommitQueue({
       client: c as never,
       owns: (_topic, partition) => owned.has(partition),
+      settling: () => false,
+      rejoin: () => undefined,
       heartbeatWaitMs: 60_000,
       committed: () => undefined,
     });
@@ -146,6 +227,8 @@ describe('CommitQueue', () => {
     const queue = new CommitQueue({
       client: retrying as never,
       owns: (_topic, partition) => owned.has(partition),
+      settling: () => false,
+      rejoin: () => undefined,
       heartbeatWaitMs: 1000,
       committed: () => undefined,
     });

@@ -130,7 +130,7 @@ describe('RebalanceWatch', () => {
     );
   });
 
-  test('partitions revoked: a commit is asked first, then their leases end', () => {
+  test('partitions revoked: what is done of the kept ones is committed, and the revoked ones end their leases', () => {
     const { client, joined } = group();
     const order: string[] = [];
     const rebalances = new RebalanceWatch(
