@@ -21,8 +21,13 @@ export interface CommitDeps {
    * nothing until the assignment comes, so a commit waits for it.
    */
   settling: () => boolean;
-  /** Has the member join the group again: it has stayed between generations (its join failed). */
+  /**
+   * Has the member join the group again: it has stayed between generations for `stuckMs` (its
+   * join failed), and commits alone would never bring it back, since none is sent meanwhile.
+   */
   rejoin: () => void;
+  /** How long settling lasts before the join is taken for failed: far above a join's few seconds. */
+  stuckMs: number;
   /**
    * The longest wait for a heartbeat before a commit refused for a stale member epoch is sent
    * again, and for an assignment before a commit asked while the group settles.
@@ -34,6 +39,8 @@ export interface CommitDeps {
 
 export class CommitQueue {
   private last: Promise<unknown> = Promise.resolve();
+  /** Since when commits have found the group settling, one after the other. */
+  private settlingSince: number | undefined;
 
   constructor(private readonly deps: CommitDeps) {}
 
@@ -70,15 +77,18 @@ export class CommitQueue {
       },
     };
     if (this.deps.settling()) {
+      this.settlingSince ??= Date.now();
       await this.next('consumer:group:join');
       if (this.deps.settling()) {
-        // Still no assignment after a heartbeat's wait: the join failed; commits alone would
-        // never bring the member back, since none is sent meanwhile.
-        this.deps.rejoin();
+        if (Date.now() - this.settlingSince >= this.deps.stuckMs) {
+          this.settlingSince = undefined;
+          this.deps.rejoin();
+        }
         return [];
       }
       sent = undefined;
     }
+    this.settlingSince = undefined;
     if (owned().length === 0) return [];
     try {
       await this.deps.client.commit(request);

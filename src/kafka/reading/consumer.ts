@@ -105,6 +105,7 @@ export class KafkaConsumer {
       owns: (topic, partition) => this.rebalances.owns(topic, partition),
       settling: () => this.rebalances.settling(),
       rejoin: () => this.rejoin(),
+      stuckMs: Math.max(30_000, 5 * config.kafkaSessionTimeout),
       heartbeatWaitMs: config.kafkaSessionTimeout,
       committed: () => metrics.offsetCommits.inc(),
     });

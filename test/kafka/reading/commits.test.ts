@@ -37,6 +37,7 @@ describe('CommitQueue', () => {
       owns: () => true,
       settling: () => false,
       rejoin: () => undefined,
+      stuckMs: 60_000,
       heartbeatWaitMs: 1000,
       committed: () => (committed += 1),
     });
@@ -62,6 +63,7 @@ describe('CommitQueue', () => {
       owns: (_topic, partition) => owned.has(partition),
       settling: () => false,
       rejoin: () => undefined,
+      stuckMs: 60_000,
       heartbeatWaitMs: 1000,
       committed: () => undefined,
     });
@@ -85,6 +87,7 @@ describe('CommitQueue', () => {
       owns: () => true,
       settling: () => false,
       rejoin: () => undefined,
+      stuckMs: 60_000,
       heartbeatWaitMs: 1000,
       committed: () => undefined,
     });
@@ -127,6 +130,7 @@ describe('CommitQueue', () => {
       owns: (_topic, partition) => owned.has(partition),
       settling: () => false,
       rejoin: () => undefined,
+      stuckMs: 60_000,
       heartbeatWaitMs: 1000,
       committed: () => undefined,
     });
@@ -145,6 +149,7 @@ describe('CommitQueue', () => {
       owns: (_topic, partition) => !settling && owned.has(partition),
       settling: () => settling,
       rejoin: () => (rejoins += 1),
+      stuckMs: 0,
       heartbeatWaitMs: 60_000,
       committed: () => undefined,
     });
@@ -164,18 +169,25 @@ describe('CommitQueue', () => {
     assert.equal(rejoins, 0);
   });
 
-  test('still settling after the wait (the join failed): a rejoin is asked and nothing is sent', async () => {
+  test('still settling after the wait: nothing is sent; once settling has lasted stuckMs (the join failed), a rejoin is asked', async () => {
     const { calls, client: c } = client();
     let rejoins = 0;
-    const queue = new CommitQueue({
-      client: c as never,
-      owns: () => false,
-      settling: () => true,
-      rejoin: () => (rejoins += 1),
-      heartbeatWaitMs: 5,
-      committed: () => undefined,
-    });
-    assert.deepEqual(await queue.commit([at(0, 5n)]), []);
+    const make = (stuckMs: number) =>
+      new CommitQueue({
+        client: c as never,
+        owns: () => false,
+        settling: () => true,
+        rejoin: () => (rejoins += 1),
+        stuckMs,
+        heartbeatWaitMs: 5,
+        committed: () => undefined,
+      });
+    const patient = make(60_000);
+    assert.deepEqual(await patient.commit([at(0, 5n)]), []);
+    assert.deepEqual(await patient.commit([at(0, 5n)]), []);
+    assert.equal(rejoins, 0, 'a join may take a few seconds');
+    const stuck = make(0);
+    assert.deepEqual(await stuck.commit([at(0, 5n)]), []);
     assert.equal(calls.length, 0);
     assert.equal(rejoins, 1);
   });
@@ -188,6 +200,7 @@ describe('CommitQueue', () => {
       owns: (_topic, partition) => owned.has(partition),
       settling: () => false,
       rejoin: () => undefined,
+      stuckMs: 60_000,
       heartbeatWaitMs: 60_000,
       committed: () => undefined,
     });
@@ -229,6 +242,7 @@ describe('CommitQueue', () => {
       owns: (_topic, partition) => owned.has(partition),
       settling: () => false,
       rejoin: () => undefined,
+      stuckMs: 60_000,
       heartbeatWaitMs: 1000,
       committed: () => undefined,
     });
