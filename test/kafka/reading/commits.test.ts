@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
-import { CommitQueue } from '../../../src/kafka/reading/commits.js';
+import { CommitQueue, type CommitDeps } from '../../../src/kafka/reading/commits.js';
 import type { CommitPosition } from '../../../src/records.js';
 
 type Offsets = { offsets: (CommitPosition & { leaderEpoch: number })[] };
@@ -25,6 +25,20 @@ function client() {
   };
 }
 
+/** A queue on `client`, with every other dependency at its plain default unless given. */
+function queueOf(client: unknown, deps: Partial<Omit<CommitDeps, 'client'>> = {}): CommitQueue {
+  return new CommitQueue({
+    client: client as CommitDeps['client'],
+    owns: () => true,
+    settling: () => false,
+    rejoin: () => undefined,
+    stuckMs: 60_000,
+    heartbeatWaitMs: 1000,
+    committed: () => undefined,
+    ...deps,
+  });
+}
+
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const at = (partition: number, offset: bigint): CommitPosition => ({ topic: 't', partition, offset });
 
@@ -32,13 +46,7 @@ describe('CommitQueue', () => {
   test('a commit is sent only once the one before it is answered: an older one never lands after a newer', async () => {
     const { calls, client: c } = client();
     let committed = 0;
-    const queue = new CommitQueue({
-      client: c as never,
-      owns: () => true,
-      settling: () => false,
-      rejoin: () => undefined,
-      stuckMs: 60_000,
-      heartbeatWaitMs: 1000,
+    const queue = queueOf(c, {
       committed: () => (committed += 1),
     });
     const first = queue.commit([at(0, 10n)]);
@@ -58,14 +66,8 @@ describe('CommitQueue', () => {
   test('partitions not owned when the commit is sent are left out, and said so; nothing owned, nothing sent', async () => {
     const { calls, client: c } = client();
     const owned = new Set([0]);
-    const queue = new CommitQueue({
-      client: c as never,
+    const queue = queueOf(c, {
       owns: (_topic, partition) => owned.has(partition),
-      settling: () => false,
-      rejoin: () => undefined,
-      stuckMs: 60_000,
-      heartbeatWaitMs: 1000,
-      committed: () => undefined,
     });
     const both = queue.commit([at(0, 5n), at(1, 7n)]);
     await settle();
@@ -82,15 +84,7 @@ describe('CommitQueue', () => {
 
   test('a position reached under a lease that has ended is left out, even with its partition owned again', async () => {
     const { calls, client: c } = client();
-    const queue = new CommitQueue({
-      client: c as never,
-      owns: () => true,
-      settling: () => false,
-      rejoin: () => undefined,
-      stuckMs: 60_000,
-      heartbeatWaitMs: 1000,
-      committed: () => undefined,
-    });
+    const queue = queueOf(c);
     const lease = { topic: 't', topicId: 'id', partition: 0, ended: false };
     const current = { topic: 't', topicId: 'id', partition: 1, ended: false };
     const asked = queue.commit([
@@ -125,14 +119,8 @@ describe('CommitQueue', () => {
       on: () => undefined,
       off: () => undefined,
     };
-    const queue = new CommitQueue({
-      client: answering as never,
+    const queue = queueOf(answering, {
       owns: (_topic, partition) => owned.has(partition),
-      settling: () => false,
-      rejoin: () => undefined,
-      stuckMs: 60_000,
-      heartbeatWaitMs: 1000,
-      committed: () => undefined,
     });
     const sent = await queue.commit([at(0, 5n), at(1, 7n)]);
     assert.deepEqual(reads, [[0], [0], [0, 1]]);
@@ -144,14 +132,12 @@ describe('CommitQueue', () => {
     let settling = true;
     const owned = new Set([0, 1]);
     let rejoins = 0;
-    const queue = new CommitQueue({
-      client: c as never,
+    const queue = queueOf(c, {
       owns: (_topic, partition) => !settling && owned.has(partition),
       settling: () => settling,
       rejoin: () => (rejoins += 1),
       stuckMs: 0,
       heartbeatWaitMs: 60_000,
-      committed: () => undefined,
     });
     const asked = queue.commit([at(0, 5n), at(1, 7n)]);
     await settle();
@@ -173,14 +159,12 @@ describe('CommitQueue', () => {
     const { calls, client: c } = client();
     let rejoins = 0;
     const make = (stuckMs: number) =>
-      new CommitQueue({
-        client: c as never,
+      queueOf(c, {
         owns: () => false,
         settling: () => true,
         rejoin: () => (rejoins += 1),
         stuckMs,
         heartbeatWaitMs: 5,
-        committed: () => undefined,
       });
     const patient = make(60_000);
     assert.deepEqual(await patient.commit([at(0, 5n)]), []);
@@ -195,14 +179,9 @@ describe('CommitQueue', () => {
   test('a stale member epoch (KIP-848) is committed again after the next heartbeat, without what was revoked meanwhile', async () => {
     const { calls, events, client: c } = client();
     const owned = new Set([0, 1]);
-    const queue = new CommitQueue({
-      client: c as never,
+    const queue = queueOf(c, {
       owns: (_topic, partition) => owned.has(partition),
-      settling: () => false,
-      rejoin: () => undefined,
-      stuckMs: 60_000,
       heartbeatWaitMs: 60_000,
-      committed: () => undefined,
     });
     const done = queue.commit([at(0, 5n), at(1, 7n)]);
     await settle();
@@ -237,14 +216,8 @@ describe('CommitQueue', () => {
       on: () => undefined,
       off: () => undefined,
     };
-    const queue = new CommitQueue({
-      client: retrying as never,
+    const queue = queueOf(retrying, {
       owns: (_topic, partition) => owned.has(partition),
-      settling: () => false,
-      rejoin: () => undefined,
-      stuckMs: 60_000,
-      heartbeatWaitMs: 1000,
-      committed: () => undefined,
     });
     await queue.commit([at(0, 5n), at(1, 7n)]);
     assert.deepEqual(sent, [
